@@ -1,0 +1,119 @@
+"""Provider-neutral call handling: open a call, run the engine, record every step.
+
+The voice edge turns webhooks into events and actions into TwiML; this module is what
+both real calls and the simulator (through those webhooks) go through.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from .flow.actions import Action, Enqueue, Event, Hangup, Lookup, LookupDone, Transfer
+from .flow.engine import step
+from .flow.state import CallState
+from .lookups import SOURCES
+from .menus import menu_of, version_for_number
+from .models import Call, CallEvent, Customer, db, utcnow
+
+log = logging.getLogger(__name__)
+MAX_LOOKUPS_PER_TURN = 5
+
+
+def mask(number: str | None) -> str:
+    """Phone numbers in logs keep only their last four digits."""
+    if not number:
+        return "unknown"
+    return number[:2] + "*" * max(len(number) - 6, 0) + number[-4:]
+
+
+def caller_profile(customer: Customer | None) -> dict:
+    if customer is None:
+        return {"known": False}
+    return {"known": True, "name": customer.name, "first_name": customer.first_name,
+            "account": customer.account_number}
+
+
+def find_call(call_sid: str) -> Call | None:
+    return db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+
+
+def open_call(call_sid: str, from_number: str, to_number: str) -> Call:
+    """The call's row, created on first sight; a retried webhook finds the same row."""
+    call = find_call(call_sid)
+    if call is not None:
+        return call
+    customer = db.session.scalar(select(Customer).where(Customer.phone == from_number))
+    version = version_for_number(to_number)
+    call = Call(call_sid=call_sid, from_number=from_number, to_number=to_number,
+                customer=customer, menu_version=version)
+    db.session.add(call)
+    db.session.flush()
+    log.info("call %s from %s opened", call_sid, mask(from_number))
+    return call
+
+
+def advance(call: Call, event: Event) -> list[Action]:
+    """Run the engine for one event, resolving lookups, and record what happened."""
+    menu = menu_of(call.menu_version)
+    state = CallState.from_dict(call.state)
+    actions: list[Action] = []
+    for _ in range(MAX_LOOKUPS_PER_TURN):
+        result = step(menu, state, event)
+        record(call, result.trace)
+        state = result.state
+        actions += [a for a in result.actions if not isinstance(a, Lookup)]
+        lookup = next((a for a in result.actions if isinstance(a, Lookup)), None)
+        if lookup is None:
+            break
+        event = run_lookup(lookup)
+    call.state = state.to_dict()
+    note_outcome(call, actions, state)
+    return actions
+
+
+def run_lookup(lookup: Lookup) -> LookupDone:
+    source = SOURCES.get(lookup.source)
+    if source is None:
+        return LookupDone(ok=False, error=f"unknown source {lookup.source}")
+    try:
+        return LookupDone(ok=True, data=source(lookup.params))
+    except Exception as exc:  # a failing data source must not take the call down
+        log.warning("lookup %s failed: %s", lookup.source, exc)
+        return LookupDone(ok=False, error=type(exc).__name__)
+
+
+def record(call: Call, trace) -> None:
+    for item in trace:
+        db.session.add(CallEvent(call=call, kind=item.kind, node=item.node,
+                                 detail=_jsonable(item.detail)))
+
+
+def record_event(call: Call, kind: str, node: str | None = None, **detail) -> None:
+    db.session.add(CallEvent(call=call, kind=kind, node=node, detail=_jsonable(detail)))
+
+
+def _jsonable(detail: dict) -> dict:
+    return {k: v for k, v in detail.items() if v is not None}
+
+
+def note_outcome(call: Call, actions: list[Action], state: CallState) -> None:
+    for action in actions:
+        if isinstance(action, Enqueue):
+            call.queue, call.handoff_reason, call.outcome = (
+                action.queue, action.reason, "escalated")
+        elif isinstance(action, Transfer):
+            call.handoff_reason, call.outcome = state.handoff_reason, "transferred"
+        elif isinstance(action, Hangup) and call.outcome is None:
+            call.outcome = "self_service"
+
+
+def end_call(call: Call, status: str, duration_s: int | None) -> None:
+    """How the call ended, from the provider's status callback."""
+    call.status = status
+    call.ended_at = call.ended_at or utcnow()
+    call.duration_s = duration_s if duration_s is not None else call.duration_s
+    if call.outcome is None:
+        call.outcome = "abandoned_in_ivr" if status == "completed" else status
+    record_event(call, "ended", status=status, duration_s=duration_s)

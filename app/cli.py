@@ -1,0 +1,142 @@
+"""Flask CLI: init-demo, db-upgrade, menu validate|import|export, call (the simulator)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from . import menus
+from .flow.validate import MenuInvalid
+from .models import Menu, MenuVersion, db
+
+menu_cli = AppGroup("menu", help="Validate, import and export IVR menus (YAML).")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(menu_cli)
+    app.cli.add_command(init_demo)
+    app.cli.add_command(db_upgrade)
+    app.cli.add_command(call)
+
+
+@click.command("db-upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the database schema."""
+    from .migrate import upgrade
+
+    upgrade()
+    click.echo("database is at the newest schema")
+
+
+@click.command("init-demo")
+def init_demo() -> None:
+    """Create or upgrade the database and seed the Northwind demo (safe to run twice)."""
+    from .demo import seed
+    from .migrate import upgrade
+
+    upgrade()
+    added = seed()
+    click.echo("demo ready: " + ", ".join(f"{n} {k} added" for k, n in added.items()))
+
+
+def _report(path: str, exc: Exception) -> None:
+    click.secho(f"{path}: invalid", fg="red", err=True)
+    for error in getattr(exc, "errors", [exc]):
+        click.echo(f"  - {error}", err=True)
+
+
+@menu_cli.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+def menu_validate(paths: tuple[str, ...]) -> None:
+    """Check menu files; every error is listed with its node and field."""
+    failed = False
+    for path in paths:
+        try:
+            menus.check(menus.load_yaml(Path(path).read_text()))
+            click.secho(f"{path}: valid", fg="green")
+        except (MenuInvalid, ValueError) as exc:
+            _report(path, exc)
+            failed = True
+    sys.exit(1 if failed else 0)
+
+
+@menu_cli.command("import")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--publish/--draft", default=False, help="Publish at once or keep a draft.")
+@click.option("--number", help="Route this dialled number (or 'default') to the menu.")
+def menu_import(path: str, publish: bool, number: str | None) -> None:
+    """Store a menu file as a new version. An invalid menu changes nothing."""
+    try:
+        version = menus.save_version(menus.load_yaml(Path(path).read_text()),
+                                     publish=publish, author="cli", note=f"imported {path}")
+    except (MenuInvalid, ValueError) as exc:
+        db.session.rollback()
+        _report(path, exc)
+        sys.exit(1)
+    if number:
+        menus.route_number(number, version.menu.name)
+    db.session.commit()
+    click.echo(f"{version.menu.name} version {version.number} saved as {version.status}")
+
+
+@menu_cli.command("export")
+@click.argument("name")
+@click.option("--version", "number", type=int, help="Default: the published version.")
+def menu_export(name: str, number: int | None) -> None:
+    """Print a stored menu version as YAML."""
+    menu = db.session.scalar(select(Menu).where(Menu.name == name))
+    version = None
+    if menu is not None:
+        version = menus.published(menu) if number is None else db.session.scalar(
+            select(MenuVersion).where(MenuVersion.menu_id == menu.id,
+                                      MenuVersion.number == number))
+    if version is None:
+        click.secho(f"no such menu version: {name} {number or 'published'}", fg="red", err=True)
+        sys.exit(1)
+    click.echo(menus.export_yaml(version), nl=False)
+
+
+@click.command("call", context_settings={"ignore_unknown_options": True,
+                                         "allow_extra_args": True})
+@click.option("--from", "caller", default="+15551230001", show_default=True)
+@click.option("--to", "dialled", default="+15005550006", show_default=True)
+@click.option("--url", "server", help="A running server to call instead of this app.")
+@click.option("--wait-loops", default=2, show_default=True, help="waitUrl rounds to hear.")
+@click.pass_context
+def call(ctx: click.Context, caller: str, dialled: str, server: str | None,
+         wait_loops: int) -> None:
+    """Simulate a call. Script, in order: --say TEXT, --press DIGITS, --silence."""
+    from . import simulator
+    from .voice.security import auth_token
+
+    script = _script(ctx.args)
+    base = current_app.config.get("PUBLIC_BASE_URL") or server or "http://localhost:5000"
+    transport = (simulator.Http(server) if server
+                 else simulator.InProcess(current_app.test_client()))
+    with current_app.test_request_context():
+        token = auth_token()
+    sim = simulator.Simulator(transport, token, base, caller=caller, dialled=dialled,
+                              wait_loops=wait_loops)
+    click.echo(str(sim.run(script)))
+
+
+def _script(args: list[str]) -> list:
+    from .simulator import SILENCE, press, say
+
+    steps, items = [], list(args)
+    while items:
+        flag = items.pop(0)
+        if flag == "--silence":
+            steps.append(SILENCE)
+        elif flag in ("--say", "--press") and items:
+            value = items.pop(0)
+            steps.append(say(value) if flag == "--say" else press(value))
+        else:
+            raise click.UsageError(f"unexpected {flag!r}: use --say TEXT, --press DIGITS "
+                                   "or --silence")
+    return steps

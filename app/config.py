@@ -1,0 +1,35 @@
+"""One configuration, read from the environment (the fixed contract in DESIGN.md)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY")  # made and kept in instance/ when unset
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # default: SQLite in instance/
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")  # where the provider reaches us
+    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID")
+    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")  # made locally when unset
+    TWILIO_PHONE_NUMBER = os.environ.get("TWILIO_PHONE_NUMBER", "+15005550006")
+    MAX_CONTENT_LENGTH = 64 * 1024  # no real webhook comes close
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    DEFAULT_QUEUE = "general"  # where a caller goes when anything breaks
+    MODELS_DIR = os.environ.get("HOLDLINE_MODELS_DIR", str(REPO_ROOT / "models"))
+    AUDIO_DIR = os.environ.get("HOLDLINE_AUDIO_DIR", str(REPO_ROOT / "audio"))
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("HOLDLINE_TEST_DATABASE_URL", "sqlite://")
+    PUBLIC_BASE_URL = "https://ivr.example.test"
+    TWILIO_ACCOUNT_SID = None
+    TWILIO_AUTH_TOKEN = "test-auth-token"
+    SESSION_COOKIE_SECURE = False
+    WTF_CSRF_ENABLED = True

@@ -1,0 +1,4 @@
+"""The call-flow core: menu schema and validation, intent matching, the engine.
+
+Pure: imports nothing from Flask, Twilio or the database.
+"""

@@ -1,0 +1,354 @@
+"""The call-flow engine: (menu, call state, input event) -> (actions, new state, trace).
+
+Pure and synchronous. Global commands work from every node, failures escalate to a
+person, and nothing here can leave a caller in silence or in an endless loop.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+
+from . import intents
+from .actions import (
+    Action, Enqueue, Event, Hangup, Input, Listen, Lookup, LookupDone, NoInput, Say, Start,
+    Trace, Transfer,
+)
+from .schema import CollectNode, Escalation, Menu, MenuNode, Node, TERMINAL_TYPES
+from .spoken_numbers import luhn_valid, spoken_to_digits
+from .state import CallState
+from .template import render
+
+MAX_HOPS = 25  # say/lookup chains longer than this are a broken menu, not a call flow
+DEFAULT_REPROMPTS = {
+    "no_input": [
+        "Sorry, I didn't hear anything.",
+        "I still didn't hear you. You can press a key, or press 0 to talk to a person.",
+    ],
+    "no_match": [
+        "Sorry, I didn't catch that.",
+        "Sorry, I still didn't understand. You can press a key, or say agent for a person.",
+    ],
+}
+HANDOFF_LINE = "Let me get you to someone who can help."
+APOLOGY = "Sorry, something went wrong on our side."
+
+
+@dataclass
+class Step:
+    actions: list[Action] = field(default_factory=list)
+    state: CallState = field(default_factory=CallState)
+    trace: list[Trace] = field(default_factory=list)
+
+
+def step(menu: Menu, state: CallState, event: Event) -> Step:
+    """Advance one call by one event."""
+    turn = _Turn(menu, copy.deepcopy(state))
+    turn.handle(event)
+    turn.state.turn += 1
+    return Step(turn.actions, turn.state, turn.trace)
+
+
+class _Turn:
+    """Collects the actions and trace of a single step."""
+
+    def __init__(self, menu: Menu, state: CallState) -> None:
+        self.menu, self.state = menu, state
+        self.settings = menu.settings
+        self.actions: list[Action] = []
+        self.trace: list[Trace] = []
+
+    # -- dispatch -------------------------------------------------------------------
+    def handle(self, event: Event) -> None:
+        if self.state.done:
+            self.note("ignored", reason="call already handed off or ended")
+            return
+        if isinstance(event, Start):
+            self.state.variables["caller"] = dict(event.caller)
+            self.enter(self.menu.start)
+            return
+        node = self.menu.nodes.get(self.state.node or "")
+        if node is None:
+            self.note("error", reason=f"no such node {self.state.node!r}")
+            self.hand_off("the menu could not continue", apology=True)
+        elif isinstance(event, LookupDone):
+            self.lookup_done(node, event)
+        elif isinstance(event, NoInput):
+            self.note("no_input")
+            self.fail(node, "no_input")
+        elif isinstance(event, Input):
+            self.on_input(node, event)
+
+    def note(self, kind: str, node: str | None = None, **detail) -> None:
+        self.trace.append(Trace(kind, node or self.state.node, detail))
+
+    # -- entering nodes -------------------------------------------------------------
+    def enter(self, node_id: str, *, remember: bool = True) -> None:
+        """Go to a node and run it until it waits for the caller or the call leaves."""
+        if remember and self.state.node and self.state.node != node_id:
+            self.state.history.append(self.state.node)
+            del self.state.history[:-10]
+        for _ in range(MAX_HOPS):
+            node = self.menu.nodes[node_id]
+            self.state.node, self.state.attempts, self.state.pending = node_id, 0, None
+            self.note("entered", node_id, type=node.type)
+            next_id = self.run(node_id, node)
+            if next_id is None:
+                return
+            node_id = next_id
+        self.note("error", reason="too many steps without input")
+        self.hand_off("the menu could not continue", apology=True)
+
+    def run(self, node_id: str, node: Node) -> str | None:
+        """Emit a node's actions; return the next node when it does not wait."""
+        if node.type == "say":
+            self.say(node.prompt)
+            return node.next
+        if node.type in ("menu", "collect"):
+            self.say(node.prompt)
+            self.listen(node_id, node)
+        elif node.type == "lookup":
+            params = {k: self.fill(v) for k, v in node.params.items()}
+            self.actions.append(Lookup(node.source, params))
+        elif node.type == "queue":
+            self.say(node.prompt)
+            reason = self.state.handoff_reason or node.reason
+            self.actions.append(Enqueue(node.queue, reason))
+            self.finish()
+        elif node.type == "transfer":
+            self.say(node.prompt)
+            self.actions.append(Transfer(node.number))
+            self.finish()
+        elif node.type == "hangup":
+            self.say(node.prompt)
+            self.actions.append(Hangup())
+            self.finish()
+        return None
+
+    def finish(self) -> None:
+        self.state.done = True
+
+    def fill(self, text: str) -> str:
+        return render(text, self.state.variables)
+
+    def say(self, text: str | None) -> None:
+        if text:
+            self.actions.append(
+                Say(self.fill(text), self.settings.language, self.settings.voice)
+            )
+
+    def listen(self, node_id: str, node: Node) -> None:
+        numeric = isinstance(node, CollectNode) and node.input == "digits"
+        self.actions.append(
+            Listen(
+                node=node_id,
+                hints=self.hints(node),
+                numeric=numeric,
+                max_digits=node.max_length if isinstance(node, CollectNode) else None,
+                timeout_s=self.settings.input_timeout_s,
+                language=self.settings.language,
+                recognizer=node.recognizer or self.settings.recognizer,
+            )
+        )
+
+    def hints(self, node: Node) -> tuple[str, ...]:
+        phrases = [p for o in getattr(node, "options", []) for p in o.phrases]
+        phrases += [p for g in self.settings.globals.values() for p in g.phrases]
+        return tuple(dict.fromkeys(phrases))
+
+    def prompt_again(self, node_id: str, node: Node, lead: str | None = None) -> None:
+        self.say(lead)
+        self.say(node.reprompt or node.prompt)
+        self.listen(node_id, node)
+
+    # -- input ----------------------------------------------------------------------
+    def on_input(self, node: Node, event: Input) -> None:
+        self.note("input", digits=event.digits, speech=event.speech,
+                  confidence=event.confidence)
+        command = self.global_command(event)
+        if command:
+            self.note("global", command=command)
+            self.run_global(command, node)
+        elif self.state.pending and self.answer_pending(node, event):
+            return
+        elif isinstance(node, MenuNode):
+            self.menu_input(node, event)
+        elif isinstance(node, CollectNode):
+            self.collect_input(node, event)
+        else:
+            self.fail(node, "no_match")
+
+    def global_command(self, event: Input) -> str | None:
+        for name, command in self.settings.globals.items():
+            if event.digits and event.digits in command.keys:
+                return name
+            if not event.speech:
+                continue
+            if name == "person" and intents.mentions(event.speech, command.phrases):
+                return name
+            if name != "person" and intents.says_whole(event.speech, command.phrases):
+                return name
+        return None
+
+    def run_global(self, command: str, node: Node) -> None:
+        if command == "person":
+            self.hand_off("asked for a person")
+        elif command == "repeat":
+            if self.state.pending:
+                self.ask_confirm(self.state.pending)
+            else:
+                self.prompt_again(self.state.node, node)
+        elif command == "main_menu":
+            self.state.history.clear()
+            self.enter(self.menu.main_menu, remember=False)
+        elif command == "back":
+            previous = self.state.history.pop() if self.state.history else self.menu.main_menu
+            self.enter(previous, remember=False)
+
+    def menu_input(self, node: MenuNode, event: Input) -> None:
+        if event.digits:
+            chosen = next((o for o in node.options if o.key == event.digits), None)
+            if chosen:
+                self.choose(node, chosen, via="key")
+            else:
+                self.note("no_match", digits=event.digits)
+                self.fail(node, "no_match")
+            return
+        match = intents.best_match(
+            event.speech or "", [o.phrases for o in node.options], self.settings.synonyms
+        )
+        self.judge_speech(node, event, match)
+
+    def judge_speech(self, node: MenuNode, event: Input, match: intents.Match) -> None:
+        option = node.options[match.index] if match.index is not None else None
+        unsure_asr = event.confidence is not None and event.confidence < 0.35
+        clear_winner = match.score - match.runner_up >= 0.1
+        detail = {"speech": event.speech, "score": round(match.score, 3)}
+        if option and match.score >= self.settings.accept_threshold and clear_winner \
+                and not unsure_asr:
+            self.choose(node, option, via="speech", score=round(match.score, 3))
+        elif option and match.score >= self.settings.confirm_threshold:
+            self.note("confirm", intent=option.label, **detail)
+            self.state.pending = {"kind": "option", "index": match.index}
+            self.ask_confirm(self.state.pending)
+        else:
+            self.note("no_match", **detail)
+            self.fail(node, "no_match")
+
+    def choose(self, node: MenuNode, option, **detail) -> None:
+        self.note("match", intent=option.label, go=option.go, **detail)
+        self.state.variables["last_intent"] = option.label
+        self.enter(option.go)
+
+    def ask_confirm(self, pending: dict) -> None:
+        node = self.menu.nodes[self.state.node]
+        if pending["kind"] == "option":
+            question = f"Did you want help with {node.options[pending['index']].label}?"
+        else:
+            question = f"I heard {' '.join(pending['value'])}. Is that right?"
+        self.say(question + " Say yes or press 1, or say no or press 2.")
+        self.listen(self.state.node, node)
+
+    def answer_pending(self, node: Node, event: Input) -> bool:
+        """Resolve a confirm question; False when the input was a fresh answer instead."""
+        answer = intents.yes_or_no(event.speech, event.digits)
+        pending, self.state.pending = self.state.pending, None
+        if answer is None:
+            return False
+        self.note("confirmed" if answer else "rejected", pending=pending)
+        if not answer:
+            self.state.attempts += 1
+            if self.state.attempts >= self.settings.max_attempts:
+                self.escalate(node, "no_match")
+            else:
+                self.prompt_again(self.state.node, node, "Okay, let's try again.")
+        elif pending["kind"] == "option":
+            self.choose(node, node.options[pending["index"]], via="confirm")
+        else:
+            self.store_value(node, pending["value"])
+        return True
+
+    def collect_input(self, node: CollectNode, event: Input) -> None:
+        value = event.digits or spoken_to_digits(event.speech or "")
+        problem = self.check_value(node, value)
+        if problem:
+            self.note("no_match", value=value, problem=problem)
+            self.fail(node, "no_match", lead=problem)
+        elif node.confirm:
+            self.state.pending = {"kind": "value", "value": value}
+            self.note("confirm", value=value)
+            self.ask_confirm(self.state.pending)
+        else:
+            self.store_value(node, value)
+
+    def check_value(self, node: CollectNode, value: str | None) -> str | None:
+        if not value or not value.isdigit():
+            return "Sorry, I need the number as digits."
+        if not node.min_length <= len(value) <= node.max_length:
+            return f"That number should have {_length_words(node)}."
+        if node.pattern and not re.fullmatch(node.pattern, value):
+            return "That number doesn't look right."
+        if node.check_digit == "luhn" and not luhn_valid(value):
+            return "That number doesn't look right."
+        return None
+
+    def store_value(self, node: CollectNode, value: str) -> None:
+        self.state.variables[node.variable] = value
+        self.note("collected", variable=node.variable)
+        self.enter(node.next)
+
+    # -- lookups --------------------------------------------------------------------
+    def lookup_done(self, node: Node, event: LookupDone) -> None:
+        if node.type != "lookup":
+            self.note("ignored", reason="lookup result for a node that is not a lookup")
+            self.prompt_again(self.state.node, node)
+            return
+        if not event.ok:
+            self.note("lookup_failed", source=node.source, error=event.error)
+            if node.error:
+                self.enter(node.error)
+            else:
+                self.hand_off("lookup failed", apology="Sorry, I can't look that up right now.")
+            return
+        self.state.variables[node.result] = event.data or {}
+        self.note("lookup", source=node.source, found=bool(event.data))
+        self.enter(node.found if event.data else node.not_found)
+
+    # -- failures and hand-off ------------------------------------------------------
+    def fail(self, node: Node, kind: str, lead: str | None = None) -> None:
+        """Escalating reprompts, then a person: never a hang-up, never an endless loop."""
+        self.state.attempts += 1
+        self.state.pending = None
+        if self.state.attempts >= self.settings.max_attempts or node.type in TERMINAL_TYPES:
+            self.escalate(node, kind)
+            return
+        lines = self.escalation(node, kind).reprompts or DEFAULT_REPROMPTS[kind]
+        line = lines[min(self.state.attempts, len(lines)) - 1]
+        self.prompt_again(self.state.node, node, lead or line)
+
+    def escalation(self, node: Node, kind: str) -> Escalation:
+        return getattr(node, kind) or Escalation()
+
+    def escalate(self, node: Node, kind: str) -> None:
+        reason = "no input" if kind == "no_input" else "kept failing to be understood"
+        self.note("escalate", reason=reason, attempts=self.state.attempts)
+        target = self.escalation(node, kind).then
+        if target:
+            self.enter(target)
+        else:
+            self.hand_off(reason)
+
+    def hand_off(self, reason: str, apology: bool | str = False) -> None:
+        if apology:
+            self.say(apology if isinstance(apology, str) else APOLOGY)
+        self.state.handoff_reason = reason
+        self.note("handoff", reason=reason)
+        self.say(HANDOFF_LINE if reason != "asked for a person" else None)
+        self.enter(self.settings.person)
+
+
+def _length_words(node: CollectNode) -> str:
+    if node.min_length == node.max_length:
+        return f"{node.min_length} digits"
+    return f"{node.min_length} to {node.max_length} digits"

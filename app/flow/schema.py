@@ -1,0 +1,152 @@
+"""Menus as typed data: one schema for YAML files and the JSON kept in the database.
+
+Node types form an explicit registry (the discriminated union below); operator text is
+never resolved to code.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+NodeId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+Key = Annotated[str, Field(pattern=r"^[0-9*#]{1,4}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Escalation(Strict):
+    """What to say after the 1st, 2nd... failed attempt; after the last, go to `then`."""
+
+    reprompts: list[str] = Field(default_factory=list)
+    then: NodeId | None = None  # default: the menu's person node
+
+
+class Option(Strict):
+    key: Key | None = None
+    intent: str | None = None  # label used in confirm questions and analytics
+    phrases: list[str] = Field(default_factory=list)
+    go: NodeId
+
+    @property
+    def label(self) -> str:
+        return self.intent or (self.phrases[0] if self.phrases else f"option {self.key}")
+
+
+class NodeBase(Strict):
+    prompt: str | None = None
+    reprompt: str | None = None  # shorter prompt for retries; default: the prompt
+    no_input: Escalation | None = None
+    no_match: Escalation | None = None
+    recognizer: Literal["provider", "vosk"] | None = None  # None: the menu's setting
+
+
+class MenuNode(NodeBase):
+    type: Literal["menu"]
+    options: list[Option]
+
+
+class SayNode(NodeBase):
+    type: Literal["say"]
+    next: NodeId
+
+
+class CollectNode(NodeBase):
+    type: Literal["collect"]
+    variable: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")]
+    input: Literal["digits", "speech"] = "digits"
+    min_length: int = Field(default=1, ge=1, le=32)
+    max_length: int = Field(default=16, ge=1, le=32)
+    pattern: str | None = None
+    check_digit: Literal["luhn"] | None = None
+    confirm: bool = True
+    next: NodeId
+
+
+class LookupNode(NodeBase):
+    type: Literal["lookup"]
+    source: str  # a registered data source name (built-in or HTTP connector)
+    params: dict[str, str] = Field(default_factory=dict)  # values are templates
+    result: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")] = "result"
+    found: NodeId
+    not_found: NodeId
+    error: NodeId | None = None  # default: apology and the person node
+
+
+class QueueNode(NodeBase):
+    type: Literal["queue"]
+    queue: Annotated[str, Field(pattern=r"^[a-z0-9_\-]{1,40}$")]
+    reason: str = "asked for a person"
+
+
+class TransferNode(NodeBase):
+    type: Literal["transfer"]
+    number: Annotated[str, Field(pattern=r"^\+?[0-9]{3,15}$")]
+
+
+class HangupNode(NodeBase):
+    type: Literal["hangup"]
+
+
+Node = Annotated[
+    MenuNode | SayNode | CollectNode | LookupNode | QueueNode | TransferNode | HangupNode,
+    Field(discriminator="type"),
+]
+TERMINAL_TYPES = {"queue", "transfer", "hangup"}
+PROMPTED_TYPES = {"menu", "say", "collect", "hangup"}
+
+
+class GlobalCommand(Strict):
+    keys: list[Key] = Field(default_factory=list)
+    phrases: list[str] = Field(default_factory=list)
+
+
+def _default_globals() -> dict[str, GlobalCommand]:
+    return {
+        "person": GlobalCommand(
+            keys=["0"],
+            phrases=["agent", "representative", "operator", "human", "person",
+                     "real person", "someone", "customer service"],
+        ),
+        "repeat": GlobalCommand(keys=["*"], phrases=["repeat", "say that again", "repeat that"]),
+        "main_menu": GlobalCommand(phrases=["main menu", "start over"]),
+        "back": GlobalCommand(phrases=["go back", "back", "previous menu"]),
+    }
+
+
+class Settings(Strict):
+    person: NodeId  # where "agent"/0 goes from anywhere: a queue or transfer node
+    main_menu: NodeId | None = None  # default: start
+    language: str = "en-US"
+    voice: str | None = None
+    recognizer: Literal["provider", "vosk"] = "provider"
+    accept_threshold: float = Field(default=0.78, ge=0, le=1)
+    confirm_threshold: float = Field(default=0.55, ge=0, le=1)
+    max_attempts: int = Field(default=3, ge=1, le=6)
+    input_timeout_s: int = Field(default=5, ge=1, le=30)
+    globals: dict[Literal["person", "repeat", "main_menu", "back"], GlobalCommand] = Field(
+        default_factory=_default_globals
+    )
+    synonyms: dict[str, list[str]] = Field(default_factory=dict)  # canonical: variants
+
+
+class Menu(Strict):
+    name: Annotated[str, Field(pattern=r"^[a-z0-9_\-]{1,60}$")]
+    description: str = ""
+    start: NodeId
+    settings: Settings
+    nodes: dict[NodeId, Node]
+
+    @field_validator("nodes")
+    @classmethod
+    def _not_empty(cls, nodes: dict) -> dict:
+        if not nodes:
+            raise ValueError("a menu needs at least one node")
+        return nodes
+
+    @property
+    def main_menu(self) -> str:
+        return self.settings.main_menu or self.start

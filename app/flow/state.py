@@ -1,0 +1,26 @@
+"""Per-call state: JSON-serialisable so any worker can pick up the next webhook."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+
+@dataclass
+class CallState:
+    node: str | None = None  # the node waiting for the caller (or for a lookup)
+    history: list[str] = field(default_factory=list)  # for "back"
+    variables: dict[str, Any] = field(default_factory=dict)
+    attempts: int = 0  # failed attempts at the current node
+    pending: dict[str, Any] | None = None  # a confirm question awaiting yes/no
+    handoff_reason: str | None = None
+    turn: int = 0
+    done: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> CallState:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in known})

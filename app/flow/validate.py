@@ -1,0 +1,180 @@
+"""One validator for every way a menu arrives (YAML file, CLI import, the editor).
+
+Errors name the node id and the field, and all of them are reported at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from . import intents
+from .schema import PROMPTED_TYPES, TERMINAL_TYPES, Menu, Node
+from .template import syntax_errors
+
+
+@dataclass(frozen=True)
+class MenuError:
+    node: str | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"node {self.node!r}, " if self.node else ""
+        return f"{where}field {self.field!r}: {self.message}"
+
+
+class MenuInvalid(ValueError):
+    def __init__(self, errors: list[MenuError]) -> None:
+        super().__init__("; ".join(map(str, errors)))
+        self.errors = errors
+
+
+def parse_menu(data: Any, known_sources: Iterable[str] | None = None) -> Menu:
+    """Parse and check a menu, raising MenuInvalid with every problem found."""
+    try:
+        menu = Menu.model_validate(data)
+    except ValidationError as exc:
+        raise MenuInvalid([_from_pydantic(e) for e in exc.errors()]) from None
+    errors = list(check_menu(menu, known_sources))
+    if errors:
+        raise MenuInvalid(errors)
+    return menu
+
+
+def _from_pydantic(error: dict) -> MenuError:
+    loc = [str(part) for part in error["loc"]]
+    message = error["msg"]
+    if error["type"] == "union_tag_invalid":
+        message = f"unknown node type {error['input'].get('type')!r}" if isinstance(
+            error.get("input"), dict) else message
+    if len(loc) >= 2 and loc[0] == "nodes":
+        rest = loc[3:] if len(loc) > 2 and error["type"] != "union_tag_invalid" else loc[2:]
+        return MenuError(loc[1], ".".join(rest) or "type", message)
+    return MenuError(None, ".".join(loc) or "menu", message)
+
+
+def targets(node: Node) -> Iterator[tuple[str, str]]:
+    """(field, node id) for every node this one can go to."""
+    for name in ("next", "found", "not_found", "error"):
+        if getattr(node, name, None):
+            yield name, getattr(node, name)
+    for i, option in enumerate(getattr(node, "options", [])):
+        yield f"options.{i}.go", option.go
+    for kind in ("no_input", "no_match"):
+        escalation = getattr(node, kind)
+        if escalation and escalation.then:
+            yield f"{kind}.then", escalation.then
+
+
+def check_menu(menu: Menu, known_sources: Iterable[str] | None = None) -> Iterator[MenuError]:
+    yield from _check_entry_points(menu)
+    for node_id, node in menu.nodes.items():
+        yield from _check_targets(menu, node_id, node)
+        yield from _check_prompts(node_id, node)
+        yield from _check_options(menu, node_id, node)
+        yield from _check_collect(node_id, node)
+        if node.type == "lookup" and known_sources is not None \
+                and node.source not in set(known_sources):
+            yield MenuError(node_id, "source", f"unknown data source {node.source!r}")
+    yield from _check_reachable(menu)
+    yield from _check_say_loops(menu)
+
+
+def _check_entry_points(menu: Menu) -> Iterator[MenuError]:
+    s = menu.settings
+    for field, target in (("start", menu.start), ("settings.person", s.person),
+                          ("settings.main_menu", s.main_menu)):
+        if target and target not in menu.nodes:
+            yield MenuError(None, field, f"goes to unknown node {target!r}")
+    person = menu.nodes.get(s.person)
+    if person is not None and person.type not in ("queue", "transfer"):
+        yield MenuError(s.person, "settings.person",
+                        "no way to a person: the person node must be a queue or transfer")
+    if s.confirm_threshold > s.accept_threshold:
+        yield MenuError(None, "settings.confirm_threshold", "must not exceed accept_threshold")
+
+
+def _check_targets(menu: Menu, node_id: str, node: Node) -> Iterator[MenuError]:
+    for field, target in targets(node):
+        if target not in menu.nodes:
+            yield MenuError(node_id, field, f"goes to unknown node {target!r}")
+
+
+def _check_prompts(node_id: str, node: Node) -> Iterator[MenuError]:
+    if node.type in PROMPTED_TYPES and not (node.prompt or "").strip():
+        yield MenuError(node_id, "prompt", "missing prompt")
+    for field in ("prompt", "reprompt"):
+        for message in syntax_errors(getattr(node, field) or ""):
+            yield MenuError(node_id, field, message)
+
+
+def _check_options(menu: Menu, node_id: str, node: Node) -> Iterator[MenuError]:
+    if node.type != "menu":
+        return
+    if not node.options:
+        yield MenuError(node_id, "options", "dead end: a menu needs at least one option")
+    reserved = {k: name for name, g in menu.settings.globals.items() for k in g.keys}
+    keys: dict[str, int] = {}
+    phrases: dict[str, int] = {}
+    for i, option in enumerate(node.options):
+        if not option.key and not option.phrases:
+            yield MenuError(node_id, f"options.{i}", "an option needs a key or phrases")
+        if option.key in reserved:
+            yield MenuError(node_id, f"options.{i}.key",
+                            f"key {option.key} is reserved for {reserved[option.key]}")
+        if option.key and option.key in keys:
+            yield MenuError(node_id, f"options.{i}.key",
+                            f"duplicate key {option.key} (also option {keys[option.key]})")
+        keys.setdefault(option.key or "", i)
+        for phrase in option.phrases:
+            said = intents.normalise(phrase, menu.settings.synonyms)
+            if said in phrases and phrases[said] != i:
+                yield MenuError(node_id, f"options.{i}.phrases",
+                                f"duplicate phrase {phrase!r} (also option {phrases[said]})")
+            phrases.setdefault(said, i)
+
+
+def _check_collect(node_id: str, node: Node) -> Iterator[MenuError]:
+    if node.type != "collect":
+        return
+    if node.min_length > node.max_length:
+        yield MenuError(node_id, "min_length", "is greater than max_length")
+    if node.pattern:
+        try:
+            re.compile(node.pattern)
+        except re.error as exc:
+            yield MenuError(node_id, "pattern", f"bad pattern: {exc}")
+
+
+def _check_reachable(menu: Menu) -> Iterator[MenuError]:
+    seen: set[str] = set()
+    todo = [menu.start, menu.settings.person, menu.main_menu]
+    while todo:
+        node_id = todo.pop()
+        if node_id in seen or node_id not in menu.nodes:
+            continue
+        seen.add(node_id)
+        todo.extend(target for _, target in targets(menu.nodes[node_id]))
+    for node_id in menu.nodes:
+        if node_id not in seen:
+            yield MenuError(node_id, "id", "unreachable: no path from start leads here")
+
+
+def _check_say_loops(menu: Menu) -> Iterator[MenuError]:
+    """Say nodes that lead only to each other would talk forever without input."""
+    for node_id, node in menu.nodes.items():
+        seen, current = set(), node
+        while current is not None and current.type == "say" and current.next not in seen:
+            seen.add(current.next)
+            current = menu.nodes.get(current.next)
+        if current is not None and current.type == "say" and node_id in seen:
+            yield MenuError(node_id, "next", "dead end: say nodes loop without input")
+
+
+def is_terminal(node: Node) -> bool:
+    return node.type in TERMINAL_TYPES

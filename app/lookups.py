@@ -1,0 +1,70 @@
+"""Data sources for lookup nodes. Each takes the node's rendered params and returns a
+dict of speakable values, or None when nothing was found. A source that fails raises."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from .models import Customer, Outage, ServiceRequest, db
+
+Source = Callable[[dict[str, str]], dict[str, Any] | None]
+
+
+def _money(cents: int) -> str:
+    return f"${cents // 100:,}.{cents % 100:02d}"
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return "an unknown time"
+    return moment.strftime("%-I:%M %p on %A").replace(":00", "")
+
+
+def account(params: dict[str, str]) -> dict[str, Any] | None:
+    number = params.get("account", "").strip()
+    customer = number and db.session.scalar(
+        select(Customer).where(Customer.account_number == number))
+    if not customer:
+        return None
+    due = customer.due_date.strftime("%B %-d") if customer.due_date else "now"
+    return {"name": customer.name, "account": customer.account_number,
+            "balance": _money(customer.balance_cents), "due_date": due}
+
+
+def _outage(outage: Outage | None) -> dict[str, Any] | None:
+    if outage is None:
+        return None
+    return {"area": outage.area, "customers": outage.customers_affected,
+            "eta": _when(outage.eta), "cause": outage.cause, "zip": outage.zip}
+
+
+def outage_by_zip(params: dict[str, str]) -> dict[str, Any] | None:
+    return _outage(db.session.scalar(select(Outage).where(
+        Outage.zip == params.get("zip", "").strip(), Outage.active.is_(True))))
+
+
+def outage_by_account(params: dict[str, str]) -> dict[str, Any] | None:
+    customer = db.session.scalar(select(Customer).where(
+        Customer.account_number == params.get("account", "").strip()))
+    return outage_by_zip({"zip": customer.zip}) if customer else None
+
+
+def service_request(params: dict[str, str]) -> dict[str, Any] | None:
+    request = db.session.scalar(select(ServiceRequest).where(
+        ServiceRequest.number == params.get("number", "").strip()))
+    if request is None:
+        return None
+    return {"number": request.number, "kind": request.kind, "status": request.status,
+            "detail": request.detail}
+
+
+SOURCES: dict[str, Source] = {
+    "account": account,
+    "outage_by_zip": outage_by_zip,
+    "outage_by_account": outage_by_account,
+    "service_request": service_request,
+}

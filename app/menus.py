@@ -1,0 +1,95 @@
+"""Menu versions in the database: save drafts, publish atomically, route dialled numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from flask import current_app
+from sqlalchemy import func, select
+
+from .flow.schema import Menu as MenuDef
+from .flow.validate import parse_menu
+from .lookups import SOURCES
+from .models import Menu, MenuVersion, PhoneRoute, db, utcnow
+
+
+def load_yaml(text: str) -> Any:
+    """YAML as operators write it; a syntax error becomes a MenuInvalid-like ValueError."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"not valid YAML: {exc}") from None
+
+
+def check(definition: Any) -> MenuDef:
+    """Validate against the schema and the data sources this server knows."""
+    return parse_menu(definition, known_sources=SOURCES)
+
+
+def save_version(definition: Any, *, publish: bool, author: str = "system",
+                 note: str = "") -> MenuVersion:
+    """Validate first; an invalid menu raises MenuInvalid and nothing is written."""
+    menu_def = check(definition)
+    menu = db.session.scalar(select(Menu).where(Menu.name == menu_def.name))
+    if menu is None:
+        menu = Menu(name=menu_def.name)
+        db.session.add(menu)
+        db.session.flush()
+    number = (db.session.scalar(
+        select(func.max(MenuVersion.number)).where(MenuVersion.menu_id == menu.id)) or 0) + 1
+    version = MenuVersion(menu=menu, number=number, definition=menu_def.model_dump(
+        mode="json", exclude_defaults=False), author=author, note=note)
+    db.session.add(version)
+    if publish:
+        publish_version(version)
+    db.session.flush()
+    return version
+
+
+def publish_version(version: MenuVersion) -> None:
+    """Retire the published version and publish this one in the same transaction."""
+    for other in version.menu.versions:
+        if other.status == "published" and other is not version:
+            other.status = "retired"
+    version.status = "published"
+    version.published_at = utcnow()
+
+
+def published(menu: Menu) -> MenuVersion | None:
+    return db.session.scalar(select(MenuVersion).where(
+        MenuVersion.menu_id == menu.id, MenuVersion.status == "published"))
+
+
+def route_number(number: str, menu_name: str) -> None:
+    menu = db.session.scalar(select(Menu).where(Menu.name == menu_name))
+    if menu is None:
+        raise ValueError(f"no menu named {menu_name!r}")
+    route = db.session.scalar(select(PhoneRoute).where(PhoneRoute.number == number))
+    if route is None:
+        db.session.add(PhoneRoute(number=number, menu=menu))
+    else:
+        route.menu = menu
+
+
+def version_for_number(dialled: str) -> MenuVersion | None:
+    """The published version answering a dialled number, else the default route's."""
+    for number in (dialled, "default"):
+        route = db.session.scalar(select(PhoneRoute).where(PhoneRoute.number == number))
+        if route is not None:
+            version = published(route.menu)
+            if version is not None:
+                return version
+    return None
+
+
+def menu_of(version: MenuVersion) -> MenuDef:
+    """Parsed once per app: versions are immutable, so the id is a safe cache key."""
+    cache = current_app.extensions.setdefault("holdline.menus", {})
+    if version.id not in cache:
+        cache[version.id] = MenuDef.model_validate(version.definition)
+    return cache[version.id]
+
+
+def export_yaml(version: MenuVersion) -> str:
+    return yaml.safe_dump(version.definition, sort_keys=False, allow_unicode=True)

@@ -1,0 +1,190 @@
+"""A local call simulator that behaves like Twilio: signs its requests, posts the
+incoming-call webhook, follows the TwiML and answers Gathers from a script.
+
+Tests drive whole journeys with it; operators try menus with ``flask call``.
+"""
+
+from __future__ import annotations
+
+import uuid
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import requests
+from twilio.request_validator import RequestValidator
+
+MAX_REQUESTS = 200  # a runaway flow stops the simulation, not the machine
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # say | press | silence
+    value: str = ""
+
+
+def say(text: str) -> Step:
+    return Step("say", text)
+
+
+def press(digits: str) -> Step:
+    return Step("press", digits)
+
+
+SILENCE = Step("silence")
+
+
+@dataclass
+class Transcript:
+    lines: list[tuple[str, str]] = field(default_factory=list)
+    responses: list[ET.Element] = field(default_factory=list)
+    call_sid: str = ""
+    ended_by: str = ""  # hangup | queue | dial | caller | limit
+
+    def add(self, who: str, text: str) -> None:
+        self.lines.append((who, text))
+
+    def said(self, who: str = "IVR") -> list[str]:
+        return [text for w, text in self.lines if w == who]
+
+    @property
+    def ivr_text(self) -> str:
+        return " ".join(self.said("IVR"))
+
+    def __str__(self) -> str:
+        return "\n".join(f"{who:>7}: {text}" for who, text in self.lines)
+
+
+class InProcess:
+    """Posts through a Flask test client (no server needed)."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def post(self, url: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        response = self.client.post(path, data=params, headers=headers)
+        return response.status_code, response.get_data(as_text=True)
+
+
+class Http:
+    """Posts to a running server (``flask call --url``)."""
+
+    def __init__(self, server: str) -> None:
+        self.server = server.rstrip("/")
+
+    def post(self, url: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+        parts = urlsplit(url)
+        target = self.server + parts.path + (f"?{parts.query}" if parts.query else "")
+        response = requests.post(target, data=params, headers=headers, timeout=15)
+        return response.status_code, response.text
+
+
+class Simulator:
+    def __init__(self, transport, auth_token: str, public_base: str, *, caller: str,
+                 dialled: str, wait_loops: int = 3, call_sid: str | None = None) -> None:
+        self.transport, self.validator = transport, RequestValidator(auth_token)
+        self.base = public_base.rstrip("/")
+        self.caller, self.dialled, self.wait_loops = caller, dialled, wait_loops
+        self.call_sid = call_sid or "CA" + uuid.uuid4().hex
+        self.requests = 0
+
+    def signed_post(self, url: str, params: dict[str, str]) -> tuple[int, str]:
+        full = {"CallSid": self.call_sid, "AccountSid": "AC" + "0" * 32, "From": self.caller,
+                "To": self.dialled, "Direction": "inbound", "CallStatus": "in-progress",
+                **params}
+        signature = self.validator.compute_signature(url, full)
+        self.requests += 1
+        return self.transport.post(url, full, {"X-Twilio-Signature": signature})
+
+    def run(self, script: list[Step]) -> Transcript:
+        """Place the call, follow the TwiML to its end, then post the status callback."""
+        transcript = Transcript(call_sid=self.call_sid)
+        steps = list(script)
+        status, body = self.signed_post(self.base + "/voice/incoming", {"CallStatus": "ringing"})
+        self.follow(status, body, steps, transcript)
+        self.signed_post(self.base + "/voice/status",
+                         {"CallStatus": "completed", "CallDuration": str(self.requests * 7)})
+        return transcript
+
+    def follow(self, status: int, body: str, steps: list[Step], transcript: Transcript) -> None:
+        while body is not None:
+            if status != 200:
+                transcript.add("ERROR", f"HTTP {status}")
+                transcript.ended_by = "error"
+                return
+            if self.requests >= MAX_REQUESTS:
+                transcript.ended_by = "limit"
+                return
+            root = ET.fromstring(body)
+            transcript.responses.append(root)
+            status, body = self.play(root, steps, transcript)
+
+    def play(self, root: ET.Element, steps: list[Step], transcript: Transcript):
+        """Act out one TwiML document; return the next (status, body) or (0, None)."""
+        for verb in root:
+            if verb.tag in ("Say", "Play"):
+                self.speak(verb, transcript)
+            elif verb.tag == "Gather":
+                for prompt in verb:
+                    self.speak(prompt, transcript)
+                reply = self.answer(verb, steps, transcript)
+                if reply is not None:
+                    return reply
+                if not steps and transcript.ended_by == "caller":
+                    return 0, None
+            elif verb.tag == "Redirect":
+                return self.signed_post(verb.text.strip(), {})
+            elif verb.tag == "Enqueue":
+                return self.hold(verb, steps, transcript)
+            elif verb.tag == "Leave":
+                return 0, None
+            elif verb.tag in ("Dial", "Hangup", "Connect"):
+                transcript.add("CALL", f"{verb.tag.lower()} {(verb.text or '').strip()}".strip())
+                transcript.ended_by = verb.tag.lower()
+                return 0, None
+        return 0, None
+
+    def speak(self, verb: ET.Element, transcript: Transcript) -> None:
+        if verb.tag == "Say":
+            transcript.add("IVR", (verb.text or "").strip())
+        elif verb.tag == "Play":
+            transcript.add("IVR", f"[plays {verb.text.strip()}]")
+
+    def answer(self, gather: ET.Element, steps: list[Step], transcript: Transcript):
+        """Answer a Gather from the script; silence falls through to the next verb."""
+        if not steps:
+            transcript.add("CALLER", "[hangs up]")
+            transcript.ended_by = "caller"
+            return None
+        step = steps.pop(0)
+        if step.kind == "silence":
+            transcript.add("CALLER", "[silence]")
+            return None
+        if step.kind == "press":
+            transcript.add("CALLER", f"[presses {step.value}]")
+            params = {"Digits": step.value}
+        else:
+            transcript.add("CALLER", step.value)
+            params = {"SpeechResult": step.value, "Confidence": "0.92"}
+        return self.signed_post(gather.get("action"), params)
+
+    def hold(self, enqueue: ET.Element, steps: list[Step], transcript: Transcript):
+        """Wait in the queue: re-request the waitUrl a few times, as the provider does."""
+        queue = (enqueue.text or "").strip()
+        transcript.add("CALL", f"enqueued in {queue}")
+        transcript.ended_by = "queue"
+        wait_url = enqueue.get("waitUrl")
+        for loop in range(self.wait_loops):
+            status, body = self.signed_post(wait_url, {
+                "QueuePosition": "1", "QueueTime": str(loop * 30), "AvgQueueTime": "120",
+                "CurrentQueueSize": "1", "QueueSid": "QU" + "0" * 32})
+            if status != 200:
+                transcript.add("ERROR", f"HTTP {status} from waitUrl")
+                break
+            root = ET.fromstring(body)
+            transcript.responses.append(root)
+            for verb in root:
+                self.speak(verb, transcript)
+        return 0, None

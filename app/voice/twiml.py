@@ -1,0 +1,76 @@
+"""Neutral actions -> TwiML, built with the twilio library."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from ..flow.actions import Action, Enqueue, Hangup, Listen, Play, Say, Transfer
+
+Urls = Callable[..., str]  # url_for-like: (endpoint, **params) -> absolute URL
+
+
+def render(actions: Sequence[Action], url: Urls, turn: int) -> VoiceResponse:
+    """Prompts before a Listen go inside its Gather so callers can talk over them."""
+    response = VoiceResponse()
+    prompts: list[Action] = []
+    for action in actions:
+        if isinstance(action, Say | Play):
+            prompts.append(action)
+        elif isinstance(action, Listen):
+            response.append(gather(action, prompts, url, turn))
+            prompts = []
+            # With no input Twilio falls through to the next verb: make silence an event.
+            response.redirect(url("voice.no_input", turn=turn), method="POST")
+        else:
+            _add_prompts(response, prompts)
+            prompts = []
+            _add_exit(response, action, url)
+    _add_prompts(response, prompts)
+    return response
+
+
+def gather(listen: Listen, prompts: list[Action], url: Urls, turn: int) -> Gather:
+    kwargs = dict(
+        input="dtmf speech", action=url("voice.input", turn=turn), method="POST",
+        timeout=listen.timeout_s, language=listen.language, action_on_empty_result=False,
+        speech_timeout="auto",
+    )
+    if listen.hints:
+        kwargs["hints"] = ", ".join(listen.hints)
+    if listen.numeric:
+        kwargs["hints"] = "$OOV_CLASS_DIGIT_SEQUENCE"
+        kwargs["finish_on_key"] = "#"
+        if listen.max_digits:
+            kwargs["num_digits"] = listen.max_digits
+    node = Gather(**kwargs)
+    _add_prompts(node, prompts)
+    return node
+
+
+def _add_prompts(parent, prompts: list[Action]) -> None:
+    for prompt in prompts:
+        if isinstance(prompt, Say):
+            parent.say(prompt.text, language=prompt.language, voice=prompt.voice)
+        else:
+            parent.play(prompt.url)
+
+
+def _add_exit(response: VoiceResponse, action: Action, url: Urls) -> None:
+    if isinstance(action, Enqueue):
+        response.enqueue(action.queue, wait_url=url("voice.wait", queue=action.queue),
+                         wait_url_method="POST", action=url("voice.queue_done"),
+                         method="POST")
+    elif isinstance(action, Transfer):
+        response.dial(action.number, action=url("voice.dial_done"), method="POST")
+    elif isinstance(action, Hangup):
+        response.hangup()
+
+
+def apology(url: Urls, queue: str) -> VoiceResponse:
+    """When anything breaks: say sorry and put the caller through to a person."""
+    response = VoiceResponse()
+    response.say("Sorry, something went wrong on our side. Let me get you to a person.")
+    _add_exit(response, Enqueue(queue, "system error"), url)
+    return response

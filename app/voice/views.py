@@ -1,0 +1,194 @@
+"""Voice webhooks: translate Twilio requests into engine events and actions into TwiML."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from .. import calls
+from ..flow.actions import Event, Input, NoInput, Start
+from ..models import Call, db
+from .security import public_base, twilio_signed
+from .twiml import apology, render
+
+log = logging.getLogger(__name__)
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+
+CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
+MAX_SPEECH = 500  # characters; longer is not one answer to one prompt
+MAX_DIGITS = 32
+
+
+def url(endpoint: str, **params) -> str:
+    """Absolute URLs under PUBLIC_BASE_URL: what the provider calls and signs."""
+    from flask import url_for
+
+    return public_base() + url_for(endpoint, **params)
+
+
+def twiml(response: VoiceResponse | str) -> Response:
+    return Response(str(response), mimetype="text/xml")
+
+
+def call_sid() -> str:
+    """Requests that cannot belong to a real call are refused with a 400."""
+    sid = request.form.get("CallSid", "")
+    if not CALL_SID.match(sid):
+        abort(400, description="missing or malformed CallSid")
+    return sid
+
+
+def request_key() -> str:
+    """Same path, turn and parameters: a retry of a webhook we already answered."""
+    body = sorted(request.form.items(multi=True))
+    raw = f"{request.path}?{request.query_string.decode('latin-1')}|{body}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def answer(call: Call, event: Event) -> Response:
+    """Run one event for a call once; a retried webhook gets the same TwiML again."""
+    key = request_key()
+    if call.last_request_key == key and call.last_response:
+        calls.record_event(call, "retry", reason="webhook repeated; input not applied twice")
+        db.session.commit()
+        return twiml(call.last_response)
+    if call.menu_version is None:
+        return fail(call, "no menu published for this number")
+    actions = calls.advance(call, event)
+    body = str(render(actions, url, call.state["turn"]))
+    call.last_request_key, call.last_response = key, body
+    db.session.commit()
+    return twiml(body)
+
+
+def fail(call: Call | None, reason: str) -> Response:
+    """Apologise and queue the caller for a person; never a 500, never dead air."""
+    db.session.rollback()
+    log.error("call %s: %s", call.call_sid if call else "?", reason)
+    queue = current_app.config["DEFAULT_QUEUE"]
+    if call is not None:
+        call = db.session.merge(call)
+        calls.record_event(call, "error", reason=reason)
+        call.queue, call.handoff_reason, call.outcome = queue, "system error", "escalated"
+        call.state = {**(call.state or {}), "done": True}
+        db.session.commit()
+    return twiml(apology(url, queue))
+
+
+@bp.post("/incoming")
+@twilio_signed
+def incoming():
+    sid = call_sid()
+    caller, dialled = request.form.get("From", ""), request.form.get("To", "")
+    call = calls.open_call(sid, caller[:32], dialled[:32])
+    return guarded(call, lambda: answer(call, Start(calls.caller_profile(call.customer))))
+
+
+@bp.post("/input")
+@twilio_signed
+def input():
+    call = known_call()
+    return guarded(call, lambda: answer(call, input_event()))
+
+
+@bp.post("/no-input")
+@twilio_signed
+def no_input():
+    call = known_call()
+    return guarded(call, lambda: answer(call, NoInput()))
+
+
+def known_call() -> Call:
+    """A signed request for a call we have no record of still gets a person."""
+    sid = call_sid()
+    call = calls.find_call(sid)
+    if call is None:
+        call = calls.open_call(sid, request.form.get("From", "")[:32],
+                               request.form.get("To", "")[:32])
+        calls.record_event(call, "error", reason="input for a call we had no record of")
+        call.state = {"done": True}
+    return call
+
+
+def input_event() -> Event:
+    digits = request.form.get("Digits", "").strip()[:MAX_DIGITS] or None
+    speech = request.form.get("SpeechResult", "").strip()[:MAX_SPEECH] or None
+    if not digits and not speech:
+        return NoInput()
+    return Input(digits=digits, speech=speech, confidence=_confidence())
+
+
+def _confidence() -> float | None:
+    try:
+        value = float(request.form.get("Confidence", ""))
+    except ValueError:
+        return None
+    return value if 0.0 <= value <= 1.0 else None
+
+
+def guarded(call: Call, handle) -> Response:
+    try:
+        if (call.state or {}).get("done") and request.endpoint != "voice.incoming":
+            return done_call(call)
+        return handle()
+    except Exception:
+        log.exception("webhook failed for call %s", call.call_sid)
+        return fail(call, "internal error")
+
+
+def done_call(call: Call) -> Response:
+    """Input for a call already handed off: keep the caller with a person, not silence."""
+    if call.last_response and call.last_request_key == request_key():
+        return twiml(call.last_response)
+    return fail(call, "input after the call was handed off")
+
+
+@bp.post("/status")
+@twilio_signed
+def status():
+    call = calls.find_call(call_sid())
+    if call is None:
+        return Response(status=204)
+    duration = request.form.get("CallDuration", "")
+    calls.end_call(call, request.form.get("CallStatus", "completed")[:20],
+                   int(duration) if duration.isdigit() else None)
+    db.session.commit()
+    return Response(status=204)
+
+
+@bp.post("/wait")
+@twilio_signed
+def wait():
+    """Hold while queued (the provider re-requests this each time its TwiML ends)."""
+    response = VoiceResponse()
+    position = request.form.get("QueuePosition", "")
+    if position.isdigit():
+        response.say(f"You are number {position} in line. Thanks for waiting.")
+    response.play(url("static", filename="hold/default.wav"))
+    return twiml(response)
+
+
+@bp.post("/queue-done")
+@twilio_signed
+def queue_done():
+    """After the queue: bridged callers are done; otherwise never leave them in silence."""
+    result = request.form.get("QueueResult", "")
+    response = VoiceResponse()
+    if result in ("bridged", "hangup", "leave", "redirected"):
+        response.hangup()
+        return twiml(response)
+    return twiml(apology(url, current_app.config["DEFAULT_QUEUE"]))
+
+
+@bp.post("/dial-done")
+@twilio_signed
+def dial_done():
+    response = VoiceResponse()
+    if request.form.get("DialCallStatus") not in ("completed", "answered"):
+        return twiml(apology(url, current_app.config["DEFAULT_QUEUE"]))
+    response.hangup()
+    return twiml(response)

@@ -1,0 +1,97 @@
+"""Shared fixtures: an app on a fresh database (SQLite, or PostgreSQL when
+HOLDLINE_TEST_DATABASE_URL points at one), a signed-webhook helper and the simulator."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import text
+from twilio.request_validator import RequestValidator
+
+from app import create_app
+from app.config import TestConfig
+from app.models import db
+from app.simulator import InProcess, Simulator
+
+POSTGRES = os.environ.get("HOLDLINE_TEST_DATABASE_URL", "").startswith("postgres")
+
+
+@pytest.fixture
+def app(tmp_path):
+    config = {"SQLALCHEMY_DATABASE_URI": TestConfig.SQLALCHEMY_DATABASE_URI}
+    if POSTGRES:
+        config["SQLALCHEMY_DATABASE_URI"] = _fresh_schema_url()
+    application = create_app(TestConfig)
+    application.config.update(config)
+    application.instance_path = str(tmp_path / "instance")
+    with application.app_context():
+        from app.demo import seed
+        from app.migrate import upgrade
+
+        upgrade()
+        seed()
+        yield application
+        db.session.remove()
+        if POSTGRES:
+            _drop_schema(application)
+        db.engine.dispose()
+
+
+def _fresh_schema_url() -> str:
+    """One PostgreSQL schema per test, so tests can run in parallel on one server."""
+    base = os.environ["HOLDLINE_TEST_DATABASE_URL"]
+    schema = "t_" + uuid.uuid4().hex[:12]
+    from sqlalchemy import create_engine
+
+    engine = create_engine(_psycopg(base))
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    sep = "&" if "?" in base else "?"
+    return f"{_psycopg(base)}{sep}options=-csearch_path%3D{schema}"
+
+
+def _drop_schema(application) -> None:
+    schema = application.config["SQLALCHEMY_DATABASE_URI"].rsplit("%3D", 1)[1]
+    db.session.remove()
+    with db.engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+
+
+def _psycopg(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def signed(client, app):
+    """POST a webhook signed the way Twilio signs it."""
+
+    def post(path: str, params: dict[str, str] | None = None, *, token: str | None = None):
+        params = dict(params or {})
+        url = app.config["PUBLIC_BASE_URL"] + path
+        signature = RequestValidator(token or app.config["TWILIO_AUTH_TOKEN"]) \
+            .compute_signature(url, params)
+        return client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+
+    return post
+
+
+@pytest.fixture
+def simulate(client, app):
+    """Run a scripted call through the real webhooks; returns the transcript."""
+
+    def run(script, *, caller: str = "+15559990000", dialled: str = "+15005550006",
+            wait_loops: int = 1, **kwargs):
+        sim = Simulator(InProcess(client), app.config["TWILIO_AUTH_TOKEN"],
+                        app.config["PUBLIC_BASE_URL"], caller=caller, dialled=dialled,
+                        wait_loops=wait_loops, **kwargs)
+        return sim.run(script)
+
+    return run
