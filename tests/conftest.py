@@ -95,3 +95,10 @@ def simulate(client, app):
         return sim.run(script)
 
     return run
+
+
+def pytest_collection_modifyitems(items):
+    """Every test that touches the database also runs in the PostgreSQL pass."""
+    for item in items:
+        if "app" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)

@@ -1,0 +1,71 @@
+"""Phrase -> intent on the demo's main menu: callers' own words, not the listed phrases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from app.flow import intents
+from app.flow.actions import Enqueue, Input, Start
+from app.flow.engine import step
+from app.flow.state import CallState
+from app.flow.validate import parse_menu
+
+DEMO = Path(__file__).parent.parent / "app/demo/menus/northwind.yaml"
+
+
+@pytest.fixture(scope="module")
+def menu():
+    return parse_menu(yaml.safe_load(DEMO.read_text()))
+
+
+@pytest.fixture(scope="module")
+def at_main(menu):
+    return step(menu, CallState(), Start()).state
+
+
+@pytest.mark.parametrize("said, node", [
+    ("my power is out", "outage"),
+    ("the lights went out", "outage"),
+    ("we have a blackout on our street", "outage"),
+    ("there's no electricity in my house", "outage"),
+    ("outage", "outage"),
+    ("I want to pay my bill", "billing"),
+    ("how much do I owe", "billing"),
+    ("question about my invoice", "billing"),
+    ("paying my bil", "billing"),
+    ("I'm moving next month", "service"),
+    ("I need to start service at a new address", "service"),
+    ("please disconnect my service", "service"),
+    ("where is my service request", "request_number"),
+    ("checking on my repair order", "request_number"),
+    ("what's the status of my ticket", "request_number"),
+])
+def test_natural_phrasings_land_on_the_right_node(menu, at_main, said, node):
+    assert step(menu, at_main, Input(speech=said, confidence=0.9)).state.node == node
+
+
+@pytest.mark.parametrize("said", ["let me talk to a person", "agent", "operator please",
+                                  "I want a human", "representative", "get me a representive"])
+def test_person_words_reach_a_person(menu, at_main, said):
+    result = step(menu, at_main, Input(speech=said, confidence=0.9))
+    assert isinstance(result.actions[-1], Enqueue) and result.actions[-1].queue == "general"
+
+
+@pytest.mark.parametrize("said", ["banana", "purple elephant", "what's the weather"])
+def test_unrelated_speech_is_not_matched(menu, at_main, said):
+    result = step(menu, at_main, Input(speech=said, confidence=0.9))
+    assert result.state.node == "main" and "no_match" in [t.kind for t in result.trace]
+
+
+def test_personal_is_not_person():
+    assert not intents.mentions("my personal account", ["person"])
+
+
+@pytest.mark.parametrize("text, expected", [("yes please", True), ("yeah", True),
+                                            ("no that's not right", False), ("nope", False),
+                                            ("maybe", None)])
+def test_yes_or_no(text, expected):
+    assert intents.yes_or_no(text, None) is expected

@@ -1,0 +1,136 @@
+"""Whole calls through the real webhooks, driven by the simulator as Twilio would."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.models import Call
+from app.simulator import SILENCE, press, say
+
+MARIA = "+15551230001"  # a demo customer: account 40000002, ZIP 94107 (known outage)
+STRANGER = "+15559990000"
+
+
+def call_row(transcript) -> Call:
+    from app.models import db
+
+    return db.session.scalar(select(Call).where(Call.call_sid == transcript.call_sid))
+
+
+@pytest.mark.parametrize("opening", [press("1"), say("I want to pay my bill"),
+                                     say("how much do I owe"), say("billing")])
+def test_billing_reads_a_known_callers_balance(simulate, opening):
+    t = simulate([opening], caller=MARIA)
+    assert "Your balance is $84.12" in t.ivr_text
+
+
+def test_billing_for_a_stranger_collects_and_checks_the_account(simulate):
+    t = simulate([press("1"), say("four zero zero zero zero zero one oh"), say("yes")],
+                 caller=STRANGER)
+    assert "eight digit account number" in t.ivr_text
+    assert "I heard 4 0 0 0 0 0 1 0" in t.ivr_text
+    assert "Your balance is $0.00" in t.ivr_text
+
+
+def test_an_account_number_failing_its_check_digit_is_refused(simulate):
+    t = simulate([press("1"), press("40000003")], caller=STRANGER)
+    assert "doesn't look right" in t.ivr_text
+
+
+def test_paying_hands_to_billing_with_the_reason(simulate):
+    t = simulate([say("pay my bill"), say("pay now")], caller=MARIA)
+    assert t.ended_by == "queue"
+    call = call_row(t)
+    assert (call.queue, call.handoff_reason) == ("billing", "wants to pay a bill")
+
+
+@pytest.mark.parametrize("opening", [press("2"), say("my power is out"),
+                                     say("the lights went out"), say("blackout")])
+def test_outage_report_for_a_known_caller_finds_the_known_outage(simulate, opening):
+    t = simulate([opening, say("report")], caller=MARIA)
+    assert "known outage affecting Potrero Hill" in t.ivr_text
+
+
+def test_outage_check_by_zip_with_no_outage_offers_to_report(simulate):
+    t = simulate([say("power outage"), press("2"), press("10001"), press("1"), press("1")],
+                 caller=STRANGER)
+    assert "no reported outages for ZIP code 10001" in t.ivr_text
+    assert call_row(t).queue == "outages"
+
+
+@pytest.mark.parametrize("opening, choice, reason", [
+    (press("3"), press("1"), "start service"),
+    (say("I'm moving next month"), say("move"), "move service"),
+    (say("I need to stop my service"), say("stop"), "stop service"),
+    (say("start service at my new place"), say("start please"), "start service"),
+])
+def test_service_changes_reach_the_service_team(simulate, opening, choice, reason):
+    t = simulate([opening, choice], caller=MARIA)
+    call = call_row(t)
+    assert (call.queue, call.handoff_reason) == ("service", reason)
+
+
+@pytest.mark.parametrize("opening", [press("4"), say("where is my service request"),
+                                     say("checking on my repair ticket")])
+def test_service_request_status_is_read_out(simulate, opening):
+    t = simulate([opening, say("one oh four two one seven"), say("yes"), say("no")])
+    assert "Your request to start service at 12 Elm Street is scheduled" in t.ivr_text
+    assert t.ended_by == "hangup"
+    assert call_row(t).outcome == "self_service"
+
+
+def test_unknown_request_number_offers_another_try(simulate):
+    t = simulate([press("4"), press("999999"), press("1"), press("1")])
+    assert "couldn't find that request" in t.ivr_text
+    assert t.ivr_text.count("six digit service request number") == 2
+
+
+def test_silence_gets_different_reprompts_then_a_person(simulate):
+    t = simulate([SILENCE, SILENCE, SILENCE])
+    lines = t.said()
+    assert any("didn't hear anything" in line for line in lines)
+    assert any("still didn't hear you" in line for line in lines)
+    assert t.ended_by == "queue"
+    assert call_row(t).handoff_reason == "no input"
+
+
+def test_nonsense_gets_reprompts_then_a_person(simulate):
+    t = simulate([say("banana"), say("purple monkey"), say("weather in Paris")])
+    assert t.ended_by == "queue"
+    assert call_row(t).handoff_reason == "kept failing to be understood"
+
+
+# Paths to every node that waits for the caller, then the person command from there.
+NODE_PATHS = {
+    "main": [],
+    "balance": [press("1")],
+    "outage": [press("2")],
+    "outage_zip": [press("2"), press("2")],
+    "service": [press("3")],
+    "request_number": [press("4")],
+    "request_unknown": [press("4"), press("999999"), press("1")],
+    "anything_else": [press("4"), press("104217"), press("1")],
+    "no_outage": [press("2"), press("2"), press("10001"), press("1")],
+}
+
+
+@pytest.mark.parametrize("node", NODE_PATHS)
+@pytest.mark.parametrize("ask", [press("0"), say("representative"), say("agent please")])
+def test_person_command_from_every_node(simulate, app, node, ask):
+    t = simulate(NODE_PATHS[node] + [ask], caller=MARIA)
+    call = call_row(t)
+    assert call.state["history"][-1] == node or node == "main"
+    assert t.ended_by == "queue"
+    assert call.handoff_reason == "asked for a person"
+
+
+def test_the_collect_confirm_question_also_lets_the_caller_out(simulate):
+    t = simulate([press("4"), say("one oh four two one seven"), say("operator")])
+    assert call_row(t).handoff_reason == "asked for a person"
+
+
+def test_every_node_path_above_waits_where_expected(simulate, app):
+    for node, path in NODE_PATHS.items():
+        t = simulate(path, caller=MARIA)
+        assert call_row(t).state["node"] == node, node
