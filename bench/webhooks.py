@@ -1,0 +1,134 @@
+"""Webhook latency under load: whole simulated journeys through gunicorn.
+
+    .venv/bin/python bench/webhooks.py                 # SQLite
+    bash tests/postgres.sh .venv/bin/python bench/webhooks.py --db postgres
+
+Starts gunicorn (2 workers x 8 threads, as `make run`) on loopback, then runs scripted
+calls from N client threads at once, timing every signed webhook. Prints p50/p99 per
+webhook and calls per second for each concurrency level, as a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.simulator import SILENCE, Http, Simulator, press, say  # noqa: E402
+
+TOKEN = "bench-token"
+JOURNEYS = [  # (caller, script): a mix of what callers do
+    ("+15551230001", [say("my power is out"), say("report")]),
+    ("+15551230001", [press("1")]),
+    ("+15559990000", [press("4"), say("one oh four two one seven"), say("yes"), say("no")]),
+    ("+15559990000", [say("I'm moving next month"), say("move")]),
+    ("+15559990000", [SILENCE, say("banana"), press("0")]),
+]
+
+
+class TimedHttp(Http):
+    def __init__(self, server: str, sink: list[float], think: float) -> None:
+        super().__init__(server)
+        self.sink, self.think = sink, think
+
+    def post(self, url, params, headers):
+        time.sleep(self.think * random.uniform(0.5, 1.5))  # the caller listening; not timed
+        started = time.perf_counter()
+        result = super().post(url, params, headers)
+        self.sink.append(time.perf_counter() - started)
+        if result[0] != 200 and "/status" not in url:
+            raise RuntimeError(f"HTTP {result[0]} from {url}")
+        return result
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
+    venv = Path(sys.executable).parent
+    subprocess.run([str(venv / "flask"), "--app", "app", "init-demo"], env=env, cwd=ROOT,
+                   check=True, capture_output=True)
+    server = subprocess.Popen(
+        [str(venv / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
+         "--threads", "8", "--worker-class", "gthread", "--log-level", "warning",
+         "app:create_app()"], env=env, cwd=ROOT)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def run_level(base: str, concurrency: int, calls: int,
+              think: float = 0.0) -> tuple[list[float], float]:
+    latencies: list[float] = []
+
+    def one(i: int) -> None:
+        caller, script = JOURNEYS[i % len(JOURNEYS)]
+        Simulator(TimedHttp(base, latencies, think), TOKEN, base, caller=caller,
+                  dialled="+15005550006", wait_loops=1).run(list(script))
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(one, range(calls)))
+    return latencies, calls / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--levels", default="1,10,25,50")
+    parser.add_argument("--calls-per-level", type=int, default=150)
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="seconds a caller takes between webhooks (real prompts: 3-10)")
+    args = parser.parse_args()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "PUBLIC_BASE_URL": base, "TWILIO_AUTH_TOKEN": TOKEN,
+               "SECRET_KEY": "bench"}
+        if args.db == "sqlite":
+            env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
+        else:
+            env["DATABASE_URL"] = os.environ["HOLDLINE_TEST_DATABASE_URL"]
+        env["HOLDLINE_LOG_LEVEL"] = "WARNING"
+        server = start_server(env, port)
+        try:
+            run_level(base, 5, 20)  # warm-up: workers import, parse menus, fill pools
+            print(f"\n{args.db}: gunicorn 2 workers x 8 threads, {os.cpu_count()} cores "
+                  "(client on the same cores)")
+            print("| pacing | concurrent calls | webhooks | p50 ms | p99 ms | calls/s |")
+            print("|---|---:|---:|---:|---:|---:|")
+            for think in (args.think, 0.0):
+                pacing = f"{think:g} s between a caller's webhooks" if think else "no pause"
+                for level in map(int, args.levels.split(",")):
+                    calls = max(args.calls_per_level, level * 3)
+                    lat, rate = run_level(base, level, calls, think)
+                    q = statistics.quantiles(lat, n=100)
+                    print(f"| {pacing} | {level} | {len(lat)} | "
+                          f"{statistics.median(lat) * 1000:.1f} | {q[98] * 1000:.1f} | "
+                          f"{rate:.1f} |", flush=True)
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
+if __name__ == "__main__":
+    main()
