@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, date, datetime
 from typing import Any
 
-import sqlite3
-
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, Engine, event, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Engine, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 

@@ -14,13 +14,15 @@ MENU = {
     "start": "hello",
     "settings": {"person": "agent", "main_menu": "main"},
     "nodes": {
-        "hello": {"type": "say", "prompt": "Hi {{ caller.first_name | \"there\" }}.", "next": "main"},
+        "hello": {"type": "say", "prompt": "Hi {{ caller.first_name | \"there\" }}.",
+                  "next": "main"},
         "main": {
             "type": "menu",
             "prompt": "Say billing or press 1. Say help or press 2.",
             "reprompt": "Billing is 1, help is 2.",
             "options": [
-                {"key": "1", "intent": "billing", "phrases": ["billing", "pay my bill"], "go": "bill"},
+                {"key": "1", "intent": "billing", "phrases": ["billing", "pay my bill"],
+                 "go": "bill"},
                 {"key": "2", "intent": "help", "phrases": ["help"], "go": "acct"},
             ],
         },

@@ -12,10 +12,21 @@ from dataclasses import dataclass, field
 
 from . import intents
 from .actions import (
-    Action, Enqueue, Event, Hangup, Input, Listen, Lookup, LookupDone, NoInput, Say, Start,
-    Trace, Transfer,
+    Action,
+    Enqueue,
+    Event,
+    Hangup,
+    Input,
+    Listen,
+    Lookup,
+    LookupDone,
+    NoInput,
+    Say,
+    Start,
+    Trace,
+    Transfer,
 )
-from .schema import CollectNode, Escalation, Menu, MenuNode, Node, TERMINAL_TYPES
+from .schema import TERMINAL_TYPES, CollectNode, Escalation, Menu, MenuNode, Node
 from .spoken_numbers import luhn_valid, spoken_to_digits
 from .state import CallState
 from .template import render
