@@ -23,8 +23,7 @@ def app(tmp_path):
     config = {"SQLALCHEMY_DATABASE_URI": TestConfig.SQLALCHEMY_DATABASE_URI}
     if POSTGRES:
         config["SQLALCHEMY_DATABASE_URI"] = _fresh_schema_url()
-    application = create_app(TestConfig)
-    application.config.update(config)
+    application = create_app(type("Config", (TestConfig,), config))
     application.instance_path = str(tmp_path / "instance")
     with application.app_context():
         from app.demo import seed

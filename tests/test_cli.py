@@ -90,3 +90,17 @@ def test_migrations_match_the_models(app):
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
     assert diff == []
+
+
+def test_the_database_pass_uses_the_backend_it_claims(app):
+    """The PostgreSQL pass really runs on PostgreSQL, in a schema of its own."""
+    from sqlalchemy import text
+
+    from tests.conftest import POSTGRES
+
+    if not POSTGRES:
+        assert db.engine.dialect.name == "sqlite"
+        return
+    with db.engine.connect() as conn:
+        schema = conn.execute(text("select current_schema()")).scalar()
+    assert db.engine.dialect.name == "postgresql" and schema.startswith("t_")
