@@ -39,8 +39,11 @@ def init_demo() -> None:
     from .demo import seed
     from .migrate import upgrade
 
+    from .hold.default_music import default_track
+
     upgrade()
     added = seed()
+    default_track(current_app.config["AUDIO_DIR"])
     click.echo("demo ready: " + ", ".join(f"{n} {k} added" for k, n in added.items()))
 
 

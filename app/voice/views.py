@@ -6,7 +6,7 @@ import hashlib
 import logging
 import re
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, request, send_file
 from twilio.twiml.voice_response import VoiceResponse
 
 from .. import calls
@@ -168,8 +168,17 @@ def wait():
     position = request.form.get("QueuePosition", "")
     if position.isdigit():
         response.say(f"You are number {position} in line. Thanks for waiting.")
-    response.play(url("static", filename="hold/default.wav"))
+    response.play(url("voice.hold_music"))
     return twiml(response)
+
+
+@bp.get("/hold-music.wav")
+def hold_music():
+    """Audio is fetched unsigned by the provider's media fetcher; it reveals nothing."""
+    from ..hold.default_music import default_track
+
+    path = default_track(current_app.config["AUDIO_DIR"])
+    return send_file(path, mimetype="audio/wav", max_age=86400, conditional=True)
 
 
 @bp.post("/queue-done")

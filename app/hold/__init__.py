@@ -1,0 +1,1 @@
+"""Hold: queue wait loop, channels, announcements, quiz, callbacks, audio library."""
