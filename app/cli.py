@@ -37,9 +37,8 @@ def db_upgrade() -> None:
 def init_demo() -> None:
     """Create or upgrade the database and seed the Northwind demo (safe to run twice)."""
     from .demo import seed
-    from .migrate import upgrade
-
     from .hold.default_music import default_track
+    from .migrate import upgrade
 
     upgrade()
     added = seed()
