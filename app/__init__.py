@@ -29,13 +29,30 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     db.init_app(app)
 
+    from flask_wtf.csrf import CSRFProtect
+
+    from .auth import login_manager
+    from .auth.views import bp as auth_bp
     from .voice.views import bp as voice_bp
 
+    csrf = CSRFProtect(app)
+    login_manager.init_app(app)
     app.register_blueprint(voice_bp)
+    csrf.exempt(voice_bp)  # provider webhooks carry Twilio signatures instead
+    app.register_blueprint(auth_bp)
+    from .admin.views import bp as admin_bp
+
+    app.register_blueprint(admin_bp)
 
     from .cli import register
 
     register(app)
+
+    @app.get("/")
+    def home():
+        from flask import redirect, url_for
+
+        return redirect(url_for("admin.index"))
 
     @app.get("/healthz")
     def healthz():
@@ -54,6 +71,10 @@ def _defaults(app: Flask) -> None:
             path.write_text(secrets.token_hex(32))
             path.chmod(0o600)
         app.config["SECRET_KEY"] = path.read_text().strip()
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        # Secure cookies wherever we are served over https (always, in production).
+        app.config["SESSION_COOKIE_SECURE"] = (app.config.get("PUBLIC_BASE_URL") or "").startswith(
+            "https")
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgres://"):  # Heroku-style URLs
         uri = "postgresql://" + uri.removeprefix("postgres://")

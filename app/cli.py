@@ -15,10 +15,12 @@ from .flow.validate import MenuInvalid
 from .models import Menu, MenuVersion, db
 
 menu_cli = AppGroup("menu", help="Validate, import and export IVR menus (YAML).")
+users_cli = AppGroup("users", help="Accounts for the operator app and the agent console.")
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(menu_cli)
+    app.cli.add_command(users_cli)
     app.cli.add_command(init_demo)
     app.cli.add_command(db_upgrade)
     app.cli.add_command(call)
@@ -142,3 +144,23 @@ def _script(args: list[str]) -> list:
             raise click.UsageError(f"unexpected {flag!r}: use --say TEXT, --press DIGITS "
                                    "or --silence")
     return steps
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "operator", "agent"]), required=True)
+@click.option("--name", "display_name", default="", help="Shown in the apps.")
+@click.password_option(help="Asked for when not given.")
+def users_create(username: str, role: str, display_name: str, password: str) -> None:
+    """Create an account (passwords are stored hashed)."""
+    from .auth.models import User
+
+    if len(password) < 10:
+        raise click.BadParameter("use at least 10 characters", param_hint="--password")
+    if db.session.scalar(select(User).where(User.username == username)):
+        raise click.UsageError(f"user {username!r} exists already")
+    user = User(username=username, role=role, display_name=display_name)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"created {role} {username}")

@@ -18,7 +18,9 @@ class Config:
     MAX_CONTENT_LENGTH = 64 * 1024  # no real webhook comes close
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    SESSION_COOKIE_SECURE = (os.environ["SESSION_COOKIE_SECURE"] == "1"
+                             if "SESSION_COOKIE_SECURE" in os.environ else None)
+    REMEMBER_COOKIE_HTTPONLY = True
     DEFAULT_QUEUE = "general"  # where a caller goes when anything breaks
     MODELS_DIR = os.environ.get("HOLDLINE_MODELS_DIR", str(REPO_ROOT / "models"))
     AUDIO_DIR = os.environ.get("HOLDLINE_AUDIO_DIR", str(REPO_ROOT / "audio"))

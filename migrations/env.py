@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from app.models import db
+import app.auth.models  # noqa: F401  (every model module, so autogenerate sees them)
 
 config = context.config
 target_metadata = db.metadata

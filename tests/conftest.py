@@ -101,3 +101,37 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "app" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture
+def make_user(app):
+    from app.auth.models import User
+
+    def create(username: str, role: str, password: str = "a-long-password") -> User:
+        user = User(username=username, role=role)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return create
+
+
+def csrf_from(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(client):
+    """Sign in through the real form, CSRF token included."""
+
+    def sign_in(username: str, password: str = "a-long-password"):
+        token = csrf_from(client.get("/login").get_data(as_text=True))
+        return client.post("/login", data={"username": username, "password": password,
+                                           "csrf_token": token})
+
+    return sign_in

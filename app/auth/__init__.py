@@ -1,0 +1,49 @@
+"""Accounts for the web apps: operators and admins under /admin, agents under /agent.
+
+Hashed passwords, login with CSRF, attempts rate-limited per account and address, roles
+checked on every route, and an audit log of changes.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import LoginManager, current_user, login_required
+
+from ..models import db
+from .models import AuditEntry, User
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.session_protection = "strong"
+
+ROLES = ("admin", "operator", "agent")
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user and user.active else None
+
+
+def role_required(*roles: str):
+    """Login, then one of the roles (admins may do everything)."""
+
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def checked(*args, **kwargs):
+            if current_user.role != "admin" and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+def audit(action: str, target: str = "", **detail) -> None:
+    """Who changed what, and when (committed with the change itself)."""
+    who = current_user.username if current_user.is_authenticated else "system"
+    db.session.add(AuditEntry(username=who, action=action, target=target, detail=detail))
