@@ -1,0 +1,227 @@
+"""Mobile web forms defined as data: YAML files, submission checks, plain placeholders.
+
+Operators write forms in YAML (or JSON, same structure) in app/selfservice/forms/.
+Definitions are validated by the schema in `form_schema`; errors name the form, the
+field and the attribute. Submitted values are trimmed and checked here; HTML in them
+is kept as text (templates escape it).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .form_schema import MAX_VALUE_CHARS, PLACEHOLDER, Choice, FormDef, FormField
+
+__all__ = ["FORMS_DIR", "Choice", "FormDef", "FormDefinitionError", "FormField", "entered_values",
+           "load_form", "load_forms", "parse_form", "render_confirmation", "validate_submission"]
+
+FORMS_DIR = Path(__file__).parent / "forms"
+# Control characters (not tab/newline) never belong in a form value.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
+
+
+class FormDefinitionError(ValueError):
+    """A form definition is invalid; `problems` lists "where: what" lines."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def parse_form(data: Any, source: str = "form") -> FormDef:
+    """Validate a form definition (already parsed from YAML/JSON)."""
+    try:
+        return FormDef.model_validate(data)
+    except ValidationError as exc:
+        raise FormDefinitionError([_where(source, data, err) for err in exc.errors()]) from None
+
+
+def load_form(path: Path) -> FormDef:
+    """Read and validate one YAML/JSON form file; its id must match the file name."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise FormDefinitionError([f"{path.name}: not valid YAML: {exc}"]) from None
+    form = parse_form(data, path.name)
+    if form.id != path.stem:
+        raise FormDefinitionError([f"{path.name}: id {form.id!r} must match the file name"])
+    return form
+
+
+def load_forms(directory: Path = FORMS_DIR) -> dict[str, FormDef]:
+    """Load every *.yaml / *.yml / *.json form in a directory, keyed by id."""
+    paths = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
+    return {form.id: form for form in map(load_form, paths)}
+
+
+def render_confirmation(form: FormDef, clean: Mapping[str, str]) -> str:
+    """Fill {{ field }} placeholders with submitted values: plain text, never evaluated."""
+    def value(match: re.Match[str]) -> str:
+        field = form.field(match.group(1))
+        raw = clean.get(match.group(1), "")
+        return field.choice_label(raw) if field and field.type == "select" else raw
+
+    # One pass of re.sub: a value containing "{{ x }}" is not expanded again.
+    return PLACEHOLDER.sub(value, form.confirmation)
+
+
+def _where(source: str, data: Any, error: Mapping[str, Any]) -> str:
+    """Turn a pydantic error location into "source: field 'amount' max: message"."""
+    loc = list(error.get("loc", ()))
+    parts = [source]
+    if len(loc) >= 2 and loc[0] == "fields" and isinstance(loc[1], int):
+        parts.append(f"field {_field_name(data, loc[1])!r}")
+        loc = loc[2:]
+    if loc:
+        parts.append(".".join(str(part) for part in loc))
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"{' '.join(parts)}: {message}"
+
+
+def _field_name(data: Any, index: int) -> str:
+    try:
+        return str(data["fields"][index]["name"])
+    except (KeyError, IndexError, TypeError):
+        return f"#{index + 1}"
+
+
+def validate_submission(form: FormDef,
+                        data: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Check submitted values: (clean values as strings, {field name: message})."""
+    clean: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for field in form.fields:
+        raw = _normalise(field, data.get(field.name))
+        if len(raw) > field.limit:
+            clean[field.name], errors[field.name] = "", _too_long(field)
+            continue
+        value, problem = (raw, None) if raw == "" else _check(field, raw)
+        clean[field.name] = "" if problem else value
+        if problem:
+            errors[field.name] = problem
+    for field in form.fields:
+        if field.name not in errors and not clean[field.name] and _required(field, clean):
+            errors[field.name] = _missing(field)
+    return clean, errors
+
+
+def entered_values(form: FormDef, data: Mapping[str, str]) -> dict[str, str]:
+    """What the caller typed, for re-showing the form after errors (capped, not checked)."""
+    return {field.name: _normalise(field, data.get(field.name))[:MAX_VALUE_CHARS]
+            for field in form.fields}
+
+
+def _normalise(field: FormField, value: object) -> str:
+    """Trim, drop control characters, and keep line breaks only in textareas."""
+    text = "" if value is None else str(value)
+    if len(text) > 4 * MAX_VALUE_CHARS:
+        text = text[: 4 * MAX_VALUE_CHARS]  # bound the work; still reported as too long
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if field.type == "textarea":
+        text = CONTROL.sub("", text)
+        return "\n".join(line.rstrip() for line in text.strip().split("\n"))
+    return " ".join(CONTROL.sub(" ", text).split())
+
+
+def _check(field: FormField, raw: str) -> tuple[str, str | None]:
+    """Type check, then the operator's pattern on the cleaned value."""
+    value, problem = CHECKS[field.type](field, raw)
+    if problem is None and field.pattern and not re.fullmatch(field.pattern, value):
+        problem = field.pattern_message or "Please check this and try again."
+    return value, problem
+
+
+def _required(field: FormField, clean: Mapping[str, str]) -> bool:
+    if field.required:
+        return True
+    return any(clean.get(other) == value for other, value in (field.required_if or {}).items())
+
+
+def _missing(field: FormField) -> str:
+    if field.type == "select":
+        return "Please choose an option."
+    if field.label.rstrip().endswith("?"):
+        return "Please answer this question."
+    return f"{field.label} is required."
+
+
+def _too_long(field: FormField) -> str:
+    return f"Please use {field.limit} characters or fewer."
+
+
+def _as_text(field: FormField, raw: str) -> tuple[str, str | None]:
+    return raw, None
+
+
+def _email(field: FormField, raw: str) -> tuple[str, str | None]:
+    if not EMAIL.fullmatch(raw):
+        return raw, "Please enter an email address, like name@example.com."
+    local, domain = raw.rsplit("@", 1)
+    return f"{local}@{domain.lower()}", None
+
+
+def _tel(field: FormField, raw: str) -> tuple[str, str | None]:
+    number = re.sub(r"[\s().-]", "", raw)
+    if not re.fullmatch(r"\+?\d{7,15}", number):
+        return raw, "Please enter a phone number, like 555 123 4567."
+    return number, None
+
+
+def _zip(field: FormField, raw: str) -> tuple[str, str | None]:
+    code = raw.replace(" ", "")
+    if not re.fullmatch(r"\d{5}(-\d{4})?", code):
+        return raw, "Please enter a 5-digit ZIP code."
+    return code, None
+
+
+def _date(field: FormField, raw: str) -> tuple[str, str | None]:
+    us = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", raw)
+    try:
+        if us:
+            return date(int(us[3]), int(us[1]), int(us[2])).isoformat(), None
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            return date.fromisoformat(raw).isoformat(), None
+    except ValueError:
+        pass
+    return raw, "Please enter a date, like 2025-03-31."
+
+
+def _select(field: FormField, raw: str) -> tuple[str, str | None]:
+    if raw not in {choice.value for choice in field.choices or []}:
+        return raw, "Please choose one of the options."
+    return raw, None
+
+
+def _money(field: FormField, raw: str) -> tuple[str, str | None]:
+    amount = re.sub(r"[\s$,]", "", raw)
+    if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", amount):
+        return raw, "Please enter an amount in dollars, like 42.50."
+    value = Decimal(amount)
+    if field.min is not None and value < field.min:
+        return raw, f"The amount must be at least ${field.min:,.2f}."
+    if field.max is not None and value > field.max:
+        return raw, f"The amount can be at most ${field.max:,.2f}."
+    return f"{value:.2f}", None
+
+
+def _account(field: FormField, raw: str) -> tuple[str, str | None]:
+    number = re.sub(r"[\s-]", "", raw)
+    if not number.isascii() or not number.isdigit():
+        return raw, "Please enter the account number using digits only."
+    return number, None
+
+
+CHECKS: dict[str, Callable[[FormField, str], tuple[str, str | None]]] = {
+    "text": _as_text, "textarea": _as_text, "email": _email, "tel": _tel, "zip": _zip,
+    "date": _date, "select": _select, "money": _money, "account": _account,
+}

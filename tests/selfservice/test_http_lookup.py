@@ -1,0 +1,200 @@
+"""The HTTP lookup connector against a real local HTTP server."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from app.selfservice.http_lookup import MAX_BODY_BYTES, LookupFailed, dig, http_lookup
+
+ACCOUNT = {"account": {"name": "Ada Lovelace", "balance": 42.5, "due": None},
+           "items": [{"name": "first"}, {"name": "second"}]}
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Routes by path; each one misbehaves in a different way."""
+
+    def log_message(self, *args: object) -> None:  # keep test output quiet
+        pass
+
+    def do_GET(self) -> None:
+        route = urlsplit(self.path).path.strip("/").replace("-", "_")
+        getattr(self, f"route_{route}", self.route_missing)()
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", 0))
+        received = json.loads(self.rfile.read(length) or b"null")
+        self.send_json({"received": received, "type": self.headers.get("Content-Type")})
+
+    def send_json(self, document: object, status: int = 200) -> None:
+        self.send_body(json.dumps(document).encode(), status)
+
+    def send_body(self, body: bytes, status: int = 200, *, length: bool = True) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        if length:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def route_account(self) -> None:
+        query = {key: values[0] for key, values in parse_qs(urlsplit(self.path).query).items()}
+        self.send_json({**ACCOUNT, "query": query, "accept": self.headers.get("Accept")})
+
+    def route_list(self) -> None:
+        self.send_json([1, 2, 3])
+
+    def route_slow(self) -> None:
+        time.sleep(5)
+        self.send_json({"too": "late"})
+
+    def route_drip(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "1000")
+        self.end_headers()
+        for _ in range(1000):
+            self.wfile.write(b" ")
+            self.wfile.flush()
+            time.sleep(0.2)
+
+    def route_error(self) -> None:
+        self.send_json({"error": "boom"}, status=500)
+
+    def route_missing(self) -> None:
+        self.send_json({"error": "not found"}, status=404)
+
+    def route_redirect(self) -> None:
+        self.send_response(302)
+        self.send_header("Location", "/account")
+        self.end_headers()
+
+    def route_garbage(self) -> None:
+        self.send_body(b"<html><body>Service Unavailable</body></html>")
+
+    def route_binary(self) -> None:
+        self.send_body(b"\xff\xfe\x00garbage")
+
+    def route_huge(self) -> None:
+        self.send_body(_huge_json())
+
+    def route_huge_unsized(self) -> None:
+        self.close_connection = True
+        self.send_body(_huge_json(), length=False)
+
+
+def _huge_json() -> bytes:
+    return json.dumps({"padding": "x" * (MAX_BODY_BYTES + 1024)}).encode()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    httpd.block_on_close = False  # slow handlers must not hold up teardown
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_get_maps_dotted_paths(server: str) -> None:
+    result = http_lookup(f"{server}/account", "GET", {"account": "1042"}, mapping={
+        "name": "account.name", "balance": "account.balance", "second": "items.1.name",
+        "last": "items.-1.name", "sent": "query.account", "missing": "account.nope.deeper",
+        "due": "account.due", "out_of_range": "items.5.name"})
+    assert result == {"name": "Ada Lovelace", "balance": 42.5, "second": "second",
+                      "last": "second", "sent": "1042", "missing": None, "due": None,
+                      "out_of_range": None}
+
+
+def test_get_without_mapping_returns_the_object(server: str) -> None:
+    result = http_lookup(f"{server}/account", params={"zip": "90210"})
+    assert result["query"] == {"zip": "90210"}
+    assert result["accept"] == "application/json"
+
+
+def test_post_sends_params_as_json(server: str) -> None:
+    result = http_lookup(f"{server}/echo", "post", {"account": "1042", "n": 3},
+                         mapping={"account": "received.account", "n": "received.n",
+                                  "type": "type"})
+    assert result == {"account": "1042", "n": 3, "type": "application/json"}
+
+
+def test_slow_endpoint_times_out_within_bound(server: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(LookupFailed) as failed:
+        http_lookup(f"{server}/slow", timeout_s=0.5)
+    assert failed.value.reason == "timed out"
+    assert time.monotonic() - started < 1.5
+
+
+def test_timeout_is_clamped_to_three_seconds(server: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(LookupFailed, match="timed out"):
+        http_lookup(f"{server}/slow", timeout_s=60)
+    assert time.monotonic() - started < 4
+
+
+def test_dripping_body_stops_at_the_deadline(server: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(LookupFailed, match="timed out"):
+        http_lookup(f"{server}/drip", timeout_s=0.5)
+    assert time.monotonic() - started < 1.5
+
+
+@pytest.mark.parametrize(("path", "reason"), [
+    ("/error", "HTTP 500"),
+    ("/nowhere", "HTTP 404"),
+    ("/redirect", "HTTP 302"),
+    ("/garbage", "response is not JSON"),
+    ("/binary", "response is not JSON"),
+    ("/huge", "response too large"),
+    ("/huge-unsized", "response too large"),
+    ("/list", "response is not a JSON object"),
+])
+def test_bad_responses_fail(server: str, path: str, reason: str) -> None:
+    with pytest.raises(LookupFailed) as failed:
+        http_lookup(server + path)
+    assert failed.value.reason == reason
+
+
+def test_list_body_can_be_mapped(server: str) -> None:
+    assert http_lookup(f"{server}/list", mapping={"first": "0"}) == {"first": 1}
+
+
+def test_connection_refused() -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(LookupFailed, match="connection failed"):
+        http_lookup(f"http://127.0.0.1:{port}/account", timeout_s=1)
+
+
+@pytest.mark.parametrize(("url", "method"), [
+    ("ftp://127.0.0.1/x", "GET"), ("file:///etc/passwd", "GET"), ("/relative", "GET"),
+    ("http://127.0.0.1/x", "DELETE"),
+])
+def test_refuses_bad_requests_without_sending(url: str, method: str) -> None:
+    with pytest.raises(LookupFailed):
+        http_lookup(url, method)
+
+
+def test_lookup_failed_is_one_exception_with_a_reason() -> None:
+    error = LookupFailed("timed out")
+    assert error.reason == "timed out" and str(error) == "timed out"
+
+
+@pytest.mark.parametrize(("path", "value"), [
+    ("a.b", 1), ("a", {"b": 1}), ("list.0", "x"), ("list.x", None), ("a.b.c", None),
+    ("", {"a": {"b": 1}, "list": ["x"]}), ("nope", None),
+])
+def test_dig(path: str, value: object) -> None:
+    assert dig({"a": {"b": 1}, "list": ["x"]}, path) == value
