@@ -33,6 +33,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     from .auth import login_manager
     from .auth.views import bp as auth_bp
+    from .voice import hold_views  # noqa: F401  (registers the hold routes on voice_bp)
     from .voice.views import bp as voice_bp
 
     csrf = CSRFProtect(app)

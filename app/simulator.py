@@ -83,10 +83,14 @@ class Http:
 
 class Simulator:
     def __init__(self, transport, auth_token: str, public_base: str, *, caller: str,
-                 dialled: str, wait_loops: int = 3, call_sid: str | None = None) -> None:
+                 dialled: str, wait_loops: int = 3, call_sid: str | None = None,
+                 queue_position: int = 3, advance_every_s: int = 120, segment_s: int = 30,
+                 answered: bool = False) -> None:
         self.transport, self.validator = transport, RequestValidator(auth_token)
         self.base = public_base.rstrip("/")
         self.caller, self.dialled, self.wait_loops = caller, dialled, wait_loops
+        self.queue_position, self.advance_every_s = queue_position, advance_every_s
+        self.segment_s, self.answered, self.queue_time = segment_s, answered, 0
         self.call_sid = call_sid or "CA" + uuid.uuid4().hex
         self.requests = 0
 
@@ -171,20 +175,60 @@ class Simulator:
         return self.signed_post(gather.get("action"), params)
 
     def hold(self, enqueue: ET.Element, steps: list[Step], transcript: Transcript):
-        """Wait in the queue: re-request the waitUrl a few times, as the provider does."""
-        queue = (enqueue.text or "").strip()
-        transcript.add("CALL", f"enqueued in {queue}")
+        """Wait in the queue as the provider does: request the waitUrl, play its TwiML,
+        answer Gathers from the script (silence when it runs out), follow Redirects and
+        Leave. After wait_loops rounds the caller is answered or hangs up."""
+        transcript.add("CALL", f"enqueued in {(enqueue.text or '').strip()}")
         transcript.ended_by = "queue"
-        wait_url = enqueue.get("waitUrl")
-        for loop in range(self.wait_loops):
-            status, body = self.signed_post(wait_url, {
-                "QueuePosition": "1", "QueueTime": str(loop * 30), "AvgQueueTime": "120",
-                "CurrentQueueSize": "1", "QueueSid": "QU" + "0" * 32})
+        self.queue_time, action = 0, enqueue.get("action")
+        next_url, params = enqueue.get("waitUrl"), None
+        for _ in range(self.wait_loops):
+            status, body = self.signed_post(next_url, params or self.wait_params())
             if status != 200:
-                transcript.add("ERROR", f"HTTP {status} from waitUrl")
-                break
+                transcript.add("ERROR", f"HTTP {status} from {urlsplit(next_url).path}")
+                return 0, None
             root = ET.fromstring(body)
             transcript.responses.append(root)
-            for verb in root:
-                self.speak(verb, transcript)
+            outcome = self.hold_doc(root, steps, transcript)
+            if outcome[0] == "leave":
+                return self.signed_post(action, {"QueueResult": "leave",
+                                                 "QueueTime": str(self.queue_time)})
+            next_url, params = outcome[1] or enqueue.get("waitUrl"), outcome[2]
+        result = "bridged" if self.answered else "hangup"
+        transcript.add("CALL", "answered by an agent" if self.answered else "[hangs up]")
+        self.signed_post(action, {"QueueResult": result, "QueueTime": str(self.queue_time)})
         return 0, None
+
+    def wait_params(self) -> dict[str, str]:
+        position = max(1, self.queue_position - self.queue_time // self.advance_every_s)
+        return {"QueuePosition": str(position), "QueueTime": str(self.queue_time),
+                "AvgQueueTime": "240", "CurrentQueueSize": str(position),
+                "QueueSid": "QU" + "0" * 32}
+
+    def hold_doc(self, root: ET.Element, steps: list[Step], transcript: Transcript):
+        """One waitUrl-context document -> ("leave",) or ("next", url, params or None)."""
+        for verb in root:
+            if verb.tag in ("Say", "Play"):
+                self.hear(verb, transcript)
+            elif verb.tag == "Gather":
+                for prompt in verb:
+                    self.hear(prompt, transcript)
+                step = steps.pop(0) if steps else SILENCE
+                if step.kind != "silence":
+                    transcript.add("CALLER", step.value if step.kind == "say"
+                                   else f"[presses {step.value}]")
+                    key = "SpeechResult" if step.kind == "say" else "Digits"
+                    return "next", verb.get("action"), {key: step.value}
+            elif verb.tag == "Leave":
+                return ("leave",)
+            elif verb.tag == "Redirect":
+                return "next", verb.text.strip(), None
+        return "next", None, None
+
+    def hear(self, verb: ET.Element, transcript: Transcript) -> None:
+        """Speak it into the transcript and let the queue clock run for its length."""
+        self.speak(verb, transcript)
+        if verb.tag == "Play":
+            self.queue_time += self.segment_s
+        else:
+            self.queue_time += len((verb.text or "").split()) * 2 // 5

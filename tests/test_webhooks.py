@@ -157,23 +157,3 @@ def test_every_step_is_recorded(signed):
     signed("/voice/incoming", call_params(call_sid))
     kinds = {e.kind for e in db.session.scalars(select(CallEvent))}
     assert {"entered"} <= kinds
-
-
-def test_waiting_callers_hear_their_place_and_real_hold_audio(signed, client, app, tmp_path):
-    app.config["AUDIO_DIR"] = str(tmp_path)
-    response = signed("/voice/wait?queue=general", call_params(sid(), QueuePosition="3"))
-    root = ET.fromstring(response.get_data(as_text=True))
-    assert "number 3 in line" in root.find("Say").text
-    audio_url = root.find("Play").text
-    audio = client.get(audio_url.removeprefix(app.config["PUBLIC_BASE_URL"]))
-    assert audio.status_code == 200 and audio.mimetype == "audio/wav"
-    import json
-    import subprocess
-
-    (tmp_path / "heard.wav").write_bytes(audio.data)
-    probe = json.loads(subprocess.run(
-        ["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(tmp_path / "heard.wav")],
-        capture_output=True, check=True, text=True).stdout)["streams"][0]
-    assert (probe["codec_name"], probe["sample_rate"], probe["channels"]) == (
-        "pcm_mulaw", "8000", 1)
-    assert float(probe["duration"]) > 20

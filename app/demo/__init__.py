@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from .. import menus
+from ..hold.seed import seed_hold
 from ..models import Customer, Menu, Outage, ServiceRequest, db, utcnow
 
 MENU_DIR = Path(__file__).parent / "menus"
@@ -52,6 +53,7 @@ def seed() -> dict[str, int]:
                                           status=status, detail=detail))
             added["requests"] += 1
     added["menus"] = seed_menus()
+    added["hold channels"] = seed_hold()
     db.session.commit()
     return added
 

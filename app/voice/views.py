@@ -160,18 +160,6 @@ def status():
     return Response(status=204)
 
 
-@bp.post("/wait")
-@twilio_signed
-def wait():
-    """Hold while queued (the provider re-requests this each time its TwiML ends)."""
-    response = VoiceResponse()
-    position = request.form.get("QueuePosition", "")
-    if position.isdigit():
-        response.say(f"You are number {position} in line. Thanks for waiting.")
-    response.play(url("voice.hold_music"))
-    return twiml(response)
-
-
 @bp.get("/hold-music.wav")
 def hold_music():
     """Audio is fetched unsigned by the provider's media fetcher; it reveals nothing."""
@@ -186,6 +174,13 @@ def hold_music():
 def queue_done():
     """After the queue: bridged callers are done; otherwise never leave them in silence."""
     result = request.form.get("QueueResult", "")
+    call = calls.find_call(request.form.get("CallSid", ""))
+    if call is not None:
+        from ..hold import service as hold
+
+        queue_time = request.form.get("QueueTime", "")
+        hold.end(call, result, int(queue_time) if queue_time.isdigit() else None)
+        db.session.commit()
     response = VoiceResponse()
     if result in ("bridged", "hangup", "leave", "redirected"):
         response.hangup()

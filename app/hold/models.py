@@ -1,0 +1,85 @@
+"""Hold content and per-call hold sessions. Hold state lives here because the provider
+re-requests the waitUrl and any worker may answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..models import Call, db, utcnow
+
+
+class HoldChannel(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(30), unique=True)  # jazz, tips, quiz, callback
+    name: Mapped[str] = mapped_column(String(60))  # what callers hear and say
+    kind: Mapped[str] = mapped_column(String(12))  # music | spoken | quiz | callback
+    digit: Mapped[str] = mapped_column(String(1))
+    phrases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    segments: Mapped[list[HoldSegment]] = relationship(
+        back_populates="channel", order_by="HoldSegment.position")
+
+
+class HoldSegment(db.Model):
+    """A 20-45 s piece of a track, stored as 8 kHz mu-law WAV under AUDIO_DIR/library."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("hold_channel.id"), index=True)
+    track: Mapped[str] = mapped_column(String(120))  # play history is kept per track
+    title: Mapped[str] = mapped_column(String(120), default="")
+    file_name: Mapped[str] = mapped_column(String(120))  # content hash: never caller-chosen
+    sha256: Mapped[str] = mapped_column(String(64))
+    duration_s: Mapped[float] = mapped_column(default=0.0)
+    position: Mapped[int] = mapped_column(default=0)
+    weekday: Mapped[int | None]  # tips/podcast: the day of week it plays (0 = Monday)
+    channel: Mapped[HoldChannel] = relationship(back_populates="segments")
+
+
+class QuizQuestion(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question: Mapped[str] = mapped_column(String(300))
+    choices: Mapped[list[str]] = mapped_column(JSON)
+    answer: Mapped[int]  # index into choices
+    fact: Mapped[str] = mapped_column(String(300), default="")
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class HoldSession(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), unique=True)
+    queue: Mapped[str] = mapped_column(String(40), index=True)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    entry_position: Mapped[int | None]
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    outcome: Mapped[str | None] = mapped_column(String(20))  # answered|abandoned|callback
+    ended_at: Mapped[datetime | None]
+    wait_s: Mapped[int | None]
+    call: Mapped[Call] = relationship()
+
+
+class PlayHistory(db.Model):
+    """Which tracks a number heard, so the next call brings something new. The number is
+    kept as a keyed hash, not in clear."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    caller_hash: Mapped[str] = mapped_column(String(64), index=True)
+    track: Mapped[str] = mapped_column(String(120))
+    heard_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class CallbackRequest(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"))
+    number: Mapped[str] = mapped_column(String(20))
+    queue: Mapped[str] = mapped_column(String(40), index=True)
+    joined_at: Mapped[datetime] = mapped_column(index=True)  # their original place in line
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    call: Mapped[Call] = relationship()

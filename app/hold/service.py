@@ -1,0 +1,133 @@
+"""Hold sessions in the database: catalog, estimates, history, callbacks, queue order."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import statistics
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from .. import calls
+from ..models import Call, db, utcnow
+from . import plan
+from .models import (
+    CallbackRequest,
+    HoldChannel,
+    HoldSegment,
+    HoldSession,
+    PlayHistory,
+    QuizQuestion,
+)
+
+HISTORY_DAYS = 7  # a caller does not hear the same track again within this many days
+ESTIMATE_SAMPLE = 20  # recent answered waits the estimate is drawn from
+
+
+def segment_path(segment: HoldSegment) -> Path:
+    return Path(current_app.config["AUDIO_DIR"]) / "library" / segment.channel.key / \
+        segment.file_name
+
+
+def caller_hash(number: str) -> str:
+    """Keyed hash: play history without keeping who called in clear."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, number.encode(), hashlib.sha256).hexdigest()
+
+
+def session_for(call: Call, queue: str, position: int | None) -> HoldSession:
+    session = db.session.scalar(select(HoldSession).where(HoldSession.call_id == call.id))
+    if session is None:
+        session = HoldSession(call=call, queue=queue, entry_position=position)
+        db.session.add(session)
+        db.session.flush()
+    return session
+
+
+def catalog(call: Call, segment_url: Callable[[HoldSegment], str],
+            fallback_url: str | None) -> plan.Catalog:
+    channels = db.session.scalars(select(HoldChannel).where(HoldChannel.active.is_(True))
+                                  .order_by(HoldChannel.position)).all()
+    today = utcnow().weekday()
+    segments = {
+        c.key: tuple(plan.Segment(s.id, s.track, segment_url(s)) for s in c.segments
+                     if s.weekday is None or s.weekday == today)
+        for c in channels
+    }
+    questions = tuple(
+        plan.Question(q.id, q.question, tuple(q.choices), q.answer, q.fact)
+        for q in db.session.scalars(select(QuizQuestion).where(QuizQuestion.active.is_(True))
+                                    .order_by(QuizQuestion.position)))
+    return plan.Catalog(
+        channels=tuple(plan.Channel(c.key, c.name, c.kind, c.digit, tuple(c.phrases))
+                       for c in channels),
+        segments=segments, questions=questions, recent_tracks=recent_tracks(call),
+        caller_last4=call.from_number[-4:], fallback_url=fallback_url)
+
+
+def recent_tracks(call: Call) -> frozenset[str]:
+    since = utcnow() - timedelta(days=current_app.config.get("HOLD_HISTORY_DAYS",
+                                                              HISTORY_DAYS))
+    rows = db.session.scalars(select(PlayHistory.track).where(
+        PlayHistory.caller_hash == caller_hash(call.from_number),
+        PlayHistory.heard_at >= since, PlayHistory.heard_at < call.started_at))
+    return frozenset(rows)
+
+
+def estimate_s(queue: str, position: int | None, provider_avg_s: int | None) -> int | None:
+    """From recent answered waits (seconds per place in line); else the provider's average."""
+    if not position:
+        return None
+    recent = db.session.execute(select(HoldSession.wait_s, HoldSession.entry_position).where(
+        HoldSession.queue == queue, HoldSession.outcome == "answered",
+        HoldSession.wait_s.is_not(None), HoldSession.entry_position > 0)
+        .order_by(HoldSession.ended_at.desc()).limit(ESTIMATE_SAMPLE)).all()
+    if recent:
+        return round(position * statistics.median(w / p for w, p in recent))
+    return provider_avg_s or None
+
+
+def save(call: Call, session: HoldSession, step: plan.HoldStep, wait: plan.Wait) -> None:
+    session.state = {**step.state.to_dict(), "wait": [wait.position, wait.queue_time_s]}
+    calls.record(call, step.trace)
+    for item in step.trace:
+        if item.kind == "hold_played":
+            db.session.add(PlayHistory(caller_hash=caller_hash(call.from_number),
+                                       track=item.detail["track"]))
+    for action in step.actions:
+        if isinstance(action, plan.RequestCallback):
+            db.session.add(CallbackRequest(call=call, number=action.number or call.from_number,
+                                           queue=session.queue, joined_at=session.joined_at))
+            session.outcome = "callback"
+
+
+def last_wait(session: HoldSession) -> plan.Wait:
+    position, queue_time = (session.state or {}).get("wait") or [None, 0]
+    return plan.Wait(position, queue_time, None)
+
+
+def end(call: Call, result: str, queue_time_s: int | None) -> None:
+    """The Enqueue action: answered (bridged), callback (left), or abandoned (hung up)."""
+    session = db.session.scalar(select(HoldSession).where(HoldSession.call_id == call.id))
+    if session is None:
+        return
+    session.ended_at = utcnow()
+    session.wait_s = queue_time_s
+    if session.outcome is None:
+        session.outcome = {"bridged": "answered", "leave": "callback"}.get(result, "abandoned")
+    calls.record_event(call, f"hold_{session.outcome}", wait_s=queue_time_s)
+
+
+def next_in_line(queue: str) -> list[tuple[str, int]]:
+    """Waiting callers and pending callbacks in one line, by when each first joined:
+    a callback neither jumps ahead nor falls to the back."""
+    waiting = db.session.execute(select(HoldSession.joined_at, HoldSession.call_id).where(
+        HoldSession.queue == queue, HoldSession.outcome.is_(None))).all()
+    callbacks = db.session.execute(select(CallbackRequest.joined_at, CallbackRequest.id).where(
+        CallbackRequest.queue == queue, CallbackRequest.status == "pending")).all()
+    line = [(at, "caller", i) for at, i in waiting] + [(at, "callback", i) for at, i in callbacks]
+    return [(kind, ident) for _, kind, ident in sorted(line)]

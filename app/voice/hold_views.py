@@ -1,0 +1,127 @@
+"""The queue's waitUrl and the answers given while waiting, rendered as TwiML."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, current_app, request, send_file
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from .. import calls
+from ..flow.actions import Play, Say
+from ..hold import plan
+from ..hold import service as hold
+from ..hold.models import HoldSegment
+from ..models import db
+from .security import twilio_signed
+from .views import bp, twiml, url
+
+log = logging.getLogger(__name__)
+
+
+def _int(name: str) -> int | None:
+    value = request.form.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def segment_url(segment: HoldSegment) -> str:
+    """Versioned by content hash: the provider caches audio by URL."""
+    return url("voice.hold_audio", segment_id=segment.id, version=segment.sha256[:16])
+
+
+def render(actions, queue: str) -> VoiceResponse:
+    response = VoiceResponse()
+    for action in actions:
+        if isinstance(action, plan.Ask):
+            extra = {"hints": ", ".join(action.hints)} if action.hints else {}
+            if action.max_digits > 1:
+                extra["finish_on_key"] = "#"
+            gather = Gather(input="dtmf speech", action=url("voice.hold_input",
+                            queue=queue, purpose=action.purpose), method="POST",
+                            timeout=action.timeout_s, num_digits=action.max_digits,
+                            action_on_empty_result=False, **extra)
+            for prompt in action.prompts:
+                _prompt(gather, prompt)
+            response.append(gather)
+        elif isinstance(action, Say | Play):
+            _prompt(response, action)
+        elif isinstance(action, plan.LeaveQueue):
+            response.leave()
+            return response
+    response.redirect(url("voice.wait", queue=queue), method="POST")
+    return response
+
+
+def _prompt(parent, prompt) -> None:
+    if isinstance(prompt, Say):
+        parent.say(prompt.text)
+    else:
+        parent.play(prompt.url)
+
+
+def fallback(queue: str) -> Response:
+    """Unknown call or a failure: keep the caller in the queue with music, never silence."""
+    db.session.rollback()
+    response = VoiceResponse()
+    response.play(url("voice.hold_music"))
+    response.redirect(url("voice.wait", queue=queue), method="POST")
+    return twiml(response)
+
+
+@bp.post("/wait")
+@twilio_signed
+def wait():
+    queue = request.args.get("queue", current_app.config["DEFAULT_QUEUE"])[:40]
+    call = calls.find_call(request.form.get("CallSid", ""))
+    if call is None:
+        log.warning("waitUrl for a call we have no record of; playing music")
+        return fallback(queue)
+    try:
+        position = _int("QueuePosition")
+        session = hold.session_for(call, queue, position)
+        wait_info = plan.Wait(position, _int("QueueTime") or 0,
+                              hold.estimate_s(queue, position, _int("AvgQueueTime")))
+        step = plan.reply(plan.HoldState.from_dict(session.state), wait_info, _catalog(call))
+        hold.save(call, session, step, wait_info)
+        db.session.commit()
+        return twiml(render(step.actions, queue))
+    except Exception:
+        log.exception("waitUrl failed for call %s", call.call_sid)
+        return fallback(queue)
+
+
+@bp.post("/hold-input")
+@twilio_signed
+def hold_input():
+    queue = request.args.get("queue", current_app.config["DEFAULT_QUEUE"])[:40]
+    purpose = request.args.get("purpose", "channel")[:20]
+    call = calls.find_call(request.form.get("CallSid", ""))
+    if call is None:
+        return fallback(queue)
+    try:
+        session = hold.session_for(call, queue, None)
+        wait_info = hold.last_wait(session)
+        step = plan.answer(plan.HoldState.from_dict(session.state), wait_info, _catalog(call),
+                           purpose, request.form.get("Digits", "")[:16] or None,
+                           request.form.get("SpeechResult", "")[:300] or None)
+        hold.save(call, session, step, wait_info)
+        db.session.commit()
+        return twiml(render(step.actions, queue))
+    except Exception:
+        log.exception("hold input failed for call %s", call.call_sid)
+        return fallback(queue)
+
+
+def _catalog(call) -> plan.Catalog:
+    return hold.catalog(call, segment_url, url("voice.hold_music"))
+
+
+@bp.get("/hold-audio/<int:segment_id>/<version>.wav")
+def hold_audio(segment_id: int, version: str):
+    """Files are found through the database row only; no request text reaches a path."""
+    segment = db.session.get(HoldSegment, segment_id)
+    if segment is None or not segment.sha256.startswith(version):
+        return Response(status=404)
+    path = hold.segment_path(segment)
+    return send_file(path, mimetype="audio/wav", max_age=31536000, conditional=True,
+                     etag=segment.sha256)

@@ -1,0 +1,209 @@
+"""Hold that callers choose, through the real waitUrl loop driven by the simulator."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.hold import service as hold
+from app.hold.models import CallbackRequest, HoldChannel, HoldSegment, HoldSession
+from app.models import Call, CallEvent, db, utcnow
+from app.simulator import SILENCE, press, say
+
+MARIA = "+15551230001"
+
+
+@pytest.fixture
+def library(app, tmp_path):
+    """24 segments per music channel and today's tips, as small files on disk."""
+    app.config["AUDIO_DIR"] = str(tmp_path / "audio")
+    for channel in db.session.scalars(select(HoldChannel)):
+        if channel.kind not in ("music", "spoken"):
+            continue
+        folder = tmp_path / "audio" / "library" / channel.key
+        folder.mkdir(parents=True)
+        for i in range(24):
+            name = f"{channel.key}{i:02d}.wav"
+            (folder / name).write_bytes(b"RIFF" + bytes(40 + i))
+            weekday = utcnow().weekday() if channel.kind == "spoken" and i < 12 else None
+            if channel.kind == "spoken" and i >= 12:
+                weekday = (utcnow().weekday() + 1) % 7  # tomorrow's tips
+            db.session.add(HoldSegment(channel=channel, track=f"{channel.key}-track-{i // 3}",
+                                       file_name=name, sha256=f"{i:02d}" + "a" * 62,
+                                       duration_s=30, position=i, weekday=weekday))
+    db.session.commit()
+
+
+def the_call(t) -> Call:
+    return db.session.scalar(select(Call).where(Call.call_sid == t.call_sid))
+
+
+def played(t) -> list[str]:
+    return [text for who, text in t.lines if who == "IVR" and "/hold-audio/" in text]
+
+
+def segments_of(t) -> list[HoldSegment]:
+    ids = [int(line.split("/hold-audio/")[1].split("/")[0]) for line in played(t)]
+    return [db.session.get(HoldSegment, i) for i in ids]
+
+
+def wait(simulate, steps, loops, **kw):
+    return simulate([say("agent"), *steps], wait_loops=loops, caller=kw.pop("caller", MARIA),
+                    **kw)
+
+
+def test_entry_tells_place_and_honest_wait_then_offers_choices(simulate, library):
+    t = wait(simulate, [], 1, queue_position=3)
+    text = t.ivr_text
+    assert "You're third in line, about four minutes." in text  # provider's average
+    assert "For jazz, press 1." in text and "To get a call back that keeps your place" in text
+
+
+def test_fifteen_minute_wait_never_repeats_a_segment(simulate, library):
+    t = wait(simulate, [press("1")], 40, queue_position=9, advance_every_s=100)
+    segments = segments_of(t)
+    assert sum(30 for _ in segments) >= 15 * 60
+    assert len({s.id for s in segments}) == len(segments)
+    assert segments[0].channel.key == "jazz"
+    assert "That's all we have on jazz for now" in t.ivr_text  # moved on, no repeat
+
+
+def test_announcements_are_sparse_and_only_when_moving_up(simulate, library):
+    t = wait(simulate, [press("1")], 40, queue_position=6, advance_every_s=200)
+    events = [e.detail for e in the_call(t).events if e.kind == "hold_announced"]
+    marks = [(e["queue_time_s"], e["position"]) for e in events]
+    positions = [p for _, p in marks]
+    assert len(events) >= 3
+    for (t0, p0), (t1, p1) in zip(marks, marks[1:], strict=False):
+        assert t1 - t0 >= 90
+        assert p1 < p0 or t1 - t0 >= 270
+    assert 1 not in positions  # never when the caller is next
+    assert "your call is important" not in t.ivr_text.lower()
+
+
+def test_estimate_comes_from_recent_answered_waits(app, simulate, library):
+    for wait_s in (300, 360, 420):  # 100-140 s per place for callers who entered 3rd
+        db.session.add(HoldSession(call=Call(call_sid=f"CAx{wait_s}", from_number="+1",
+                                             to_number="+1"), queue="general",
+                                   entry_position=3, outcome="answered", wait_s=wait_s,
+                                   ended_at=utcnow()))
+    db.session.commit()
+    t = wait(simulate, [], 1, queue_position=5)
+    assert "You're fifth in line, about ten minutes." in t.ivr_text
+
+
+@pytest.mark.parametrize("switch", [[press("*"), press("2")], [say("classical")],
+                                    [say("play some classical music")]])
+def test_switching_channels_by_key_or_by_name(simulate, library, switch):
+    t = wait(simulate, [press("1"), SILENCE, *switch], 6)
+    channels = [s.channel.key for s in segments_of(t)]
+    assert channels[:2] == ["jazz", "jazz"] and channels[-1] == "classical"
+    assert "Here's classical music." in t.ivr_text
+
+
+def test_unknown_key_gets_the_choices_again(simulate, library):
+    t = wait(simulate, [press("9")], 2)
+    assert "Sorry, that's not one of the choices." in t.ivr_text
+
+
+def test_quiz_keeps_score_by_key_and_speech(simulate, library):
+    # Q1 answer is 2 (heating and cooling); Q2 answer 3; Q3 answer "check your breaker panel".
+    t = wait(simulate, [press("5"), press("2"), press("1"), say("check your breaker panel")], 5)
+    text = t.ivr_text
+    assert "Correct! Heating and cooling" in text
+    assert "Not quite: it's about three quarters." in text
+    assert "Your score is 2 out of 3." in text
+
+
+def test_tips_rotate_daily(simulate, library):
+    t = wait(simulate, [press("4")], 6)
+    today = utcnow().weekday()
+    assert segments_of(t) and all(s.weekday == today for s in segments_of(t))
+
+
+def test_a_new_call_brings_tracks_not_heard_last_time(simulate, library):
+    first = segments_of(wait(simulate, [press("1")], 4))
+    second = segments_of(wait(simulate, [press("1")], 4))
+    assert {s.track for s in first}.isdisjoint({s.track for s in second})
+
+
+def test_callback_keeps_the_place_in_line(app, simulate, library, client):
+    early = wait(simulate, [], 1, caller="+15559990001")  # still waiting (hung up later)
+    session = db.session.scalar(select(HoldSession).join(Call).where(
+        Call.call_sid == early.call_sid))
+    session.outcome, session.joined_at = None, utcnow() - timedelta(minutes=10)
+    middle = wait(simulate, [press("6"), press("1")], 3)
+    cb = db.session.scalar(select(CallbackRequest))
+    middle_session = db.session.scalar(select(HoldSession).where(
+        HoldSession.call_id == cb.call_id))
+    cb.joined_at = middle_session.joined_at = utcnow() - timedelta(minutes=5)
+    late = wait(simulate, [], 1, caller="+15559990003")
+    for t in (late,):
+        s = db.session.scalar(select(HoldSession).join(Call).where(Call.call_sid == t.call_sid))
+        s.outcome = None
+    db.session.commit()
+    assert "keep your place in line. Goodbye." in middle.ivr_text
+    assert (cb.number, cb.queue, cb.status) == (MARIA, "general", "pending")
+    assert middle_session.outcome == "callback"
+    line = hold.next_in_line("general")
+    assert [kind for kind, _ in line] == ["caller", "callback", "caller"]
+
+
+def test_callback_to_another_number(simulate, library):
+    t = wait(simulate, [press("6"), press("2"), press("4155550123")], 4)
+    assert db.session.scalar(select(CallbackRequest)).number == "+14155550123"
+    assert "Goodbye" in t.ivr_text
+
+
+def test_waiting_events_are_recorded(simulate, library):
+    t = wait(simulate, [press("2")], 3, answered=True)
+    kinds = {e.kind for e in the_call(t).events}
+    assert {"hold_joined", "hold_announced", "hold_channel", "hold_played",
+            "hold_answered"} <= kinds
+    assert db.session.scalar(select(HoldSession)).outcome == "answered"
+
+
+def test_caller_hanging_up_in_queue_is_abandoned(simulate, library):
+    wait(simulate, [], 2)
+    assert db.session.scalar(select(HoldSession)).outcome == "abandoned"
+
+
+def test_wait_url_for_unknown_call_keeps_music_playing(signed):
+    response = signed("/voice/wait?queue=general", {"CallSid": "CA" + "1" * 32,
+                                                    "QueuePosition": "2"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<Play>" in body and "<Redirect" in body
+
+
+def test_hold_audio_served_with_etag_range_and_versioned_url(app, client, tmp_path, library):
+    segment = db.session.scalar(select(HoldSegment).limit(1))
+    url = f"/voice/hold-audio/{segment.id}/{segment.sha256[:16]}.wav"
+    full = client.get(url)
+    assert full.status_code == 200 and full.headers["ETag"]
+    assert "max-age=31536000" in full.headers["Cache-Control"]
+    part = client.get(url, headers={"Range": "bytes=0-3"})
+    assert part.status_code == 206 and part.data == b"RIFF"
+    assert client.get(url, headers={"If-None-Match": full.headers["ETag"]}).status_code == 304
+    assert client.get(f"/voice/hold-audio/{segment.id}/deadbeef.wav").status_code == 404
+    assert client.get("/voice/hold-audio/1/..%2f..%2fetc%2fpasswd.wav").status_code == 404
+
+
+def test_default_hold_music_is_real_telephony_audio(app, client, tmp_path):
+    app.config["AUDIO_DIR"] = str(tmp_path)
+    audio = client.get("/voice/hold-music.wav")
+    (tmp_path / "heard.wav").write_bytes(audio.data)
+    probe = json.loads(subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(tmp_path / "heard.wav")],
+        capture_output=True, check=True, text=True).stdout)["streams"][0]
+    assert (probe["codec_name"], probe["sample_rate"], probe["channels"]) == (
+        "pcm_mulaw", "8000", 1)
+
+
+def test_hold_events_count_callbacks_apart_from_abandoned(simulate, library):
+    wait(simulate, [press("6"), press("1")], 3)
+    kinds = [e.kind for e in db.session.scalars(select(CallEvent))]
+    assert "hold_callback" in kinds and "hold_abandoned" not in kinds
