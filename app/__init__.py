@@ -41,6 +41,12 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.register_blueprint(voice_bp)
     csrf.exempt(voice_bp)  # provider webhooks carry Twilio signatures instead
     app.register_blueprint(auth_bp)
+    from .selfservice.views import bp as selfservice_bp
+    from .selfservice.views import sms_bp
+
+    app.register_blueprint(selfservice_bp)
+    app.register_blueprint(sms_bp)
+    csrf.exempt(sms_bp)  # the provider signs its callbacks
     from .admin.views import bp as admin_bp
 
     app.register_blueprint(admin_bp)

@@ -10,7 +10,17 @@ import logging
 
 from sqlalchemy import select
 
-from .flow.actions import Action, Enqueue, Event, Hangup, Lookup, LookupDone, Transfer
+from .flow.actions import (
+    Action,
+    Enqueue,
+    Event,
+    Hangup,
+    LinkSent,
+    Lookup,
+    LookupDone,
+    SendLink,
+    Transfer,
+)
 from .flow.engine import step
 from .flow.state import CallState
 from .lookups import SOURCES
@@ -18,7 +28,7 @@ from .menus import menu_of, version_for_number
 from .models import Call, CallEvent, Customer, db, utcnow
 
 log = logging.getLogger(__name__)
-MAX_LOOKUPS_PER_TURN = 5
+MAX_EFFECTS_PER_TURN = 5  # lookups and texts the engine may ask for in one webhook
 
 
 def mask(number: str | None) -> str:
@@ -28,11 +38,18 @@ def mask(number: str | None) -> str:
     return number[:2] + "*" * max(len(number) - 6, 0) + number[-4:]
 
 
-def caller_profile(customer: Customer | None) -> dict:
-    if customer is None:
-        return {"known": False}
-    return {"known": True, "name": customer.name, "first_name": customer.first_name,
-            "account": customer.account_number}
+def caller_profile(customer: Customer | None, number: str = "") -> dict:
+    """What the engine may know before the caller speaks (and may read out)."""
+    from .selfservice.service import forms, open_link_for
+
+    profile = {"known": False}
+    if customer is not None:
+        profile = {"known": True, "name": customer.name, "first_name": customer.first_name,
+                   "account": customer.account_number}
+    link = open_link_for(number) if number else None
+    if link is not None and link.form in forms():
+        profile["open_link"] = forms()[link.form].title.lower()
+    return profile
 
 
 def find_call(call_sid: str) -> Call | None:
@@ -59,29 +76,52 @@ def advance(call: Call, event: Event) -> list[Action]:
     menu = menu_of(call.menu_version)
     state = CallState.from_dict(call.state)
     actions: list[Action] = []
-    for _ in range(MAX_LOOKUPS_PER_TURN):
+    for _ in range(MAX_EFFECTS_PER_TURN):
         result = step(menu, state, event)
         record(call, result.trace)
         state = result.state
-        actions += [a for a in result.actions if not isinstance(a, Lookup)]
-        lookup = next((a for a in result.actions if isinstance(a, Lookup)), None)
-        if lookup is None:
+        actions += [a for a in result.actions if not isinstance(a, Lookup | SendLink)]
+        effect = next((a for a in result.actions if isinstance(a, Lookup | SendLink)), None)
+        if effect is None:
             break
-        event = run_lookup(lookup)
+        event = run_lookup(effect) if isinstance(effect, Lookup) else send_link(call, effect)
     call.state = state.to_dict()
     note_outcome(call, actions, state)
     return actions
 
 
 def run_lookup(lookup: Lookup) -> LookupDone:
-    source = SOURCES.get(lookup.source)
-    if source is None:
-        return LookupDone(ok=False, error=f"unknown source {lookup.source}")
+    """Built-in sources and the HTTP connector; any failure takes the node's error branch."""
+    from .selfservice.http_lookup import LookupFailed, http_lookup
+
     try:
+        if lookup.http:
+            http = lookup.http
+            data = http_lookup(http["url"], http["method"], lookup.params,
+                               timeout_s=http["timeout_s"], mapping=http["mapping"] or None)
+            return LookupDone(ok=True, data=data if any(
+                v is not None for v in data.values()) else None)
+        source = SOURCES.get(lookup.source or "")
+        if source is None:
+            return LookupDone(ok=False, error=f"unknown source {lookup.source}")
         return LookupDone(ok=True, data=source(lookup.params))
+    except LookupFailed as exc:
+        log.warning("http lookup failed: %s", exc.reason)
+        return LookupDone(ok=False, error=exc.reason)
     except Exception as exc:  # a failing data source must not take the call down
         log.warning("lookup %s failed: %s", lookup.source, exc)
         return LookupDone(ok=False, error=type(exc).__name__)
+
+
+def send_link(call: Call, action: SendLink) -> LinkSent:
+    from flask import current_app, request, url_for
+
+    from .selfservice.service import send_link as text_link
+
+    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    return text_link(call, action.form,
+                     lambda token: base + url_for("selfservice.form_page", token=token),
+                     base + url_for("sms.sms_status"))
 
 
 def record(call: Call, trace) -> None:

@@ -126,7 +126,19 @@ def call(ctx: click.Context, caller: str, dialled: str, server: str | None,
         token = auth_token()
     sim = simulator.Simulator(transport, token, base, caller=caller, dialled=dialled,
                               wait_loops=wait_loops)
-    click.echo(str(sim.run(script)))
+    transcript = sim.run(script)
+    click.echo(str(transcript))
+    if not server:
+        _print_texts(transcript.call_sid)
+
+
+def _print_texts(call_sid: str) -> None:
+    """Texts the call sent (the local outbox, when no provider credentials are set)."""
+    from .models import Call, Message
+
+    call = db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+    for message in db.session.scalars(select(Message).where(Message.call_id == call.id)):
+        click.echo(f"   TEXT: to {message.to_number} [{message.status}]: {message.body}")
 
 
 def _script(args: list[str]) -> list:

@@ -15,6 +15,8 @@ class Config:
     TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID")
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")  # made locally when unset
     TWILIO_PHONE_NUMBER = os.environ.get("TWILIO_PHONE_NUMBER", "+15005550006")
+    TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE")  # only to aim at a local fake API
+    LINK_MAX_AGE_S = int(os.environ.get("HOLDLINE_LINK_MAX_AGE_S", 24 * 3600))
     MAX_CONTENT_LENGTH = 64 * 1024  # no real webhook comes close
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

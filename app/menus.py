@@ -24,7 +24,9 @@ def load_yaml(text: str) -> Any:
 
 def check(definition: Any) -> MenuDef:
     """Validate against the schema and the data sources this server knows."""
-    return parse_menu(definition, known_sources=SOURCES)
+    from .selfservice.service import forms
+
+    return parse_menu(definition, known_sources=SOURCES, known_forms=forms())
 
 
 def save_version(definition: Any, *, publish: bool, author: str = "system",

@@ -134,3 +134,18 @@ class CallEvent(db.Model):
     node: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     call: Mapped[Call] = relationship(back_populates="events")
+
+
+class Message(db.Model):
+    """A text we sent (or queued in the local outbox) and its delivery status."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"), index=True)
+    to_number: Mapped[str] = mapped_column(String(20), index=True)
+    from_number: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(String(1600))
+    channel: Mapped[str] = mapped_column(String(10), default="local")  # local | twilio
+    sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -104,3 +104,9 @@ def test_the_database_pass_uses_the_backend_it_claims(app):
     with db.engine.connect() as conn:
         schema = conn.execute(text("select current_schema()")).scalar()
     assert db.engine.dialect.name == "postgresql" and schema.startswith("t_")
+
+
+def test_call_command_prints_the_texts_it_sent(app):
+    result = app.test_cli_runner().invoke(args=[
+        "call", "--from", "+15559990000", "--press", "3", "--press", "1"])
+    assert "TEXT: to +15559990000 [outbox]: Northwind Energy: Start service:" in result.output

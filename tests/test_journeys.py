@@ -38,11 +38,10 @@ def test_an_account_number_failing_its_check_digit_is_refused(simulate):
     assert "doesn't look right" in t.ivr_text
 
 
-def test_paying_hands_to_billing_with_the_reason(simulate):
+def test_paying_texts_a_payment_link(simulate):
     t = simulate([say("pay my bill"), say("pay now")], caller=MARIA)
-    assert t.ended_by == "queue"
-    call = call_row(t)
-    assert (call.queue, call.handoff_reason) == ("billing", "wants to pay a bill")
+    assert "texted you a secure link to pay your bill" in t.ivr_text
+    assert call_row(t).queue is None
 
 
 @pytest.mark.parametrize("opening", [press("2"), say("my power is out"),
@@ -56,19 +55,19 @@ def test_outage_check_by_zip_with_no_outage_offers_to_report(simulate):
     t = simulate([say("power outage"), press("2"), press("10001"), press("1"), press("1")],
                  caller=STRANGER)
     assert "no reported outages for ZIP code 10001" in t.ivr_text
-    assert call_row(t).queue == "outages"
+    assert "texted you a link to report the outage" in t.ivr_text
 
 
-@pytest.mark.parametrize("opening, choice, reason", [
-    (press("3"), press("1"), "start service"),
-    (say("I'm moving next month"), say("move"), "move service"),
-    (say("I need to stop my service"), say("stop"), "stop service"),
-    (say("start service at my new place"), say("start please"), "start service"),
+@pytest.mark.parametrize("opening, choice, words", [
+    (press("3"), press("1"), "link to start service"),
+    (say("I'm moving next month"), say("move"), "link to move your service"),
+    (say("I need to stop my service"), say("stop"), "link to stop or move"),
+    (say("start service at my new place"), say("start please"), "link to start service"),
 ])
-def test_service_changes_reach_the_service_team(simulate, opening, choice, reason):
+def test_service_changes_are_texted_as_links(simulate, opening, choice, words):
     t = simulate([opening, choice], caller=MARIA)
-    call = call_row(t)
-    assert (call.queue, call.handoff_reason) == ("service", reason)
+    assert words in t.ivr_text
+    assert "Is there anything else" in t.ivr_text
 
 
 @pytest.mark.parametrize("opening", [press("4"), say("where is my service request"),

@@ -53,11 +53,17 @@ class Hangup:
 
 @dataclass(frozen=True)
 class Lookup:
-    source: str
+    source: str | None
     params: dict[str, str]
+    http: dict[str, Any] | None = None  # url, method, timeout_s, mapping
 
 
-Action = Say | Play | Listen | Enqueue | Transfer | Hangup | Lookup
+@dataclass(frozen=True)
+class SendLink:
+    form: str
+
+
+Action = Say | Play | Listen | Enqueue | Transfer | Hangup | Lookup | SendLink
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,13 @@ class LookupDone:
     error: str | None = None
 
 
-Event = Start | Input | NoInput | LookupDone
+@dataclass(frozen=True)
+class LinkSent:
+    ok: bool
+    error: str | None = None
+
+
+Event = Start | Input | NoInput | LookupDone | LinkSent
 
 
 @dataclass(frozen=True)

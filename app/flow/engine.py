@@ -17,11 +17,13 @@ from .actions import (
     Event,
     Hangup,
     Input,
+    LinkSent,
     Listen,
     Lookup,
     LookupDone,
     NoInput,
     Say,
+    SendLink,
     Start,
     Trace,
     Transfer,
@@ -77,6 +79,9 @@ class _Turn:
             return
         if isinstance(event, Start):
             self.state.variables["caller"] = dict(event.caller)
+            if event.caller.get("open_link"):  # a returning caller stuck on a texted form
+                self.note("returning_caller", form=event.caller["open_link"])
+                self.say(self.settings.open_link_prompt)
             self.enter(self.menu.start)
             return
         node = self.menu.nodes.get(self.state.node or "")
@@ -85,6 +90,8 @@ class _Turn:
             self.hand_off("the menu could not continue", apology=True)
         elif isinstance(event, LookupDone):
             self.lookup_done(node, event)
+        elif isinstance(event, LinkSent):
+            self.link_sent(node, event)
         elif isinstance(event, NoInput):
             self.note("no_input")
             self.fail(node, "no_input")
@@ -121,7 +128,10 @@ class _Turn:
             self.listen(node_id, node)
         elif node.type == "lookup":
             params = {k: self.fill(v) for k, v in node.params.items()}
-            self.actions.append(Lookup(node.source, params))
+            http = node.http.model_dump() if node.http else None
+            self.actions.append(Lookup(node.source, params, http))
+        elif node.type == "sms_link":
+            self.actions.append(SendLink(node.form))
         elif node.type == "queue":
             self.say(node.prompt)
             reason = self.state.handoff_reason or node.reason
@@ -204,7 +214,8 @@ class _Turn:
 
     def run_global(self, command: str, node: Node) -> None:
         if command == "person":
-            self.hand_off("asked for a person")
+            stuck = self.state.variables.get("caller", {}).get("open_link")
+            self.hand_off("self-service could not help" if stuck else "asked for a person")
         elif command == "repeat":
             if self.state.pending:
                 self.ask_confirm(self.state.pending)
@@ -326,6 +337,23 @@ class _Turn:
         self.note("lookup", source=node.source, found=bool(event.data))
         self.enter(node.found if event.data else node.not_found)
 
+    def link_sent(self, node: Node, event: LinkSent) -> None:
+        if node.type != "sms_link":
+            self.note("ignored", reason="link result for a node that is not sms_link")
+            self.prompt_again(self.state.node, node)
+            return
+        self.note("link_sent" if event.ok else "link_failed", form=node.form, error=event.error)
+        if event.ok:
+            self.state.variables["link_sent"] = node.form
+            self.say(node.prompt)
+            self.enter(node.next)
+        elif event.error == "rate limited":
+            self.hand_off("self-service could not help",
+                          apology="We've already texted you several links in the last hour.")
+        else:
+            self.hand_off("self-service could not help",
+                          apology="Sorry, I couldn't send the text message right now.")
+
     # -- failures and hand-off ------------------------------------------------------
     def fail(self, node: Node, kind: str, lead: str | None = None) -> None:
         """Escalating reprompts, then a person: never a hang-up, never an endless loop."""
@@ -355,7 +383,8 @@ class _Turn:
             self.say(apology if isinstance(apology, str) else APOLOGY)
         self.state.handoff_reason = reason
         self.note("handoff", reason=reason)
-        self.say(HANDOFF_LINE if reason != "asked for a person" else None)
+        self.say(None if reason in ("asked for a person", "self-service could not help")
+                 else HANDOFF_LINE)
         self.enter(self.settings.person)
 
 

@@ -66,14 +66,32 @@ class CollectNode(NodeBase):
     next: NodeId
 
 
+class HttpSource(Strict):
+    """An operator-configured JSON endpoint; response fields are mapped to variables."""
+
+    url: Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=500)]
+    method: Literal["GET", "POST"] = "GET"
+    timeout_s: float = Field(default=3.0, gt=0, le=3)
+    mapping: dict[str, str] = Field(default_factory=dict)  # variable: dotted.path
+
+
 class LookupNode(NodeBase):
     type: Literal["lookup"]
-    source: str  # a registered data source name (built-in or HTTP connector)
+    source: str | None = None  # a built-in data source; or:
+    http: HttpSource | None = None
     params: dict[str, str] = Field(default_factory=dict)  # values are templates
     result: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")] = "result"
     found: NodeId
     not_found: NodeId
     error: NodeId | None = None  # default: apology and the person node
+
+
+class SmsLinkNode(NodeBase):
+    """Text the caller a signed link to a mobile form, then say so (the prompt)."""
+
+    type: Literal["sms_link"]
+    form: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$")]
+    next: NodeId
 
 
 class QueueNode(NodeBase):
@@ -92,11 +110,12 @@ class HangupNode(NodeBase):
 
 
 Node = Annotated[
-    MenuNode | SayNode | CollectNode | LookupNode | QueueNode | TransferNode | HangupNode,
+    MenuNode | SayNode | CollectNode | LookupNode | SmsLinkNode | QueueNode | TransferNode
+    | HangupNode,
     Field(discriminator="type"),
 ]
 TERMINAL_TYPES = {"queue", "transfer", "hangup"}
-PROMPTED_TYPES = {"menu", "say", "collect", "hangup"}
+PROMPTED_TYPES = {"menu", "say", "collect", "hangup", "sms_link"}
 
 
 class GlobalCommand(Strict):
@@ -131,6 +150,9 @@ class Settings(Strict):
         default_factory=_default_globals
     )
     synonyms: dict[str, list[str]] = Field(default_factory=dict)  # canonical: variants
+    open_link_prompt: str = (
+        "We texted you a link to {{ caller.open_link }} earlier. If you need help with it, "
+        "say agent or press 0.")
 
 
 class Menu(Strict):

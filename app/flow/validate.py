@@ -34,13 +34,14 @@ class MenuInvalid(ValueError):
         self.errors = errors
 
 
-def parse_menu(data: Any, known_sources: Iterable[str] | None = None) -> Menu:
+def parse_menu(data: Any, known_sources: Iterable[str] | None = None,
+               known_forms: Iterable[str] | None = None) -> Menu:
     """Parse and check a menu, raising MenuInvalid with every problem found."""
     try:
         menu = Menu.model_validate(data)
     except ValidationError as exc:
         raise MenuInvalid([_from_pydantic(e) for e in exc.errors()]) from None
-    errors = list(check_menu(menu, known_sources))
+    errors = list(check_menu(menu, known_sources, known_forms))
     if errors:
         raise MenuInvalid(errors)
     return menu
@@ -71,18 +72,29 @@ def targets(node: Node) -> Iterator[tuple[str, str]]:
             yield f"{kind}.then", escalation.then
 
 
-def check_menu(menu: Menu, known_sources: Iterable[str] | None = None) -> Iterator[MenuError]:
+def check_menu(menu: Menu, known_sources: Iterable[str] | None = None,
+               known_forms: Iterable[str] | None = None) -> Iterator[MenuError]:
     yield from _check_entry_points(menu)
     for node_id, node in menu.nodes.items():
         yield from _check_targets(menu, node_id, node)
         yield from _check_prompts(node_id, node)
         yield from _check_options(menu, node_id, node)
         yield from _check_collect(node_id, node)
-        if node.type == "lookup" and known_sources is not None \
-                and node.source not in set(known_sources):
-            yield MenuError(node_id, "source", f"unknown data source {node.source!r}")
+        yield from _check_lookup(node_id, node, known_sources)
+        if node.type == "sms_link" and known_forms is not None \
+                and node.form not in set(known_forms):
+            yield MenuError(node_id, "form", f"unknown form {node.form!r}")
     yield from _check_reachable(menu)
     yield from _check_say_loops(menu)
+
+
+def _check_lookup(node_id: str, node: Node, known: Iterable[str] | None) -> Iterator[MenuError]:
+    if node.type != "lookup":
+        return
+    if bool(node.source) == bool(node.http):
+        yield MenuError(node_id, "source", "give either a built-in source or http, not both")
+    elif node.source and known is not None and node.source not in set(known):
+        yield MenuError(node_id, "source", f"unknown data source {node.source!r}")
 
 
 def _check_entry_points(menu: Menu) -> Iterator[MenuError]:
@@ -108,7 +120,7 @@ def _check_targets(menu: Menu, node_id: str, node: Node) -> Iterator[MenuError]:
 def _check_prompts(node_id: str, node: Node) -> Iterator[MenuError]:
     if node.type in PROMPTED_TYPES and not (node.prompt or "").strip():
         yield MenuError(node_id, "prompt", "missing prompt")
-    for field in ("prompt", "reprompt"):
+    for field in ("prompt", "reprompt"):  # (open_link_prompt is checked by settings users)
         for message in syntax_errors(getattr(node, field) or ""):
             yield MenuError(node_id, field, message)
 

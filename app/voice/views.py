@@ -85,7 +85,8 @@ def incoming():
     sid = call_sid()
     caller, dialled = request.form.get("From", ""), request.form.get("To", "")
     call = calls.open_call(sid, caller[:32], dialled[:32])
-    return guarded(call, lambda: answer(call, Start(calls.caller_profile(call.customer))))
+    return guarded(call, lambda: answer(call, Start(
+        calls.caller_profile(call.customer, call.from_number))))
 
 
 @bp.post("/input")

@@ -1,0 +1,34 @@
+"""Links texted to callers and what came back through them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..models import Call, db, utcnow
+
+
+class SmsLink(db.Model):
+    """One texted link: bound to the caller's number and the call; single use."""
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # unguessable
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    form: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12), default="sent")  # sent|opened|submitted
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    expires_at: Mapped[datetime]
+    opened_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+    call: Mapped[Call] = relationship()
+
+
+class FormSubmission(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[str] = mapped_column(ForeignKey("sms_link.id"), unique=True)
+    form: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # validated values only
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)

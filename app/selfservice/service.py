@@ -1,0 +1,79 @@
+"""Texted links: send, open, submit once. Bound to the caller's number and the call."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cache
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from .. import telephony
+from ..calls import record_event
+from ..flow.actions import LinkSent
+from ..models import Call, db, utcnow
+from .forms import FormDef, load_forms, render_confirmation
+from .links import make_token, new_link_id
+from .models import FormSubmission, SmsLink
+
+OPEN_LINK_WINDOW = timedelta(hours=24)  # a returning caller is greeted with their link
+
+
+@cache
+def forms() -> dict[str, FormDef]:
+    return load_forms()
+
+
+def send_link(call: Call, form_id: str, link_url, status_url: str | None) -> LinkSent:
+    """Text the caller a link to the form; the result goes back to the engine."""
+    form = forms().get(form_id)
+    if form is None:
+        return LinkSent(ok=False, error="unknown form")
+    max_age = current_app.config["LINK_MAX_AGE_S"]
+    link = SmsLink(id=new_link_id(), call=call, phone=call.from_number, form=form_id,
+                   expires_at=utcnow() + timedelta(seconds=max_age))
+    db.session.add(link)
+    # The token carries only the link id: the number and call stay on our row.
+    token = make_token(current_app.config["SECRET_KEY"], link.id, "", "")
+    body = f"Northwind Energy: {form.title}: {link_url(token)} (link valid for " \
+           f"{max_age // 3600} hours)"
+    try:
+        telephony.send_sms(call.from_number, body, status_callback=status_url, call_id=call.id)
+    except telephony.SendFailed as exc:
+        db.session.delete(link)
+        return LinkSent(ok=False, error=str(exc))
+    return LinkSent(ok=True)
+
+
+def open_link_for(number: str) -> SmsLink | None:
+    """The newest unfinished link texted to this number in the last 24 hours."""
+    return db.session.scalar(select(SmsLink).where(
+        SmsLink.phone == number, SmsLink.status != "submitted",
+        SmsLink.created_at >= utcnow() - OPEN_LINK_WINDOW,
+        SmsLink.expires_at > utcnow()).order_by(SmsLink.created_at.desc()))
+
+
+def mark_opened(link: SmsLink) -> None:
+    if link.status == "sent":
+        link.status, link.opened_at = "opened", utcnow()
+        record_event(link.call, "link_opened", form=link.form)
+
+
+def submit(link: SmsLink, form: FormDef, clean: dict[str, str]) -> bool:
+    """Store the answers once. False when the link was already used (a double submit)."""
+    claimed = db.session.execute(update(SmsLink).where(
+        SmsLink.id == link.id, SmsLink.status != "submitted").values(
+        status="submitted", submitted_at=utcnow()))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        return False
+    db.session.add(FormSubmission(link_id=link.id, form=form.id, data=clean))
+    call = link.call
+    if call.outcome in (None, "self_service", "abandoned_in_ivr"):
+        call.outcome = "self_service"
+    record_event(call, "link_submitted", form=form.id)
+    try:
+        telephony.send_sms(link.phone, render_confirmation(form, clean), call_id=call.id)
+    except telephony.SendFailed:
+        record_event(call, "confirmation_failed", form=form.id)
+    return True
