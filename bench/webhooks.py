@@ -21,6 +21,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -46,7 +47,7 @@ class TimedHttp(Http):
         time.sleep(self.think * random.uniform(0.5, 1.5))  # the caller listening; not timed
         started = time.perf_counter()
         result = super().post(url, params, headers)
-        self.sink.append(time.perf_counter() - started)
+        self.sink.append((urlsplit(url).path, time.perf_counter() - started))
         if result[0] != 200 and "/status" not in url:
             raise RuntimeError(f"HTTP {result[0]} from {url}")
         return result
@@ -58,10 +59,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
+def start_server(env: dict[str, str], port: int, setup: str = "") -> subprocess.Popen:
     venv = Path(sys.executable).parent
     subprocess.run([str(venv / "flask"), "--app", "app", "init-demo"], env=env, cwd=ROOT,
                    check=True, capture_output=True)
+    if setup:  # extra data for a benchmark, run inside the app
+        subprocess.run([sys.executable, "-c", setup], env=env, cwd=ROOT, check=True)
     server = subprocess.Popen(
         [str(venv / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--threads", "8", "--worker-class", "gthread", "--log-level", "warning",
@@ -76,14 +79,14 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
-def run_level(base: str, concurrency: int, calls: int,
-              think: float = 0.0) -> tuple[list[float], float]:
-    latencies: list[float] = []
+def run_level(base: str, concurrency: int, calls: int, think: float = 0.0,
+              journeys=JOURNEYS, wait_loops: int = 1) -> tuple[list[tuple[str, float]], float]:
+    latencies: list[tuple[str, float]] = []
 
     def one(i: int) -> None:
-        caller, script = JOURNEYS[i % len(JOURNEYS)]
+        caller, script = journeys[i % len(journeys)]
         Simulator(TimedHttp(base, latencies, think), TOKEN, base, caller=caller,
-                  dialled="+15005550006", wait_loops=1).run(list(script))
+                  dialled="+15005550006", wait_loops=wait_loops).run(list(script))
 
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
@@ -120,7 +123,8 @@ def main() -> None:
                 pacing = f"{think:g} s between a caller's webhooks" if think else "no pause"
                 for level in map(int, args.levels.split(",")):
                     calls = max(args.calls_per_level, level * 3)
-                    lat, rate = run_level(base, level, calls, think)
+                    timed, rate = run_level(base, level, calls, think)
+                    lat = [seconds for _, seconds in timed]
                     q = statistics.quantiles(lat, n=100)
                     print(f"| {pacing} | {level} | {len(lat)} | "
                           f"{statistics.median(lat) * 1000:.1f} | {q[98] * 1000:.1f} | "

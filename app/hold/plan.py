@@ -8,6 +8,7 @@ before. Nothing repeats, updates are honest and sparse, and the caller picks.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 
 from ..flow import intents
@@ -62,7 +63,7 @@ class Channel:
 class Segment:
     id: int
     track: str
-    url: str
+    version: str  # content hash: the URL changes when the audio does
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Catalog:
     recent_tracks: frozenset[str] = frozenset()  # heard on this number's recent calls
     caller_last4: str = ""
     fallback_url: str | None = None
+    segment_url: Callable[[Segment], str] = lambda s: f"/segments/{s.id}"
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,8 @@ class _Hold:
             segment = self.next_segment(channel)
         self.state.heard.append(segment.id)
         self.note("hold_played", channel=channel.key, segment=segment.id, track=segment.track)
-        self.step.actions.append(Ask("listen", (Play(segment.url),), self.hints()))
+        self.step.actions.append(Ask("listen", (Play(self.catalog.segment_url(segment)),),
+                                     self.hints()))
 
     def next_segment(self, channel: Channel) -> Segment | None:
         """Never twice in one wait; tracks from this number's recent calls come last."""

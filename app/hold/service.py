@@ -48,25 +48,37 @@ def session_for(call: Call, queue: str, position: int | None) -> HoldSession:
     return session
 
 
-def catalog(call: Call, segment_url: Callable[[HoldSegment], str],
+def catalog(call: Call, segment_url: Callable[[plan.Segment], str],
             fallback_url: str | None) -> plan.Catalog:
     channels = db.session.scalars(select(HoldChannel).where(HoldChannel.active.is_(True))
                                   .order_by(HoldChannel.position)).all()
-    today = utcnow().weekday()
-    segments = {
-        c.key: tuple(plan.Segment(s.id, s.track, segment_url(s)) for s in c.segments
-                     if s.weekday is None or s.weekday == today)
-        for c in channels
-    }
-    questions = tuple(
-        plan.Question(q.id, q.question, tuple(q.choices), q.answer, q.fact)
-        for q in db.session.scalars(select(QuizQuestion).where(QuizQuestion.active.is_(True))
-                                    .order_by(QuizQuestion.position)))
     return plan.Catalog(
         channels=tuple(plan.Channel(c.key, c.name, c.kind, c.digit, tuple(c.phrases))
                        for c in channels),
-        segments=segments, questions=questions, recent_tracks=recent_tracks(call),
-        caller_last4=call.from_number[-4:], fallback_url=fallback_url)
+        segments=todays_segments({c.id: c.key for c in channels}), questions=questions(),
+        recent_tracks=recent_tracks(call), caller_last4=call.from_number[-4:],
+        fallback_url=fallback_url, segment_url=segment_url)
+
+
+def todays_segments(channel_keys: dict[int, str]) -> dict[str, tuple[plan.Segment, ...]]:
+    """Plain rows, not ORM objects: this runs on every waitUrl request."""
+    today = utcnow().weekday()
+    rows = db.session.execute(select(
+        HoldSegment.channel_id, HoldSegment.id, HoldSegment.track, HoldSegment.sha256)
+        .where(HoldSegment.channel_id.in_(channel_keys),
+               (HoldSegment.weekday.is_(None)) | (HoldSegment.weekday == today))
+        .order_by(HoldSegment.channel_id, HoldSegment.position, HoldSegment.id))
+    segments: dict[str, list[plan.Segment]] = {key: [] for key in channel_keys.values()}
+    for channel_id, segment_id, track, sha in rows:
+        segments[channel_keys[channel_id]].append(plan.Segment(segment_id, track, sha[:16]))
+    return {key: tuple(items) for key, items in segments.items()}
+
+
+def questions() -> tuple[plan.Question, ...]:
+    return tuple(
+        plan.Question(q.id, q.question, tuple(q.choices), q.answer, q.fact)
+        for q in db.session.scalars(select(QuizQuestion).where(QuizQuestion.active.is_(True))
+                                    .order_by(QuizQuestion.position)))
 
 
 def recent_tracks(call: Call) -> frozenset[str]:

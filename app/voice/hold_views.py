@@ -24,9 +24,9 @@ def _int(name: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def segment_url(segment: HoldSegment) -> str:
+def segment_url(segment: plan.Segment) -> str:
     """Versioned by content hash: the provider caches audio by URL."""
-    return url("voice.hold_audio", segment_id=segment.id, version=segment.sha256[:16])
+    return url("voice.hold_audio", segment_id=segment.id, version=segment.version)
 
 
 def render(actions, queue: str) -> VoiceResponse:
