@@ -35,7 +35,7 @@ with app.app_context():
                 duration_s=30, position=i))
     db.session.commit()
 """
-HOLDERS = [("+1555000%04d" % i, [say("agent"), press(str(1 + i % 3)), SILENCE, SILENCE,
+HOLDERS = [(f"+1555000{i:04d}", [say("agent"), press(str(1 + i % 3)), SILENCE, SILENCE,
                                   press("*"), press("2")]) for i in range(50)]
 
 
