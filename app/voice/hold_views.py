@@ -71,44 +71,45 @@ def fallback(queue: str) -> Response:
 @bp.post("/wait")
 @twilio_signed
 def wait():
-    queue = request.args.get("queue", current_app.config["DEFAULT_QUEUE"])[:40]
-    call = calls.find_call(request.form.get("CallSid", ""))
-    if call is None:
-        log.warning("waitUrl for a call we have no record of; playing music")
-        return fallback(queue)
-    try:
+    def next_piece(call, session, state, catalog):
         position = _int("QueuePosition")
-        session = hold.session_for(call, queue, position)
+        session.entry_position = session.entry_position or position
         wait_info = plan.Wait(position, _int("QueueTime") or 0,
-                              hold.estimate_s(queue, position, _int("AvgQueueTime")))
-        step = plan.reply(plan.HoldState.from_dict(session.state), wait_info, _catalog(call))
-        hold.save(call, session, step, wait_info)
-        db.session.commit()
-        return twiml(render(step.actions, queue))
-    except Exception:
-        log.exception("waitUrl failed for call %s", call.call_sid)
-        return fallback(queue)
+                              hold.estimate_s(session.queue, position, _int("AvgQueueTime")))
+        return plan.reply(state, wait_info, catalog), wait_info
+
+    return on_hold(next_piece)
 
 
 @bp.post("/hold-input")
 @twilio_signed
 def hold_input():
+    def answered(call, session, state, catalog):
+        wait_info = hold.last_wait(session)
+        return plan.answer(state, wait_info, catalog, request.args.get("purpose", "")[:20],
+                           request.form.get("Digits", "")[:16] or None,
+                           request.form.get("SpeechResult", "")[:300] or None), wait_info
+
+    return on_hold(answered)
+
+
+def on_hold(decide) -> Response:
+    """Load the caller's hold session, let the planner decide, save, render. Any failure
+    (or a call we do not know) keeps the caller in the queue with music."""
     queue = request.args.get("queue", current_app.config["DEFAULT_QUEUE"])[:40]
-    purpose = request.args.get("purpose", "channel")[:20]
     call = calls.find_call(request.form.get("CallSid", ""))
     if call is None:
+        log.warning("hold request for a call we have no record of; playing music")
         return fallback(queue)
     try:
-        session = hold.session_for(call, queue, None)
-        wait_info = hold.last_wait(session)
-        step = plan.answer(plan.HoldState.from_dict(session.state), wait_info, _catalog(call),
-                           purpose, request.form.get("Digits", "")[:16] or None,
-                           request.form.get("SpeechResult", "")[:300] or None)
+        session = hold.session_for(call, queue, _int("QueuePosition"))
+        step, wait_info = decide(call, session, plan.HoldState.from_dict(session.state),
+                                 _catalog(call))
         hold.save(call, session, step, wait_info)
         db.session.commit()
         return twiml(render(step.actions, queue))
     except Exception:
-        log.exception("hold input failed for call %s", call.call_sid)
+        log.exception("hold request failed for call %s", call.call_sid)
         return fallback(queue)
 
 
