@@ -16,11 +16,13 @@ from .models import Menu, MenuVersion, db
 
 menu_cli = AppGroup("menu", help="Validate, import and export IVR menus (YAML).")
 users_cli = AppGroup("users", help="Accounts for the operator app and the agent console.")
+audio_cli = AppGroup("audio", help="The hold audio library.")
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(menu_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(audio_cli)
     app.cli.add_command(init_demo)
     app.cli.add_command(db_upgrade)
     app.cli.add_command(call)
@@ -45,7 +47,21 @@ def init_demo() -> None:
     upgrade()
     added = seed()
     default_track(current_app.config["AUDIO_DIR"])
+    _demo_audio()
     click.echo("demo ready: " + ", ".join(f"{n} {k} added" for k, n in added.items()))
+
+
+def _demo_audio() -> None:
+    """Synthesised demo hold content (no copyrighted music), imported once."""
+    from .hold import library
+    from .hold.demo_content import import_demo_library
+
+    if not library.is_empty():
+        return
+    click.echo("making demo hold audio (synthesised music and spoken tips)...")
+    for channel, infos in import_demo_library(library.library_dir(), seconds=180).items():
+        library.record_segments(library.channel_named(channel), infos)
+    db.session.commit()
 
 
 def _report(path: str, exc: Exception) -> None:
@@ -176,3 +192,33 @@ def users_create(username: str, role: str, display_name: str, password: str) -> 
     db.session.add(user)
     db.session.commit()
     click.echo(f"created {role} {username}")
+
+
+@audio_cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--channel", required=True, help="An audio channel key, e.g. jazz or tips.")
+@click.option("--weekday", type=click.IntRange(0, 6), help="Tips: play only on this day "
+              "(0 = Monday).")
+def audio_import(paths: tuple[str, ...], channel: str, weekday: int | None) -> None:
+    """Import mp3/wav/ogg/flac files: loudness-normalised 8 kHz mu-law segments."""
+    from .hold.audio import AudioImportError, import_audio
+    from .hold.library import channel_named, library_dir, record_segments
+
+    try:
+        target = channel_named(channel)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    failed = False
+    for path in paths:
+        with click.progressbar(length=100, label=Path(path).name[:30]) as bar:
+            try:
+                infos = import_audio(path, channel, library_dir(),
+                                     progress=lambda done, _total: bar.update(done - bar.pos))
+            except AudioImportError as exc:
+                click.secho(f"\n{path}: not imported: {exc}", fg="red", err=True)
+                failed = True
+                continue
+        added = record_segments(target, infos, weekday)
+        db.session.commit()
+        click.echo(f"{path}: {added} segments added to {channel}")
+    sys.exit(1 if failed else 0)

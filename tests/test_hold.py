@@ -207,3 +207,28 @@ def test_hold_events_count_callbacks_apart_from_abandoned(simulate, library):
     wait(simulate, [press("6"), press("1")], 3)
     kinds = [e.kind for e in db.session.scalars(select(CallEvent))]
     assert "hold_callback" in kinds and "hold_abandoned" not in kinds
+
+
+def test_audio_import_command_adds_playable_segments(app, client, tmp_path):
+    app.config["AUDIO_DIR"] = str(tmp_path / "audio")
+    source = tmp_path / "song.mp3"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=f=330:d=50", "-ar",
+                    "44100", "-ac", "2", str(source)], check=True)
+    junk = tmp_path / "notes.mp3"
+    junk.write_text("not audio at all")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["audio", "import", str(source), "--channel", "jazz"])
+    assert result.exit_code == 0, result.output
+    segments = db.session.scalars(select(HoldSegment)).all()
+    assert len(segments) >= 2 and all(20 <= s.duration_s <= 45 for s in segments)
+    audio = client.get(f"/voice/hold-audio/{segments[0].id}/{segments[0].sha256[:16]}.wav")
+    (tmp_path / "out.wav").write_bytes(audio.data)
+    probe = json.loads(subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(tmp_path / "out.wav")],
+        capture_output=True, check=True, text=True).stdout)["streams"][0]
+    assert (probe["codec_name"], probe["sample_rate"]) == ("pcm_mulaw", "8000")
+    refused = runner.invoke(args=["audio", "import", str(junk), "--channel", "jazz"])
+    assert refused.exit_code == 1 and "not imported" in refused.output
+    assert len(db.session.scalars(select(HoldSegment)).all()) == len(segments)
+    unknown = runner.invoke(args=["audio", "import", str(source), "--channel", "polka"])
+    assert unknown.exit_code == 2 and "audio channels: jazz" in unknown.output
