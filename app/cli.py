@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from . import menus
+from .auth import ROLES
 from .flow.validate import MenuInvalid
 from .models import Menu, MenuVersion, db
 
@@ -176,7 +177,7 @@ def _script(args: list[str]) -> list:
 
 @users_cli.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "operator", "agent"]), required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--name", "display_name", default="", help="Shown in the apps.")
 @click.password_option(help="Asked for when not given.")
 def users_create(username: str, role: str, display_name: str, password: str) -> None:

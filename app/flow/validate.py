@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import intents
-from .schema import PROMPTED_TYPES, TERMINAL_TYPES, Menu, Node
+from .schema import PROMPTED_TYPES, Menu, Node
 from .template import syntax_errors
 
 
@@ -186,7 +186,3 @@ def _check_say_loops(menu: Menu) -> Iterator[MenuError]:
             current = menu.nodes.get(current.next)
         if current is not None and current.type == "say" and node_id in seen:
             yield MenuError(node_id, "next", "dead end: say nodes loop without input")
-
-
-def is_terminal(node: Node) -> bool:
-    return node.type in TERMINAL_TYPES
