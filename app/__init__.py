@@ -33,7 +33,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     from .auth import login_manager
     from .auth.views import bp as auth_bp
-    from .voice import hold_views  # noqa: F401  (registers the hold routes on voice_bp)
+    from .voice import agent_views, hold_views  # noqa: F401  (routes on voice_bp)
     from .voice.views import bp as voice_bp
 
     csrf = CSRFProtect(app)
@@ -48,6 +48,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.register_blueprint(sms_bp)
     csrf.exempt(sms_bp)  # the provider signs its callbacks
     from .admin.views import bp as admin_bp
+    from .agents.views import bp as agents_bp
+
+    app.register_blueprint(agents_bp)
 
     app.register_blueprint(admin_bp)
 

@@ -179,9 +179,14 @@ def _script(args: list[str]) -> list:
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--name", "display_name", default="", help="Shown in the apps.")
+@click.option("--phone", help="Agents: the phone the console rings.")
+@click.option("--skills", default="general", show_default=True,
+              help="Agents: comma-separated queues they answer.")
 @click.password_option(help="Asked for when not given.")
-def users_create(username: str, role: str, display_name: str, password: str) -> None:
+def users_create(username: str, role: str, display_name: str, phone: str | None,
+                 skills: str, password: str) -> None:
     """Create an account (passwords are stored hashed)."""
+    from .agents.models import AgentProfile
     from .auth.models import User
 
     if len(password) < 10:
@@ -191,6 +196,11 @@ def users_create(username: str, role: str, display_name: str, password: str) -> 
     user = User(username=username, role=role, display_name=display_name)
     user.set_password(password)
     db.session.add(user)
+    if role == "agent":
+        if not phone:
+            raise click.BadParameter("agents need a phone to ring", param_hint="--phone")
+        db.session.add(AgentProfile(user=user, phone=phone,
+                                    skills=[s.strip() for s in skills.split(",") if s.strip()]))
     db.session.commit()
     click.echo(f"created {role} {username}")
 

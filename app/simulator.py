@@ -85,12 +85,13 @@ class Simulator:
     def __init__(self, transport, auth_token: str, public_base: str, *, caller: str,
                  dialled: str, wait_loops: int = 3, call_sid: str | None = None,
                  queue_position: int = 3, advance_every_s: int = 120, segment_s: int = 30,
-                 answered: bool = False) -> None:
+                 answered: bool = False, stay_on_line: bool = False) -> None:
         self.transport, self.validator = transport, RequestValidator(auth_token)
         self.base = public_base.rstrip("/")
         self.caller, self.dialled, self.wait_loops = caller, dialled, wait_loops
         self.queue_position, self.advance_every_s = queue_position, advance_every_s
         self.segment_s, self.answered, self.queue_time = segment_s, answered, 0
+        self.stay_on_line = stay_on_line  # still waiting when the script ends (agent tests)
         self.call_sid = call_sid or "CA" + uuid.uuid4().hex
         self.requests = 0
 
@@ -108,6 +109,8 @@ class Simulator:
         steps = list(script)
         status, body = self.signed_post(self.base + "/voice/incoming", {"CallStatus": "ringing"})
         self.follow(status, body, steps, transcript)
+        if self.stay_on_line and transcript.ended_by == "queue":
+            return transcript
         self.signed_post(self.base + "/voice/status",
                          {"CallStatus": "completed", "CallDuration": str(self.requests * 7)})
         return transcript
@@ -194,6 +197,8 @@ class Simulator:
                 return self.signed_post(action, {"QueueResult": "leave",
                                                  "QueueTime": str(self.queue_time)})
             next_url, params = outcome[1] or enqueue.get("waitUrl"), outcome[2]
+        if self.stay_on_line:
+            return 0, None
         result = "bridged" if self.answered else "hangup"
         transcript.add("CALL", "answered by an agent" if self.answered else "[hangs up]")
         self.signed_post(action, {"QueueResult": result, "QueueTime": str(self.queue_time)})

@@ -8,6 +8,7 @@ the local outbox (the same table), which the simulator prints and /outbox lists.
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import timedelta
 
 from flask import current_app
@@ -93,3 +94,37 @@ def update_status(sid: str, status: str, error_code: str | None = None) -> bool:
     if error_code:
         message.error = f"error {error_code[:10]}"
     return True
+
+
+def place_call(to: str, url: str, status_callback: str) -> str:
+    """Dial out (an agent's phone, a callback); returns the call SID. Locally, the request
+    is kept in the outbox and the simulator can play that leg."""
+    rest = client()
+    if rest is None:
+        sid = "CA" + secrets.token_hex(16)
+        db.session.add(Message(to_number=to, from_number=current_app.config[
+            "TWILIO_PHONE_NUMBER"], body=f"call {url}", channel="voice", sid=sid,
+            status="outbox"))
+        return sid
+    try:
+        return rest.calls.create(to=to, from_=current_app.config["TWILIO_PHONE_NUMBER"],
+                                 url=url, status_callback=status_callback,
+                                 status_callback_event=["completed"], timeout=20).sid
+    except (TwilioException, OSError) as exc:
+        log.warning("call to %s failed: %s", mask(to), exc)
+        raise SendFailed("provider error") from exc
+
+
+def redirect_call(sid: str, url: str) -> bool:
+    """Move a live call (a caller waiting in a queue) to new TwiML; False if it is gone."""
+    rest = client()
+    if rest is None:
+        db.session.add(Message(to_number=sid[:20], from_number="", body=f"redirect {url}",
+                               channel="voice", status="outbox"))
+        return True
+    try:
+        rest.calls(sid).update(url=url, method="POST")
+        return True
+    except (TwilioException, OSError) as exc:
+        log.info("could not redirect call %s: %s", sid, exc)
+        return False

@@ -7,6 +7,7 @@ from app.models import db
 import app.auth.models  # noqa: F401  (every model module, so autogenerate sees them)
 import app.hold.models  # noqa: F401
 import app.selfservice.models  # noqa: F401
+import app.agents.models  # noqa: F401
 
 config = context.config
 target_metadata = db.metadata

@@ -75,10 +75,17 @@ def test_next_parameter_cannot_redirect_off_site(client, make_user):
 
 def test_users_create_command(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create", "amy", "--role", "agent",
+    result = runner.invoke(args=["users", "create", "amy", "--role", "agent", "--phone",
+                                 "+15550001111", "--skills", "billing, general",
                                  "--password", "long-enough-pw"])
     assert result.exit_code == 0
     assert db.session.scalar(select(User).where(User.username == "amy")).role == "agent"
+    from app.agents.models import AgentProfile
+
+    assert db.session.scalar(select(AgentProfile)).skills == ["billing", "general"]
+    no_phone = runner.invoke(args=["users", "create", "ann", "--role", "agent",
+                                   "--password", "long-enough-pw"])
+    assert no_phone.exit_code != 0
     short = runner.invoke(args=["users", "create", "bob", "--role", "agent", "--password", "x"])
     assert short.exit_code != 0
 

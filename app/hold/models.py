@@ -60,6 +60,7 @@ class HoldSession(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(20))  # answered|abandoned|callback
     ended_at: Mapped[datetime | None]
     wait_s: Mapped[int | None]
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("agent_profile.id"))
     call: Mapped[Call] = relationship()
 
 

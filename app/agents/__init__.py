@@ -1,0 +1,1 @@
+"""Agents: the console, take-next, the whisper and the caller's context."""

@@ -1,0 +1,116 @@
+"""The agent console: the live line, take next, and the screen pop."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import telephony
+from ..auth import audit, role_required
+from ..models import db
+from . import service
+from .models import AgentProfile, Assignment
+
+bp = Blueprint("agents", __name__, url_prefix="/agent", template_folder="templates")
+DISPOSITIONS = ("resolved", "follow-up needed", "transferred", "no action")
+
+
+def profile() -> AgentProfile:
+    agent = db.session.scalar(select(AgentProfile).where(
+        AgentProfile.user_id == current_user.id))
+    if agent is None:
+        abort(403, description="no agent profile: ask an admin to add your phone and skills")
+    return agent
+
+
+def public(endpoint: str, **params) -> str:
+    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    return base + url_for(endpoint, **params)
+
+
+@bp.get("/")
+@role_required("agent")
+def console():
+    return render_template("agents/console.html", agent=profile())
+
+
+@bp.get("/line.json")
+@role_required("agent")
+def line_json():
+    """Polled every 2 s by the console: who waits, how long, and why."""
+    items = []
+    for w in service.line(profile().skills or ["general"]):
+        info = service.context(w.call)
+        items.append({"kind": w.kind, "id": w.ident, "queue": w.queue, "position": w.position,
+                      "wait_s": w.wait_s, "name": info["name"],
+                      "reason": info["reason"] or "", "intent": info["intent"] or "",
+                      "context": "; ".join(info["done"][-2:])})
+    return jsonify(items)
+
+
+def _start(assignment: Assignment | None):
+    if assignment is None:
+        db.session.rollback()
+        flash("Nobody is waiting right now.")
+        return redirect(url_for("agents.console"))
+    try:
+        telephony.place_call(assignment.agent.phone,
+                             public("voice.agent_leg", a=assignment.id),
+                             public("voice.agent_status", a=assignment.id, leg="agent"))
+    except telephony.SendFailed:
+        service.release(assignment, "failed")
+        db.session.commit()
+        flash("We could not ring your phone; the caller keeps their place.")
+        return redirect(url_for("agents.console"))
+    audit("take", f"call {assignment.call_id}", kind=assignment.kind)
+    db.session.commit()
+    return redirect(url_for("agents.screen", assignment_id=assignment.id))
+
+
+@bp.post("/take-next")
+@role_required("agent")
+def take_next():
+    return _start(service.take_next(profile()))
+
+
+@bp.post("/take/<kind>/<int:ident>")
+@role_required("agent")
+def take(kind: str, ident: int):
+    if kind not in ("caller", "callback"):
+        abort(404)
+    item = next((w for w in service.line(profile().skills or ["general"])
+                 if w.kind == kind and w.ident == ident), None)
+    return _start(service.claim(profile(), item) if item else None)
+
+
+@bp.route("/assignment/<int:assignment_id>", methods=["GET", "POST"])
+@role_required("agent")
+def screen(assignment_id: int):
+    """The screen pop: who, why, what they already did; then the disposition."""
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.agent.user_id != current_user.id:
+        abort(404)
+    if request.method == "POST":
+        disposition = request.form.get("disposition", "")
+        if disposition not in DISPOSITIONS:
+            flash("Choose a disposition.")
+        else:
+            assignment.disposition = disposition
+            assignment.note = request.form.get("note", "")[:2000]
+            assignment.status, assignment.agent.status = "done", "available"
+            audit("disposition", f"call {assignment.call_id}", disposition=disposition)
+            db.session.commit()
+            return redirect(url_for("agents.console"))
+    return render_template("agents/screen.html", assignment=assignment,
+                           info=service.context(assignment.call), dispositions=DISPOSITIONS)
