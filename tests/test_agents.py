@@ -160,3 +160,23 @@ def test_screen_pop_shows_who_why_and_what_was_done_then_saves_a_disposition(
     assignment = db.session.scalar(select(Assignment))
     assert (assignment.disposition, assignment.note) == ("resolved", "Explained the balance.")
     assert assignment.agent.status == "available"
+
+
+def test_outside_business_hours_the_caller_is_offered_a_callback(app, simulate):
+    from app.agents.hours import is_open
+
+    app.config["QUEUE_HOURS"] = "general=00:00-00:01,billing=00:00-24:00"
+    assert not is_open("general") or utcnow().strftime("%H:%M") == "00:00"
+    t = simulate([say("agent"), press("1")], wait_loops=2)
+    assert "We're closed right now." in t.ivr_text
+    assert "We can call you back" in t.ivr_text
+    assert db.session.scalar(select(CallbackRequest)).queue == "general"
+
+
+def test_with_every_agent_away_the_caller_is_offered_a_callback(simulate, agent):
+    profile = agent()
+    profile.status = "away"
+    db.session.commit()
+    t = simulate([say("agent"), press("*")], wait_loops=2)
+    assert "Everyone who could help is away right now." in t.ivr_text
+    assert "Here are the choices." in t.ivr_text  # declining keeps them in the queue

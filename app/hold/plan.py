@@ -84,6 +84,7 @@ class Catalog:
     caller_last4: str = ""
     fallback_url: str | None = None
     segment_url: Callable[[Segment], str] = lambda s: f"/segments/{s.id}"
+    unanswerable: str | None = None  # "closed" | "nobody available": offer a callback first
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,12 @@ class _Hold:
         if not self.state.offered:
             self.state.offered = True
             self.note("hold_joined", position=self.wait.position)
+            if self.catalog.unanswerable and self.channel("callback"):
+                self.note("hold_unanswerable", why=self.catalog.unanswerable)
+                self.say("We're closed right now." if self.catalog.unanswerable == "closed"
+                         else "Everyone who could help is away right now.")
+                self.offer_callback()
+                return self.step
             if self.wait.position:
                 self.announce()
             self.offer_channels(lead="While you wait, choose what you'd like to hear.")

@@ -48,8 +48,10 @@ def session_for(call: Call, queue: str, position: int | None) -> HoldSession:
     return session
 
 
-def catalog(call: Call, segment_url: Callable[[plan.Segment], str],
+def catalog(call: Call, queue: str, segment_url: Callable[[plan.Segment], str],
             fallback_url: str | None) -> plan.Catalog:
+    from ..agents.hours import unanswerable
+
     channels = db.session.scalars(select(HoldChannel).where(HoldChannel.active.is_(True))
                                   .order_by(HoldChannel.position)).all()
     return plan.Catalog(
@@ -57,7 +59,8 @@ def catalog(call: Call, segment_url: Callable[[plan.Segment], str],
                        for c in channels),
         segments=todays_segments({c.id: c.key for c in channels}), questions=questions(),
         recent_tracks=recent_tracks(call), caller_last4=call.from_number[-4:],
-        fallback_url=fallback_url, segment_url=segment_url)
+        fallback_url=fallback_url, segment_url=segment_url,
+        unanswerable=unanswerable(queue))
 
 
 def todays_segments(channel_keys: dict[int, str]) -> dict[str, tuple[plan.Segment, ...]]:

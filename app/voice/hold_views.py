@@ -104,17 +104,14 @@ def on_hold(decide) -> Response:
     try:
         session = hold.session_for(call, queue, _int("QueuePosition"))
         step, wait_info = decide(call, session, plan.HoldState.from_dict(session.state),
-                                 _catalog(call))
+                                 hold.catalog(call, queue, segment_url,
+                                              url("voice.hold_music")))
         hold.save(call, session, step, wait_info)
         db.session.commit()
         return twiml(render(step.actions, queue))
     except Exception:
         log.exception("hold request failed for call %s", call.call_sid)
         return fallback(queue)
-
-
-def _catalog(call) -> plan.Catalog:
-    return hold.catalog(call, segment_url, url("voice.hold_music"))
 
 
 @bp.get("/hold-audio/<int:segment_id>/<version>.wav")
