@@ -2,18 +2,60 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import re
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ..auth import role_required
+from .. import menus
+from ..auth import audit, role_required
 from ..models import Menu, PhoneRoute, db
 
-bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+NUMBER = re.compile(r"^(\+[1-9][0-9]{6,14}|default)$")
 
 
 @bp.get("/")
 @role_required("operator")
 def index():
-    menus = db.session.scalars(select(Menu).order_by(Menu.name)).all()
+    all_menus = db.session.scalars(select(Menu).order_by(Menu.name)).all()
     routes = db.session.scalars(select(PhoneRoute).order_by(PhoneRoute.number)).all()
-    return render_template("admin/index.html", menus=menus, routes=routes)
+    return render_template("admin/index.html", menus=all_menus, routes=routes)
+
+
+@bp.post("/numbers")
+@role_required("operator")
+def route_number():
+    number = request.form.get("number", "").strip().replace(" ", "")
+    menu_name = request.form.get("menu", "")
+    if not NUMBER.match(number):
+        flash(f"{number!r} is not a phone number in E.164 form (+15551234567) or 'default'.")
+        return redirect(url_for("admin.index")), 303
+    try:
+        menus.route_number(number, menu_name)
+    except ValueError as exc:
+        flash(str(exc))
+        return redirect(url_for("admin.index")), 303
+    audit("number.route", number, menu=menu_name)
+    db.session.commit()
+    flash(f"{number} now answers with {menu_name}.")
+    return redirect(url_for("admin.index")), 303
+
+
+@bp.post("/numbers/<int:route_id>/delete")
+@role_required("operator")
+def unroute_number(route_id: int):
+    route = db.session.get(PhoneRoute, route_id)
+    if route is not None:
+        audit("number.unroute", route.number, menu=route.menu.name)
+        db.session.delete(route)
+        db.session.commit()
+        flash(f"{route.number} no longer has its own menu.")
+    return redirect(url_for("admin.index")), 303
+
+
+from . import dashboard_views, menu_views  # noqa: E402,F401  (routes on bp)
+from .metrics import install as install_metrics  # noqa: E402
+
+bp.record_once(install_metrics)

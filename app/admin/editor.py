@@ -1,0 +1,130 @@
+"""What the menu editor shows: YAML checked into errors per node, a node table, diffs.
+
+Nothing here writes to the database.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import menus
+from ..flow.validate import MenuError, MenuInvalid
+
+GOES_TO = ("next", "found", "not_found", "error")
+
+
+@dataclass
+class Checked:
+    """The outcome of checking an operator's YAML: a definition, or the reasons not."""
+
+    definition: Any = None
+    errors: list[MenuError] = field(default_factory=list)
+    yaml_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.yaml_error is None
+
+    def errors_for(self, node_id: str | None) -> list[MenuError]:
+        return [e for e in self.errors if e.node == node_id]
+
+    @property
+    def menu_errors(self) -> list[MenuError]:
+        """Errors that name no node of the table (menu-level fields)."""
+        nodes = set(_nodes(self.definition))
+        return [e for e in self.errors if e.node is None or e.node not in nodes]
+
+
+def check_yaml(text: str, menu_name: str | None = None) -> Checked:
+    """Parse and validate; every problem is collected, nothing raises."""
+    try:
+        definition = menus.load_yaml(text)
+    except ValueError as exc:
+        return Checked(yaml_error=str(exc))
+    if not isinstance(definition, dict):
+        return Checked(yaml_error="not a menu: the YAML must be a mapping with name, start, "
+                                  "settings and nodes")
+    checked = Checked(definition=definition)
+    try:
+        menus.check(definition)
+    except MenuInvalid as exc:
+        checked.errors = list(exc.errors)
+    if menu_name and definition.get("name") != menu_name:
+        checked.errors.append(MenuError(None, "name", f"must stay {menu_name!r}: renaming "
+                                                      "would create a different menu"))
+    return checked
+
+
+def _nodes(definition: Any) -> dict[str, Any]:
+    nodes = definition.get("nodes") if isinstance(definition, dict) else None
+    return nodes if isinstance(nodes, dict) else {}
+
+
+@dataclass(frozen=True)
+class NodeRow:
+    node_id: str
+    type: str
+    prompt: str
+    goes_to: list[str]
+    line: int | None
+
+
+def node_rows(definition: Any, text: str = "") -> list[NodeRow]:
+    """One readable row per node, even for a definition that failed validation."""
+    rows = []
+    for node_id, node in _nodes(definition).items():
+        node = node if isinstance(node, dict) else {}
+        rows.append(NodeRow(str(node_id), str(node.get("type", "?")),
+                            str(node.get("prompt") or ""), _targets(node),
+                            node_line(text, str(node_id))))
+    return rows
+
+
+def _targets(node: dict) -> list[str]:
+    found = [f"{name}: {node[name]}" for name in GOES_TO if node.get(name)]
+    for option in node.get("options") or []:
+        if isinstance(option, dict) and option.get("go"):
+            label = option.get("key") or (option.get("phrases") or ["?"])[0]
+            found.append(f"{label} → {option['go']}")
+    for kind in ("no_input", "no_match"):
+        then = (node.get(kind) or {}).get("then") if isinstance(node.get(kind), dict) else None
+        if then:
+            found.append(f"{kind}: {then}")
+    if node.get("queue"):
+        found.append(f"queue {node['queue']}")
+    return found
+
+
+def node_line(text: str, node_id: str) -> int | None:
+    """The line of the YAML where a node starts, to point the operator at it."""
+    pattern = re.compile(rf"^\s+['\"]?{re.escape(node_id)}['\"]?\s*:")
+    in_nodes = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("nodes:"):
+            in_nodes = True
+        elif in_nodes and pattern.match(line):
+            return number
+    return None
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # add | remove | hunk | same | file
+    text: str
+
+
+def diff(old_yaml: str, new_yaml: str, old_label: str, new_label: str) -> list[DiffLine]:
+    lines = difflib.unified_diff(old_yaml.splitlines(), new_yaml.splitlines(),
+                                 old_label, new_label, lineterm="")
+    return [DiffLine(_diff_kind(line), line) for line in lines]
+
+
+def _diff_kind(line: str) -> str:
+    if line.startswith(("---", "+++")):
+        return "file"
+    if line.startswith("@@"):
+        return "hunk"
+    return {"+": "add", "-": "remove"}.get(line[:1], "same")

@@ -1,0 +1,185 @@
+"""Menu editor: versions, YAML editing with errors per node, publish, roll back, diff,
+and the test-call panel."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import menus
+from ..auth import audit, role_required
+from ..models import Menu, MenuVersion, db
+from . import editor, testcall
+from .views import bp
+
+
+def find_menu(name: str) -> Menu:
+    menu = db.session.scalar(select(Menu).where(Menu.name == name))
+    return menu if menu is not None else abort(404)
+
+
+def find_version(menu: Menu, number: int) -> MenuVersion:
+    version = next((v for v in menu.versions if v.number == number), None)
+    return version if version is not None else abort(404)
+
+
+def latest_number(menu_id: int | None) -> int:
+    if menu_id is None:
+        return 0
+    return db.session.scalar(select(func.max(MenuVersion.number))
+                             .where(MenuVersion.menu_id == menu_id)) or 0
+
+
+@bp.get("/menus/<name>")
+@role_required("operator")
+def menu_page(name: str):
+    menu = find_menu(name)
+    live = menus.published(menu)
+    return render_template("admin/menu.html", menu=menu, live=live,
+                           versions=list(reversed(menu.versions)))
+
+
+@bp.get("/menus/<name>/versions/<int:number>")
+@role_required("operator")
+def version_page(name: str, number: int):
+    version = find_version(find_menu(name), number)
+    return render_version(version)
+
+
+def render_version(version: MenuVersion, **panel):
+    text = menus.export_yaml(version)
+    return render_template("admin/version.html", menu=version.menu, version=version,
+                           text=text, rows=editor.node_rows(version.definition, text),
+                           checked=editor.Checked(definition=version.definition), **panel)
+
+
+@bp.post("/menus/<name>/versions/<int:number>/test")
+@role_required("operator")
+def test_call(name: str, number: int):
+    version = find_version(find_menu(name), number)
+    script_text = request.form.get("script", "")[:4000]
+    caller = request.form.get("caller", "").strip()[:20]
+    try:
+        script = testcall.parse_script(script_text)
+    except testcall.ScriptError as exc:
+        return render_version(version, script=script_text, caller=caller,
+                              script_error=str(exc)), 422
+    result = testcall.run_test_call(menus.menu_of(version), script, caller)
+    db.session.rollback()  # a test call leaves nothing behind
+    return render_version(version, script=script_text, caller=caller, result=result)
+
+
+@bp.post("/menus/<name>/versions/<int:number>/publish")
+@role_required("operator")
+def publish(name: str, number: int):
+    menu = find_menu(name)
+    version = find_version(menu, number)
+    live = menus.published(menu)
+    if live is version:
+        flash(f"Version {number} is already published.")
+        return redirect(url_for("admin.menu_page", name=name)), 303
+    rollback = live is not None and number < live.number
+    menus.publish_version(version)
+    audit("menu.rollback" if rollback else "menu.publish", name, version=number,
+          previous=live.number if live else None)
+    db.session.commit()
+    flash(f"{'Rolled back to' if rollback else 'Published'} version {number} of {name}. "
+          "New calls use it; calls in progress keep their version.")
+    return redirect(url_for("admin.menu_page", name=name)), 303
+
+
+@bp.get("/menus/<name>/diff")
+@role_required("operator")
+def diff(name: str):
+    menu = find_menu(name)
+    old = find_version(menu, request.args.get("a", type=int) or 0)
+    new = find_version(menu, request.args.get("b", type=int) or 0)
+    lines = editor.diff(menus.export_yaml(old), menus.export_yaml(new),
+                        f"version {old.number}", f"version {new.number}")
+    return render_template("admin/diff.html", menu=menu, old=old, new=new, lines=lines)
+
+
+@bp.get("/menus/new")
+@role_required("operator")
+def new_menu():
+    return render_editor(None, "", base=0)
+
+
+@bp.get("/menus/<name>/edit")
+@role_required("operator")
+def edit(name: str):
+    menu = find_menu(name)
+    source = find_version(menu, request.args.get("from", type=int) or latest_number(menu.id))
+    return render_editor(menu, menus.export_yaml(source), base=latest_number(menu.id),
+                         source=source)
+
+
+def render_editor(menu: Menu | None, text: str, *, base: int, checked=None, source=None,
+                  conflict: str | None = None, status: int = 200):
+    checked = checked or editor.Checked(definition=menus.load_yaml(text) if text else None)
+    return render_template("admin/edit.html", menu=menu, text=text, base=base,
+                           checked=checked, source=source, conflict=conflict,
+                           note=request.form.get("note", ""),
+                           rows=editor.node_rows(checked.definition, text)), status
+
+
+@bp.post("/menus/new")
+@role_required("operator")
+def create_menu():
+    return save(None)
+
+
+@bp.post("/menus/<name>/edit")
+@role_required("operator")
+def save_edit(name: str):
+    return save(find_menu(name))
+
+
+def save(menu: Menu | None):
+    """Validate, refuse stale edits, then write one new version (and maybe publish)."""
+    text = request.form.get("yaml", "")
+    base = request.form.get("base_version", type=int)
+    checked = editor.check_yaml(text, menu.name if menu else None)
+    if checked.ok and menu is None and _name_taken(checked.definition.get("name")):
+        checked.errors.append(editor.MenuError(None, "name", "a menu with this name exists; "
+                                                             "edit it instead"))
+    if not checked.ok:
+        return render_editor(menu, text, base=base or 0, checked=checked, status=422)
+    latest = latest_number(menu.id if menu else None)
+    if base is None or base != latest:
+        return render_editor(menu, text, base=base or 0, checked=checked, status=409,
+                             conflict=stale_message(menu, base, latest))
+    return write_version(menu, text, checked, base)
+
+
+def _name_taken(name: str | None) -> bool:
+    return db.session.scalar(select(Menu.id).where(Menu.name == name)) is not None
+
+
+def stale_message(menu: Menu | None, base: int | None, latest: int) -> str:
+    newer = find_version(menu, latest) if menu and latest else None
+    who = f" by {newer.author} at {newer.created_at:%H:%M} UTC" if newer else ""
+    return (f"Not saved: version {latest} was saved{who} after you opened version "
+            f"{base} in the editor. Your text is kept below; open the latest version, "
+            "apply your change there and save again.")
+
+
+def write_version(menu: Menu | None, text: str, checked: editor.Checked, base: int):
+    publish_now = request.form.get("action") == "publish"
+    note = request.form.get("note", "").strip()[:200]
+    try:
+        version = menus.save_version(checked.definition, publish=publish_now,
+                                     author=current_user.username, note=note)
+        audit("menu.save", version.menu.name, version=version.number, published=publish_now)
+        db.session.commit()
+    except IntegrityError:  # another operator's save took the same version number
+        db.session.rollback()
+        return render_editor(menu, text, base=base, checked=checked, status=409,
+                             conflict=stale_message(menu, base, latest_number(
+                                 menu.id if menu else None)))
+    flash(f"Saved version {version.number} of {version.menu.name}"
+          + (" and published it." if publish_now else " as a draft."))
+    return redirect(url_for("admin.version_page", name=version.menu.name,
+                            number=version.number)), 303

@@ -1,0 +1,76 @@
+"""Prometheus /metrics: the core call figures, read from app.analytics at scrape time.
+
+Behind a bearer token (METRICS_TOKEN in the config or environment): the figures show
+call volumes and what callers said, and the endpoint runs database queries, so it is
+not left open. With no token set the endpoint is refused (403), never open by default.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+
+from flask import Response, abort, current_app, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from .. import analytics
+
+
+class CallFigures:
+    """A custom collector: every scrape asks the database, nothing is kept in memory,
+    so any worker answers with the same figures."""
+
+    def collect(self):
+        outcomes = analytics.outcomes()
+        calls = CounterMetricFamily("holdline_calls", "Calls by outcome", labels=["outcome"])
+        for outcome, count in sorted(outcomes.items()):
+            calls.add_metric([outcome], count)
+        yield calls
+        reasons = CounterMetricFamily("holdline_handoffs", "Calls handed to a person, by reason",
+                                      labels=["reason"])
+        for reason, count in analytics.escalation_reasons():
+            reasons.add_metric([reason], count)
+        yield reasons
+        hold = CounterMetricFamily("holdline_hold_waits", "Ended waits in a queue, by result",
+                                   labels=["result"])
+        for result, count in analytics.hold_results().items():
+            hold.add_metric([result], count)
+        yield hold
+        yield from rates(outcomes)
+
+
+def rates(outcomes: dict[str, int]):
+    today = analytics.Period.last_days(1)
+    day = analytics.outcomes(today)
+    for name, outcome, text in (
+            ("holdline_containment_ratio", "self_service", "Self-service share of calls"),
+            ("holdline_ivr_abandonment_ratio", "abandoned_in_ivr", "Share of calls hung up "
+                                                                   "in the IVR")):
+        gauge = GaugeMetricFamily(name, text + " (window: all time, or today UTC)",
+                                  labels=["window"])
+        for window, counts in (("all", outcomes), ("today", day)):
+            value = analytics.ratio(counts.get(outcome, 0), sum(counts.values()))
+            gauge.add_metric([window], value if value is not None else float("nan"))
+        yield gauge
+
+
+def metrics_token() -> str:
+    return current_app.config.get("METRICS_TOKEN") or os.environ.get("METRICS_TOKEN") or ""
+
+
+def metrics():
+    token = metrics_token()
+    if not token:
+        abort(403, "set METRICS_TOKEN to enable /metrics")
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        abort(401)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(CallFigures())
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def install(state) -> None:
+    """/metrics sits at the root, outside /admin, where scrapers expect it."""
+    state.app.add_url_rule("/metrics", "metrics", metrics)

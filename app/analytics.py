@@ -1,0 +1,178 @@
+"""Figures about calls, computed from Call and CallEvent rows.
+
+One source for the operator dashboard, its CSV export and the Prometheus /metrics
+endpoint. A call belongs to the day it started (UTC).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from .models import Call, CallEvent, db, utcnow
+
+HOLD_RESULTS = ("hold_answered", "hold_abandoned", "hold_callback")
+FUNNEL_KINDS = ("entered", "handoff", "escalate")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days, both ends included."""
+
+    first: date
+    last: date
+
+    @classmethod
+    def last_days(cls, days: int, today: date | None = None) -> Period:
+        today = today or utcnow().date()
+        return cls(today - timedelta(days=days - 1), today)
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, datetime.min.time())
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.last + timedelta(days=1), datetime.min.time())
+
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
+
+
+@dataclass(frozen=True)
+class NodeFunnel:
+    node: str
+    entered: int  # times callers reached the node (a caller may come back)
+    handed_off: int  # hand-offs and escalations decided at this node
+    ended_here: int  # calls whose last node this was
+    hung_up_here: int  # ... and the caller hung up in the IVR
+
+
+@dataclass
+class Summary:
+    period: Period
+    calls_per_day: list[tuple[date, int]] = field(default_factory=list)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    escalation_reasons: list[tuple[str, int]] = field(default_factory=list)
+    hold: dict[str, int] = field(default_factory=dict)  # answered / abandoned / callback
+    unrecognised: list[tuple[str, int]] = field(default_factory=list)
+    funnel: list[NodeFunnel] = field(default_factory=list)
+
+    @property
+    def calls(self) -> int:
+        return sum(self.outcomes.values())
+
+    @property
+    def containment_rate(self) -> float | None:
+        return ratio(self.outcomes.get("self_service", 0), self.calls)
+
+    @property
+    def ivr_abandonment_rate(self) -> float | None:
+        return ratio(self.outcomes.get("abandoned_in_ivr", 0), self.calls)
+
+    @property
+    def queue_abandonment_rate(self) -> float | None:
+        return ratio(self.hold.get("abandoned", 0), sum(self.hold.values()))
+
+
+def ratio(part: int, whole: int) -> float | None:
+    """None, not 0, when there is nothing to divide: no calls is not 0 % containment."""
+    return part / whole if whole else None
+
+
+def in_period(period: Period):
+    return (Call.started_at >= period.start) & (Call.started_at < period.end)
+
+
+def summarise(period: Period, top: int = 10) -> Summary:
+    return Summary(period, calls_per_day(period), outcomes(period),
+                   escalation_reasons(period), hold_results(period),
+                   unrecognised(period, top), funnel(period))
+
+
+def calls_per_day(period: Period) -> list[tuple[date, int]]:
+    starts = db.session.scalars(select(Call.started_at).where(in_period(period)))
+    counts = Counter(moment.date() for moment in starts)
+    return [(day, counts.get(day, 0)) for day in period.days()]
+
+
+def outcomes(period: Period | None = None) -> dict[str, int]:
+    """Calls by outcome; calls still in the IVR count as 'in_progress'."""
+    query = select(func.coalesce(Call.outcome, "in_progress"), func.count(Call.id))
+    if period is not None:
+        query = query.where(in_period(period))
+    return dict(db.session.execute(query.group_by(Call.outcome)).all())
+
+
+def escalation_reasons(period: Period | None = None) -> list[tuple[str, int]]:
+    query = select(Call.handoff_reason, func.count(Call.id)).where(
+        Call.handoff_reason.is_not(None))
+    if period is not None:
+        query = query.where(in_period(period))
+    rows = db.session.execute(query.group_by(Call.handoff_reason)).all()
+    return sorted(((reason, count) for reason, count in rows), key=lambda r: (-r[1], r[0]))
+
+
+def hold_results(period: Period | None = None) -> dict[str, int]:
+    """Ended waits in a queue: answered, abandoned (hung up) or callback (left the line)."""
+    query = select(CallEvent.kind, func.count(CallEvent.id)).join(Call).where(
+        CallEvent.kind.in_(HOLD_RESULTS))
+    if period is not None:
+        query = query.where(in_period(period))
+    rows = dict(db.session.execute(query.group_by(CallEvent.kind)).all())
+    return {kind.removeprefix("hold_"): rows.get(kind, 0) for kind in HOLD_RESULTS}
+
+
+def unrecognised(period: Period, top: int = 10) -> list[tuple[str, int]]:
+    """What callers said that no option matched, most frequent first."""
+    details = db.session.scalars(select(CallEvent.detail).join(Call).where(
+        CallEvent.kind == "no_match", in_period(period)))
+    said = Counter(" ".join(str(d["speech"]).lower().split())
+                   for d in details if d and d.get("speech"))
+    return sorted(said.items(), key=lambda item: (-item[1], item[0]))[:top]
+
+
+def funnel(period: Period) -> list[NodeFunnel]:
+    """Per node: how often reached, hand-offs decided there, and calls that ended there."""
+    rows = db.session.execute(
+        select(CallEvent.call_id, CallEvent.kind, CallEvent.node, Call.outcome)
+        .join(Call).where(CallEvent.kind.in_(FUNNEL_KINDS), CallEvent.node.is_not(None),
+                          in_period(period))
+        .order_by(CallEvent.call_id, CallEvent.id)).all()
+    counts: dict[str, Counter] = defaultdict(Counter)
+    last_node: dict[int, tuple[str, str | None]] = {}
+    handed_off: set[tuple[int, str]] = set()  # an escalation and its hand-off count once
+    for call_id, kind, node, outcome in rows:
+        if kind == "entered":
+            counts[node]["entered"] += 1
+            last_node[call_id] = (node, outcome)
+        elif (call_id, node) not in handed_off:
+            handed_off.add((call_id, node))
+            counts[node]["handed_off"] += 1
+    for node, outcome in last_node.values():
+        counts[node]["ended"] += 1
+        counts[node]["hung_up"] += outcome == "abandoned_in_ivr"
+    table = [NodeFunnel(node, c["entered"], c["handed_off"], c["ended"], c["hung_up"])
+             for node, c in counts.items()]
+    return sorted(table, key=lambda n: (-n.entered, n.node))
+
+
+def csv_rows(summary: Summary) -> list[tuple]:
+    """The dashboard's figures as (section, key, value[, more values]) rows."""
+    rows: list[tuple] = [("period", "first", summary.period.first.isoformat()),
+                         ("period", "last", summary.period.last.isoformat()),
+                         ("calls", "total", summary.calls)]
+    for name in ("containment_rate", "ivr_abandonment_rate", "queue_abandonment_rate"):
+        value = getattr(summary, name)
+        rows.append(("rate", name, "" if value is None else f"{value:.4f}"))
+    rows += [("calls_per_day", day.isoformat(), n) for day, n in summary.calls_per_day]
+    rows += [("outcome", k, v) for k, v in sorted(summary.outcomes.items())]
+    rows += [("escalation_reason", k, v) for k, v in summary.escalation_reasons]
+    rows += [("hold", k, v) for k, v in summary.hold.items()]
+    rows += [("unrecognised", k, v) for k, v in summary.unrecognised]
+    rows += [("funnel", n.node, n.entered, n.handed_off, n.ended_here, n.hung_up_here)
+             for n in summary.funnel]
+    return rows
