@@ -1,0 +1,100 @@
+"""A real Chromium (Playwright) drives the operator app: log in, edit a menu, see the
+validation error, fix and publish, run a test call, view the dashboard.
+
+Set HOLDLINE_SCREENSHOTS=docs/screenshots to refresh the README's screenshots.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium")
+
+
+@pytest.fixture
+def live_server(app):
+    """The test's app on a real socket (in-memory SQLite is one shared connection)."""
+    server = make_server("127.0.0.1", 0, app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def page(live_server):
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                      base_url=live_server)
+        yield context.new_page()
+        browser.close()
+
+
+def shot(page, name: str, tmp_path: Path) -> None:
+    folder = Path(os.environ.get("HOLDLINE_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"))
+    assert (folder / f"{name}.png").stat().st_size < 200_000
+
+
+def some_calls(simulate) -> None:
+    from app.simulator import SILENCE, press, say
+
+    simulate([say("my power is out"), press("1")], caller="+15551230001")
+    for opening in (press("4"), say("where is my service request")):
+        simulate([opening, say("one oh four two one seven"), say("yes"), say("no")])
+    simulate([say("gas leak"), say("gas leak"), say("gas leak")])
+    simulate([SILENCE, SILENCE, SILENCE])
+    simulate([say("agent")])
+
+
+def test_operator_edits_publishes_tests_and_reads_the_dashboard(page, make_user, simulate,
+                                                                 tmp_path):
+    make_user("olive", "operator")
+    some_calls(simulate)
+    page.goto("/login")
+    page.fill("#username", "olive")
+    page.fill("#password", "a-long-password")
+    page.click("button[type=submit]")
+    page.click("text=northwind-main")
+    page.click("text=Edit the latest version")
+
+    text = page.input_value("#yaml")
+    broken = text.replace("next: main", "next: mian", 1)
+    page.fill("#yaml", broken)
+    page.click("button[value=draft]")
+    error = page.locator('.node-error[data-node="greeting"][data-field="next"]')
+    assert "unknown node 'mian'" in error.inner_text()
+    assert page.locator("#menu-errors").is_visible()
+    shot(page, "editor", tmp_path)
+
+    fixed = broken.replace("next: mian", "next: main").replace("Hello {{", "Good day {{", 1)
+    page.fill("#yaml", fixed)
+    page.fill("#note", "greeting says good day")
+    page.click("button[value=publish]")
+    assert "Saved version 2 of northwind-main and published it." in page.inner_text(".flash")
+
+    page.fill("#caller", "+15551230001")
+    page.fill("#script", "say: my power is out\npress: 1")
+    page.click("#test-call button[type=submit]")
+    result = page.inner_text("#test-result")
+    assert "Good day Maria, thanks for calling Northwind Energy." in result
+    assert "Potrero Hill" in result
+    assert page.inner_text("#test-path").startswith("greeting → main → outage")
+
+    page.click("text=Dashboard")
+    assert page.inner_text("#fig-calls") == "Calls\n6"
+    assert "gas leak" in page.inner_text(".charts")
+    assert page.locator("#funnel code", has_text="main").count() == 1
+    shot(page, "dashboard", tmp_path)
