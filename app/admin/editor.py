@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from .. import menus
 from ..flow.validate import MenuError, MenuInvalid
 
@@ -31,15 +33,13 @@ class Checked:
     def errors_for(self, node_id: str | None) -> list[MenuError]:
         return [e for e in self.errors if e.node == node_id]
 
-    @property
-    def menu_errors(self) -> list[MenuError]:
-        """Errors that name no node of the table (menu-level fields)."""
-        nodes = set(_nodes(self.definition))
-        return [e for e in self.errors if e.node is None or e.node not in nodes]
 
 
 def check_yaml(text: str, menu_name: str | None = None) -> Checked:
     """Parse and validate; every problem is collected, nothing raises."""
+    if uses_aliases(text):
+        return Checked(yaml_error="YAML anchors and aliases (& and *) are not accepted: "
+                                  "write each node out, and quote keys like '*'")
     try:
         definition = menus.load_yaml(text)
     except ValueError as exc:
@@ -56,6 +56,15 @@ def check_yaml(text: str, menu_name: str | None = None) -> Checked:
         checked.errors.append(MenuError(None, "name", f"must stay {menu_name!r}: renaming "
                                                       "would create a different menu"))
     return checked
+
+
+def uses_aliases(text: str) -> bool:
+    """Aliases can expand a small text into a huge menu (a 'billion laughs' document)."""
+    try:
+        return any(isinstance(token, yaml.AliasToken | yaml.AnchorToken)
+                   for token in yaml.scan(text))
+    except yaml.YAMLError:
+        return False  # load_yaml reports the syntax error
 
 
 def _nodes(definition: Any) -> dict[str, Any]:
@@ -85,7 +94,8 @@ def node_rows(definition: Any, text: str = "") -> list[NodeRow]:
 
 def _targets(node: dict) -> list[str]:
     found = [f"{name}: {node[name]}" for name in GOES_TO if node.get(name)]
-    for option in node.get("options") or []:
+    options = node.get("options")
+    for option in options if isinstance(options, list) else []:
         if isinstance(option, dict) and option.get("go"):
             label = option.get("key") or (option.get("phrases") or ["?"])[0]
             found.append(f"{label} → {option['go']}")

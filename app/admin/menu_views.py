@@ -15,8 +15,10 @@ from . import editor, testcall
 from .views import bp
 
 
-def find_menu(name: str) -> Menu:
-    menu = db.session.scalar(select(Menu).where(Menu.name == name))
+def find_menu(name: str, *, lock: bool = False) -> Menu:
+    """lock: hold the menu row until commit, so two publishes or saves take turns."""
+    query = select(Menu).where(Menu.name == name)
+    menu = db.session.scalar(query.with_for_update() if lock else query)
     return menu if menu is not None else abort(404)
 
 
@@ -74,7 +76,7 @@ def test_call(name: str, number: int):
 @bp.post("/menus/<name>/versions/<int:number>/publish")
 @role_required("operator")
 def publish(name: str, number: int):
-    menu = find_menu(name)
+    menu = find_menu(name, lock=True)
     version = find_version(menu, number)
     live = menus.published(menu)
     if live is version:
@@ -134,7 +136,7 @@ def create_menu():
 @bp.post("/menus/<name>/edit")
 @role_required("operator")
 def save_edit(name: str):
-    return save(find_menu(name))
+    return save(find_menu(name, lock=True))
 
 
 def save(menu: Menu | None):

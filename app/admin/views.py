@@ -14,6 +14,19 @@ from ..models import Menu, PhoneRoute, db
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                static_folder="static", static_url_path="/static")
 NUMBER = re.compile(r"^(\+[1-9][0-9]{6,14}|default)$")
+MAX_MENU_BYTES = 512 * 1024  # a menu's YAML; the app-wide limit is sized for webhooks
+
+
+@bp.url_value_preprocessor
+def allow_menu_sized_forms(endpoint, _values) -> None:
+    """Runs before CSRFProtect reads the form, so the larger limit applies to it."""
+    if request.method == "POST" and endpoint in ("admin.save_edit", "admin.create_menu"):
+        request.max_content_length = MAX_MENU_BYTES
+
+
+@bp.errorhandler(413)
+def too_large(_error):
+    return render_template("admin/too_large.html", limit_kb=MAX_MENU_BYTES // 1024), 413
 
 
 @bp.get("/")

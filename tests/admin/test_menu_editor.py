@@ -166,3 +166,19 @@ def test_number_mapping(operator, token):
     assert "no menu named" in unknown.get_data(as_text=True)
     operator.post(f"/admin/numbers/{route.id}/delete", data={"csrf_token": token()})
     assert db.session.get(PhoneRoute, route.id) is None
+
+
+def test_yaml_aliases_are_refused(operator, token):
+    text = "name: &n northwind-main\nstart: *n\n"
+    response = post_edit(operator, token, None, text=text)
+    assert response.status_code == 422
+    assert "anchors and aliases" in response.get_data(as_text=True)
+
+
+def test_a_menu_larger_than_a_webhook_can_be_saved(operator, token):
+    definition = current_yaml()
+    definition["description"] = "x" * 70_000  # over the app-wide 64 KB webhook limit
+    assert post_edit(operator, token, definition).status_code == 303
+    huge = post_edit(operator, token, None, base=2, text="#" + "x" * 600_000)
+    assert huge.status_code == 413 and "at most 512 KB" in huge.get_data(as_text=True)
+    assert len(versions()) == 2
