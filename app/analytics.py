@@ -16,6 +16,7 @@ from .models import Call, CallEvent, db, utcnow
 
 HOLD_RESULTS = ("hold_answered", "hold_abandoned", "hold_callback")
 FUNNEL_KINDS = ("entered", "handoff", "escalate")
+SERVICE_LEVEL_S = 20  # the classic "80 % answered within 20 seconds" target
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Summary:
     outcomes: dict[str, int] = field(default_factory=dict)
     escalation_reasons: list[tuple[str, int]] = field(default_factory=list)
     hold: dict[str, int] = field(default_factory=dict)  # answered / abandoned / callback
+    answer_waits: list[int] = field(default_factory=list)  # seconds, per answered wait
     unrecognised: list[tuple[str, int]] = field(default_factory=list)
     funnel: list[NodeFunnel] = field(default_factory=list)
 
@@ -77,6 +79,18 @@ class Summary:
     def queue_abandonment_rate(self) -> float | None:
         return ratio(self.hold.get("abandoned", 0), sum(self.hold.values()))
 
+    @property
+    def average_speed_of_answer(self) -> float | None:
+        """Mean seconds on hold before a person answered."""
+        return sum(self.answer_waits) / len(self.answer_waits) if self.answer_waits else None
+
+    @property
+    def service_level(self) -> float | None:
+        """Answered within SERVICE_LEVEL_S out of answered plus abandoned waits
+        (callbacks kept their place, so they count in neither)."""
+        quick = sum(1 for wait in self.answer_waits if wait <= SERVICE_LEVEL_S)
+        return ratio(quick, self.hold.get("answered", 0) + self.hold.get("abandoned", 0))
+
 
 def ratio(part: int, whole: int) -> float | None:
     """None, not 0, when there is nothing to divide: no calls is not 0 % containment."""
@@ -89,7 +103,7 @@ def in_period(period: Period):
 
 def summarise(period: Period, top: int = 10) -> Summary:
     return Summary(period, calls_per_day(period), outcomes(period),
-                   escalation_reasons(period), hold_results(period),
+                   escalation_reasons(period), hold_results(period), answer_waits(period),
                    unrecognised(period, top), funnel(period))
 
 
@@ -124,6 +138,12 @@ def hold_results(period: Period | None = None) -> dict[str, int]:
         query = query.where(in_period(period))
     rows = dict(db.session.execute(query.group_by(CallEvent.kind)).all())
     return {kind.removeprefix("hold_"): rows.get(kind, 0) for kind in HOLD_RESULTS}
+
+
+def answer_waits(period: Period) -> list[int]:
+    details = db.session.scalars(select(CallEvent.detail).join(Call).where(
+        CallEvent.kind == "hold_answered", in_period(period)))
+    return [int(d["wait_s"]) for d in details if d and d.get("wait_s") is not None]
 
 
 def unrecognised(period: Period, top: int = 10) -> list[tuple[str, int]]:
@@ -165,9 +185,12 @@ def csv_rows(summary: Summary) -> list[tuple]:
     rows: list[tuple] = [("period", "first", summary.period.first.isoformat()),
                          ("period", "last", summary.period.last.isoformat()),
                          ("calls", "total", summary.calls)]
-    for name in ("containment_rate", "ivr_abandonment_rate", "queue_abandonment_rate"):
+    for name in ("containment_rate", "ivr_abandonment_rate", "queue_abandonment_rate",
+                 "service_level"):
         value = getattr(summary, name)
         rows.append(("rate", name, "" if value is None else f"{value:.4f}"))
+    asa = summary.average_speed_of_answer
+    rows.append(("hold", "average_speed_of_answer_s", "" if asa is None else f"{asa:.1f}"))
     rows += [("calls_per_day", day.isoformat(), n) for day, n in summary.calls_per_day]
     rows += [("outcome", k, v) for k, v in sorted(summary.outcomes.items())]
     rows += [("escalation_reason", k, v) for k, v in summary.escalation_reasons]

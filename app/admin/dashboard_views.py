@@ -41,6 +41,7 @@ def dashboard():
     per_day = [(day.strftime("%m-%d"), n) for day, n in summary.calls_per_day]
     return render_template(
         "admin/dashboard.html", summary=summary, problem=problem,
+        service_level_s=analytics.SERVICE_LEVEL_S,
         per_day=charts.columns(per_day),
         reasons=charts.rows(summary.escalation_reasons),
         unrecognised=charts.rows(summary.unrecognised),

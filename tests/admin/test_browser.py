@@ -57,6 +57,13 @@ def some_calls(simulate) -> None:
     simulate([say("gas leak"), say("gas leak"), say("gas leak")])
     simulate([SILENCE, SILENCE, SILENCE])
     simulate([say("agent")])
+    from datetime import timedelta
+
+    from app.models import Call, db
+
+    for days_ago, call in enumerate(db.session.query(Call).order_by(Call.id)):
+        call.started_at -= timedelta(days=days_ago * 2)  # spread over the fortnight
+    db.session.commit()
 
 
 def test_operator_edits_publishes_tests_and_reads_the_dashboard(page, make_user, simulate,

@@ -43,7 +43,8 @@ def seeded(app):
                 events.append(("escalate", handoff_at, {"reason": reason}))
             events.append(("handoff", handoff_at, {"reason": reason}))
         events += [("entered", node, {}) for node in nodes[2:]]
-        events += [(hold, None, {"wait_s": 30})] if hold else []
+        events += [(hold, None, {"wait_s": 12 if hold == "hold_answered" else 30})] \
+            if hold else []
         for kind, node, detail in events:
             db.session.add(CallEvent(call=call, kind=kind, node=node, detail=detail, at=started))
     db.session.commit()
@@ -58,6 +59,7 @@ def test_figures_match_the_seeded_calls(seeded):
     assert s.ivr_abandonment_rate == pytest.approx(1 / 6)
     assert s.hold == {"answered": 1, "abandoned": 1, "callback": 1}
     assert s.queue_abandonment_rate == pytest.approx(1 / 3)
+    assert s.average_speed_of_answer == 12 and s.service_level == pytest.approx(1 / 2)
     assert s.escalation_reasons == [("asked for a person", 2),
                                     ("kept failing to be understood", 1)]
     assert s.unrecognised == [("gas leak", 2), ("wibble", 1)]
@@ -77,6 +79,7 @@ def test_dashboard_page_shows_the_figures(operator, seeded):
     page = operator.get(f"/admin/dashboard?{RANGE}").get_data(as_text=True)
     assert 'id="fig-calls">Calls<b>6</b>' in page
     assert "33.3 %" in page and "16.7 %" in page
+    assert 'id="fig-asa">Average speed of answer<b>12 s</b>' in page
     assert "<title>gas leak: 2</title>" in page
     assert "<title>kept failing to be understood: 1</title>" in page
     assert "<td><code>main</code></td><td class=\"num\">6</td><td class=\"num\">3</td>" in page
@@ -98,6 +101,8 @@ def test_csv_export_has_the_same_figures(operator, seeded):
     assert table[("calls", "total")] == ["6"]
     assert table[("rate", "containment_rate")] == ["0.3333"]
     assert table[("calls_per_day", "2024-03-02")] == ["4"]
+    assert table[("rate", "service_level")] == ["0.5000"]
+    assert table[("hold", "average_speed_of_answer_s")] == ["12.0"]
     assert table[("unrecognised", "gas leak")] == ["2"]
     assert table[("funnel", "main")] == ["6", "3", "1", "1"]
 
