@@ -17,6 +17,7 @@ class Config:
     TWILIO_PHONE_NUMBER = os.environ.get("TWILIO_PHONE_NUMBER", "+15005550006")
     TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE")  # only to aim at a local fake API
     LINK_MAX_AGE_S = int(os.environ.get("HOLDLINE_LINK_MAX_AGE_S", 24 * 3600))
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN")  # /metrics answers 403 while unset
     QUEUE_HOURS = os.environ.get("HOLDLINE_QUEUE_HOURS", "")  # "general=08:00-20:00,..."
     CENTRE_TIMEZONE = os.environ.get("HOLDLINE_TIMEZONE", "UTC")
     MAX_CONTENT_LENGTH = 64 * 1024  # no real webhook comes close
