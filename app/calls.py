@@ -114,14 +114,12 @@ def run_lookup(lookup: Lookup) -> LookupDone:
 
 
 def send_link(call: Call, action: SendLink) -> LinkSent:
-    from flask import current_app, request, url_for
-
     from .selfservice.service import send_link as text_link
+    from .voice.security import external_url
 
-    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
     return text_link(call, action.form,
-                     lambda token: base + url_for("selfservice.form_page", token=token),
-                     base + url_for("sms.sms_status"))
+                     lambda token: external_url("selfservice.form_page", token=token),
+                     external_url("sms.sms_status"))
 
 
 def record(call: Call, trace) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -19,6 +18,7 @@ from sqlalchemy import select
 from .. import telephony
 from ..auth import audit, role_required
 from ..models import db
+from ..voice.security import external_url
 from . import service
 from .models import AgentProfile, Assignment
 
@@ -32,11 +32,6 @@ def profile() -> AgentProfile:
     if agent is None:
         abort(403, description="no agent profile: ask an admin to add your phone and skills")
     return agent
-
-
-def public(endpoint: str, **params) -> str:
-    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
-    return base + url_for(endpoint, **params)
 
 
 @bp.get("/")
@@ -66,8 +61,8 @@ def _start(assignment: Assignment | None):
         return redirect(url_for("agents.console"))
     try:
         telephony.place_call(assignment.agent.phone,
-                             public("voice.agent_leg", a=assignment.id),
-                             public("voice.agent_status", a=assignment.id, leg="agent"))
+                             external_url("voice.agent_leg", a=assignment.id),
+                             external_url("voice.agent_status", a=assignment.id, leg="agent"))
     except telephony.SendFailed:
         service.release(assignment, "failed")
         db.session.commit()

@@ -7,7 +7,7 @@ import secrets
 from functools import wraps
 from pathlib import Path
 
-from flask import abort, current_app, request
+from flask import abort, current_app, request, url_for
 from twilio.request_validator import RequestValidator
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,11 @@ def auth_token() -> str:
 
 def public_base() -> str:
     return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+
+
+def external_url(endpoint: str, **params) -> str:
+    """An absolute URL under PUBLIC_BASE_URL: what the provider (or a texted caller) uses."""
+    return public_base() + url_for(endpoint, **params)
 
 
 def public_url() -> str:

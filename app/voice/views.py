@@ -12,7 +12,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from .. import calls
 from ..flow.actions import Event, Input, NoInput, Start
 from ..models import Call, db
-from .security import public_base, twilio_signed
+from .security import external_url, twilio_signed
 from .twiml import apology, render
 
 log = logging.getLogger(__name__)
@@ -23,11 +23,7 @@ MAX_SPEECH = 500  # characters; longer is not one answer to one prompt
 MAX_DIGITS = 32
 
 
-def url(endpoint: str, **params) -> str:
-    """Absolute URLs under PUBLIC_BASE_URL: what the provider calls and signs."""
-    from flask import url_for
-
-    return public_base() + url_for(endpoint, **params)
+url = external_url  # every URL in TwiML is absolute, under PUBLIC_BASE_URL
 
 
 def twiml(response: VoiceResponse | str) -> Response:
