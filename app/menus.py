@@ -50,7 +50,9 @@ def save_version(definition: Any, *, publish: bool, author: str = "system",
 
 
 def publish_version(version: MenuVersion) -> None:
-    """Retire the published version and publish this one in the same transaction."""
+    """Retire the published version and publish this one in the same transaction. The
+    menu row is locked first (PostgreSQL), so two publishes take turns."""
+    db.session.execute(select(Menu.id).where(Menu.id == version.menu_id).with_for_update())
     for other in version.menu.versions:
         if other.status == "published" and other is not version:
             other.status = "retired"

@@ -76,7 +76,7 @@ def test_call(name: str, number: int):
 @bp.post("/menus/<name>/versions/<int:number>/publish")
 @role_required("operator")
 def publish(name: str, number: int):
-    menu = find_menu(name, lock=True)
+    menu = find_menu(name)
     version = find_version(menu, number)
     live = menus.published(menu)
     if live is version:
