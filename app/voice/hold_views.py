@@ -73,7 +73,6 @@ def fallback(queue: str) -> Response:
 def wait():
     def next_piece(call, session, state, catalog):
         position = _int("QueuePosition")
-        session.entry_position = session.entry_position or position
         wait_info = plan.Wait(position, _int("QueueTime") or 0,
                               hold.estimate_s(session.queue, position, _int("AvgQueueTime")))
         return plan.reply(state, wait_info, catalog), wait_info
