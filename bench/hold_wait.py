@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from webhooks import TOKEN, free_port, run_level, start_server  # noqa: E402
+from webhooks import TOKEN, free_port, p50_p99_ms, run_level, serving  # noqa: E402
 
 from app.simulator import SILENCE, press, say  # noqa: E402
 
@@ -50,20 +49,14 @@ def main() -> None:
         env = {**os.environ, "PUBLIC_BASE_URL": base, "TWILIO_AUTH_TOKEN": TOKEN,
                "SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
                "HOLDLINE_LOG_LEVEL": "WARNING"}
-        server = start_server(env, port, setup=SEGMENTS)
-        try:
+        with serving(env, port, setup=SEGMENTS):
             print("| callers on hold | hold webhooks | p50 ms | p99 ms |")
             print("|---:|---:|---:|---:|")
             for level in map(int, args.levels.split(",")):
                 timed, _ = run_level(base, level, level, args.think, HOLDERS, wait_loops=12)
                 lat = [s for path, s in timed if path.startswith(("/voice/wait",
                                                                   "/voice/hold-input"))]
-                q = statistics.quantiles(lat, n=100)
-                print(f"| {level} | {len(lat)} | {statistics.median(lat) * 1000:.1f} | "
-                      f"{q[98] * 1000:.1f} |", flush=True)
-        finally:
-            server.terminate()
-            server.wait(10)
+                print(f"| {level} | {len(lat)} | {p50_p99_ms(lat)} |", flush=True)
 
 
 if __name__ == "__main__":

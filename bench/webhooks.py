@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -57,6 +58,22 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def serving(env: dict[str, str], port: int, setup: str = ""):
+    """gunicorn on loopback for the length of a benchmark, stopped whatever happens."""
+    server = start_server(env, port, setup)
+    try:
+        yield
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def p50_p99_ms(latencies: list[float]) -> str:
+    q = statistics.quantiles(latencies, n=100)
+    return f"{statistics.median(latencies) * 1000:.1f} | {q[98] * 1000:.1f}"
 
 
 def start_server(env: dict[str, str], port: int, setup: str = "") -> subprocess.Popen:
@@ -112,8 +129,7 @@ def main() -> None:
         else:
             env["DATABASE_URL"] = os.environ["HOLDLINE_TEST_DATABASE_URL"]
         env["HOLDLINE_LOG_LEVEL"] = "WARNING"
-        server = start_server(env, port)
-        try:
+        with serving(env, port):
             run_level(base, 5, 20)  # warm-up: workers import, parse menus, fill pools
             print(f"\n{args.db}: gunicorn 2 workers x 8 threads, {os.cpu_count()} cores "
                   "(client on the same cores)")
@@ -126,13 +142,8 @@ def main() -> None:
                     calls = max(10, level * 3) if think else max(args.calls_per_level, level)
                     timed, rate = run_level(base, level, calls, think)
                     lat = [seconds for _, seconds in timed]
-                    q = statistics.quantiles(lat, n=100)
-                    print(f"| {pacing} | {level} | {len(lat)} | "
-                          f"{statistics.median(lat) * 1000:.1f} | {q[98] * 1000:.1f} | "
+                    print(f"| {pacing} | {level} | {len(lat)} | {p50_p99_ms(lat)} | "
                           f"{rate:.1f} |", flush=True)
-        finally:
-            server.terminate()
-            server.wait(10)
 
 
 if __name__ == "__main__":
