@@ -83,4 +83,6 @@ class CallbackRequest(db.Model):
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)  # a retry waits until
+    last_result: Mapped[str | None] = mapped_column(String(20))  # no-answer, busy, failed...
     call: Mapped[Call] = relationship()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..models import Call, db, utcnow
@@ -32,3 +32,15 @@ class FormSubmission(db.Model):
     form: Mapped[str] = mapped_column(String(40))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)  # validated values only
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FormDefinition(db.Model):
+    """An SMS form edited in the operator app; overrides the shipped YAML of the same key."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    source: Mapped[str] = mapped_column(Text)  # the YAML as the operator wrote it
+    version: Mapped[int] = mapped_column(default=1)  # optimistic lock: no silent overwrite
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", name="fk_form_definition_updated_by"))
