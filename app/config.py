@@ -29,6 +29,11 @@ class Config:
     DEFAULT_QUEUE = "general"  # where a caller goes when anything breaks
     MODELS_DIR = os.environ.get("HOLDLINE_MODELS_DIR", str(REPO_ROOT / "models"))
     AUDIO_DIR = os.environ.get("HOLDLINE_AUDIO_DIR", str(REPO_ROOT / "audio"))
+    # Built-in speech: recognizers a process runs at once; beyond it, provider speech.
+    MAX_RECOGNIZERS = int(os.environ.get("HOLDLINE_MAX_RECOGNIZERS", 8))
+    # Unanswered callbacks: how many dials in all, and how long between them.
+    CALLBACK_ATTEMPTS = int(os.environ.get("HOLDLINE_CALLBACK_ATTEMPTS", 3))
+    CALLBACK_RETRY_S = int(os.environ.get("HOLDLINE_CALLBACK_RETRY_S", 300))
 
 
 class TestConfig(Config):
