@@ -33,7 +33,12 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     from .auth import login_manager
     from .auth.views import bp as auth_bp
-    from .voice import agent_views, hold_views  # noqa: F401  (routes on voice_bp)
+    from .voice import (  # noqa: F401  (routes on voice_bp)
+        agent_views,
+        hold_views,
+        stream_views,
+        voicemail_views,
+    )
     from .voice.views import bp as voice_bp
 
     csrf = CSRFProtect(app)

@@ -18,6 +18,7 @@ from .flow.actions import (
     LinkSent,
     Lookup,
     LookupDone,
+    Record,
     SendLink,
     Transfer,
 )
@@ -145,6 +146,9 @@ def note_outcome(call: Call, actions: list[Action], state: CallState) -> None:
             call.handoff_reason, call.outcome = state.handoff_reason, "transferred"
         elif isinstance(action, Hangup) and call.outcome is None:
             call.outcome = "self_service"
+        elif isinstance(action, Record):  # a person calls back: an escalation, taken later
+            call.queue, call.handoff_reason, call.outcome = (
+                action.queue, state.handoff_reason or "left a voicemail", "voicemail")
 
 
 def end_call(call: Call, status: str, duration_s: int | None) -> None:

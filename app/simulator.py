@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 import requests
 from twilio.request_validator import RequestValidator
 
+from .speech.caller import StreamCaller
+from .speech.tts import speak
+
 MAX_REQUESTS = 200  # a runaway flow stops the simulation, not the machine
 
 
@@ -81,12 +84,18 @@ class Http:
         return response.status_code, response.text
 
 
+def language_of(text: str) -> str:
+    """What the scripted caller speaks: Hangul means Korean (the demo's other language)."""
+    return "ko-KR" if any("\uac00" <= c <= "\ud7a3" for c in text) else "en-US"
+
+
 class Simulator:
     def __init__(self, transport, auth_token: str, public_base: str, *, caller: str,
                  dialled: str, wait_loops: int = 3, call_sid: str | None = None,
                  queue_position: int = 3, advance_every_s: int = 120, segment_s: int = 30,
                  answered: bool = False, stay_on_line: bool = False) -> None:
         self.transport, self.validator = transport, RequestValidator(auth_token)
+        self.auth_token = auth_token
         self.base = public_base.rstrip("/")
         self.caller, self.dialled, self.wait_loops = caller, dialled, wait_loops
         self.queue_position, self.advance_every_s = queue_position, advance_every_s
@@ -147,11 +156,35 @@ class Simulator:
                 return self.hold(verb, steps, transcript)
             elif verb.tag == "Leave":
                 return 0, None
+            elif verb.tag == "Connect" and verb.find("Stream") is not None:
+                return self.stream(verb, steps, transcript)
             elif verb.tag in ("Dial", "Hangup", "Connect"):
                 transcript.add("CALL", f"{verb.tag.lower()} {(verb.text or '').strip()}".strip())
                 transcript.ended_by = verb.tag.lower()
                 return 0, None
         return 0, None
+
+    def stream(self, connect: ET.Element, steps: list[Step], transcript: Transcript):
+        """Built-in speech: play the provider's side of the Media Stream, then its action."""
+        if not isinstance(self.transport, Http):
+            transcript.add("CALL", "[built-in speech needs a running server: use --url]")
+            transcript.ended_by = "connect"
+            return 0, None
+        if not steps:
+            transcript.add("CALLER", "[hangs up]")
+            transcript.ended_by = "caller"
+            return 0, None
+        step = steps.pop(0)
+        caller = StreamCaller(connect.find("Stream").get("url"), self.auth_token,
+                              self.call_sid, server=self.transport.server, paced=False)
+        audio = speak(step.value, language_of(step.value)) if step.kind == "say" else b""
+        result = caller.converse(audio, digit=step.value[:1] if step.kind == "press" else None,
+                                 at_s=0.3)
+        transcript.add("IVR", f"[a {result.prompt_bytes / 8000:.1f} s prompt, spoken and "
+                              "heard on our own servers]")
+        transcript.add("CALLER", {"press": f"[presses {step.value[:1]}]",
+                                  "silence": "[silence]"}.get(step.kind, step.value))
+        return self.signed_post(connect.get("action"), {})
 
     def speak(self, verb: ET.Element, transcript: Transcript) -> None:
         if verb.tag == "Say":

@@ -11,6 +11,7 @@ import logging
 import secrets
 from datetime import timedelta
 
+import requests
 from flask import current_app
 from sqlalchemy import func, select
 from twilio.base.exceptions import TwilioException
@@ -128,3 +129,23 @@ def redirect_call(sid: str, url: str) -> bool:
     except (TwilioException, OSError) as exc:
         log.info("could not redirect call %s: %s", sid, exc)
         return False
+
+
+def fetch_recording(recording_url: str) -> bytes | None:
+    """A voicemail's audio as WAV from the provider; None without credentials or on error.
+
+    Plain requests, not the twilio client: its Response keeps only decoded text.
+    """
+    config = current_app.config
+    if client() is None or not recording_url.startswith("https://api.twilio.com/"):
+        return None  # only ever send our credentials to the provider itself
+    base = config.get("TWILIO_API_BASE")
+    if base:
+        recording_url = recording_url.replace("https://api.twilio.com", base.rstrip("/"))
+    try:
+        response = requests.get(recording_url + ".wav", timeout=SEND_TIMEOUT_S * 3, auth=(
+            config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"]))
+    except requests.RequestException as exc:
+        log.warning("could not fetch a recording: %s", exc)
+        return None
+    return response.content if response.status_code == 200 else None

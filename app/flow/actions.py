@@ -52,6 +52,15 @@ class Hangup:
 
 
 @dataclass(frozen=True)
+class Record:
+    """Take a voicemail for a team; the recording is transcribed on our own servers."""
+
+    queue: str
+    max_length_s: int
+    language: str = "en-US"
+
+
+@dataclass(frozen=True)
 class Lookup:
     source: str | None
     params: dict[str, str]
@@ -63,7 +72,7 @@ class SendLink:
     form: str
 
 
-Action = Say | Play | Listen | Enqueue | Transfer | Hangup | Lookup | SendLink
+Action = Say | Play | Listen | Enqueue | Transfer | Hangup | Record | Lookup | SendLink
 
 
 @dataclass(frozen=True)

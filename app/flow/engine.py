@@ -22,6 +22,7 @@ from .actions import (
     Lookup,
     LookupDone,
     NoInput,
+    Record,
     Say,
     SendLink,
     Start,
@@ -145,6 +146,10 @@ class _Turn:
             self.say(node.prompt)
             self.actions.append(Hangup())
             self.finish()
+        elif node.type == "voicemail":
+            self.say(node.prompt)
+            self.actions.append(Record(node.queue, node.max_length_s, self.language()))
+            self.finish()
         return None
 
     def finish(self) -> None:
@@ -153,11 +158,16 @@ class _Turn:
     def fill(self, text: str) -> str:
         return render(text, self.state.variables)
 
+    def language(self) -> str:
+        """The current node's language (a branch for another language), else the menu's."""
+        node = self.menu.nodes.get(self.state.node or "")
+        return (node and node.language) or self.settings.language
+
     def say(self, text: str | None) -> None:
         if text:
-            self.actions.append(
-                Say(self.fill(text), self.settings.language, self.settings.voice)
-            )
+            language = self.language()
+            voice = self.settings.voice if language == self.settings.language else None
+            self.actions.append(Say(self.fill(text), language, voice))
 
     def listen(self, node_id: str, node: Node) -> None:
         numeric = isinstance(node, CollectNode) and node.input == "digits"
@@ -168,7 +178,7 @@ class _Turn:
                 numeric=numeric,
                 max_digits=node.max_length if isinstance(node, CollectNode) else None,
                 timeout_s=self.settings.input_timeout_s,
-                language=self.settings.language,
+                language=self.language(),
                 recognizer=node.recognizer or self.settings.recognizer,
             )
         )

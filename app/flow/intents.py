@@ -43,7 +43,7 @@ def _stem(word: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _words(text: str) -> tuple[str, ...]:
-    return tuple(re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split())
+    return tuple(re.sub(r"[^\w' ]+|_", " ", text.lower()).split())  # any script: 한국어 too
 
 
 def normalise(text: str, synonyms: Mapping[str, Sequence[str]] = ()) -> str:

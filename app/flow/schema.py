@@ -42,6 +42,7 @@ class NodeBase(Strict):
     no_input: Escalation | None = None
     no_match: Escalation | None = None
     recognizer: Literal["provider", "vosk"] | None = None  # None: the menu's setting
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")  # None: menu's
 
 
 class MenuNode(NodeBase):
@@ -109,13 +110,21 @@ class HangupNode(NodeBase):
     type: Literal["hangup"]
 
 
+class VoicemailNode(NodeBase):
+    """Record a message (the prompt says so); it is transcribed offline for the agents."""
+
+    type: Literal["voicemail"]
+    queue: Annotated[str, Field(pattern=r"^[a-z0-9_\-]{1,40}$")] = "general"
+    max_length_s: int = Field(default=120, ge=10, le=300)
+
+
 Node = Annotated[
     MenuNode | SayNode | CollectNode | LookupNode | SmsLinkNode | QueueNode | TransferNode
-    | HangupNode,
+    | HangupNode | VoicemailNode,
     Field(discriminator="type"),
 ]
-TERMINAL_TYPES = {"queue", "transfer", "hangup"}
-PROMPTED_TYPES = {"menu", "say", "collect", "hangup", "sms_link"}
+TERMINAL_TYPES = {"queue", "transfer", "hangup", "voicemail"}
+PROMPTED_TYPES = {"menu", "say", "collect", "hangup", "sms_link", "voicemail"}
 
 
 class GlobalCommand(Strict):

@@ -6,6 +6,7 @@ import logging
 import secrets
 from functools import wraps
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, request, url_for
 from twilio.request_validator import RequestValidator
@@ -34,7 +35,8 @@ def public_base() -> str:
 
 def external_url(endpoint: str, **params) -> str:
     """An absolute URL under PUBLIC_BASE_URL: what the provider (or a texted caller) uses."""
-    return public_base() + url_for(endpoint, **params)
+    built = urlsplit(url_for(endpoint, **params))  # WebSocket rules come back absolute
+    return public_base() + built.path + (f"?{built.query}" if built.query else "")
 
 
 def public_url() -> str:

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from twilio.twiml.voice_response import Gather, VoiceResponse
+from twilio.twiml.voice_response import Connect, Gather, VoiceResponse
 
-from ..flow.actions import Action, Enqueue, Hangup, Listen, Play, Say, Transfer
+from ..flow.actions import Action, Enqueue, Hangup, Listen, Play, Record, Say, Transfer
 
 Urls = Callable[..., str]  # url_for-like: (endpoint, **params) -> absolute URL
 
 
-def render(actions: Sequence[Action], url: Urls, turn: int) -> VoiceResponse:
+def render(actions: Sequence[Action], url: Urls, turn: int, call_sid: str = "") -> VoiceResponse:
     """Prompts before a Listen go inside its Gather so callers can talk over them."""
     response = VoiceResponse()
     prompts: list[Action] = []
     for action in actions:
         if isinstance(action, Say | Play):
             prompts.append(action)
+        elif isinstance(action, Listen) and action.recognizer == "vosk":
+            _add_prompts(response, [p for p in prompts if isinstance(p, Play)])
+            response.append(stream(url, turn, call_sid))
+            prompts = []
         elif isinstance(action, Listen):
             response.append(gather(action, prompts, url, turn))
             prompts = []
@@ -49,6 +53,14 @@ def gather(listen: Listen, prompts: list[Action], url: Urls, turn: int) -> Gathe
     return node
 
 
+def stream(url: Urls, turn: int, call_sid: str) -> Connect:
+    """Built-in speech: the socket speaks the prompt and listens; on close, the action."""
+    connect = Connect(action=url("voice.heard", turn=turn), method="POST")
+    socket = url("voice.stream", call=call_sid, turn=turn)
+    connect.stream(url="wss://" + socket.split("://", 1)[1])
+    return connect
+
+
 def _add_prompts(parent, prompts: list[Action]) -> None:
     for prompt in prompts:
         if isinstance(prompt, Say):
@@ -66,6 +78,13 @@ def _add_exit(response: VoiceResponse, action: Action, url: Urls) -> None:
         response.dial(action.number, action=url("voice.dial_done"), method="POST")
     elif isinstance(action, Hangup):
         response.hangup()
+    elif isinstance(action, Record):
+        response.record(
+            action=url("voice.recorded", language=action.language), method="POST",
+            max_length=action.max_length_s, timeout=5, finish_on_key="#", play_beep=True,
+            recording_status_callback=url("voice.recording",
+                                          language=action.language),
+            recording_status_callback_event="completed")
 
 
 def apology(url: Urls, queue: str) -> VoiceResponse:

@@ -12,6 +12,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from .. import calls
 from ..flow.actions import Event, Input, NoInput, Start
 from ..models import Call, db
+from . import listening
 from .security import external_url, twilio_signed
 from .twiml import apology, render
 
@@ -55,7 +56,9 @@ def answer(call: Call, event: Event) -> Response:
     if call.menu_version is None:
         return fail(call, "no menu published for this number")
     actions = calls.advance(call, event)
-    body = str(render(actions, url, call.state["turn"]))
+    turn = call.state["turn"]
+    actions = listening.route_listens(call, actions, turn)
+    body = str(render(actions, url, turn, call.call_sid))
     call.last_request_key, call.last_response = key, body
     db.session.commit()
     return twiml(body)

@@ -1,0 +1,79 @@
+"""Voicemail: the recording ends the call politely; its transcript is made on our servers.
+
+The provider's recording callback arrives once the audio is ready. Transcribing a
+two-minute message takes longer than a webhook may, so it runs in a thread; the
+voicemail becomes a callback in its team's line, with the transcript in the screen pop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask, Response, current_app, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from .. import calls, telephony
+from ..hold.models import CallbackRequest
+from ..models import CallEvent, db, utcnow
+from ..speech import service as speech
+from ..speech.registry import ModelError
+from ..speech.transcribe import transcribe
+from .security import twilio_signed
+from .views import bp, twiml
+
+log = logging.getLogger(__name__)
+THANKS = {"en": "Thank you. Your message is saved, and one of our team will call you back.",
+          "ko": "감사합니다. 메시지가 저장되었습니다. 담당자가 곧 연락드리겠습니다."}
+
+
+@bp.post("/recorded")
+@twilio_signed
+def recorded():
+    """The caller finished (or pressed #): thank them in their language and hang up."""
+    language = request.args.get("language", "en-US")
+    response = VoiceResponse()
+    response.say(THANKS.get(language.split("-")[0], THANKS["en"]), language=language)
+    response.hangup()
+    return twiml(response)
+
+
+@bp.post("/recording")
+@twilio_signed
+def recording():
+    call = calls.find_call(request.form.get("CallSid", ""))
+    if call is None or request.form.get("RecordingStatus", "completed") != "completed":
+        return Response(status=204)
+    duration = request.form.get("RecordingDuration", "")
+    event = CallEvent(call=call, kind="voicemail", detail={
+        "recording_sid": request.form.get("RecordingSid", "")[:40],
+        "duration_s": int(duration) if duration.isdigit() else None,
+        "status": "transcribing"})
+    db.session.add(event)
+    db.session.add(CallbackRequest(call=call, number=call.from_number, joined_at=utcnow(),
+                                   queue=call.queue or current_app.config["DEFAULT_QUEUE"]))
+    db.session.commit()
+    threading.Thread(target=transcribe_later, daemon=True, args=(
+        current_app._get_current_object(), event.id, request.form.get("RecordingUrl", ""),
+        request.args.get("language", "en-US"))).start()
+    return Response(status=204)
+
+
+def transcribe_later(app: Flask, event_id: int, recording_url: str, language: str) -> None:
+    with app.app_context():
+        audio = telephony.fetch_recording(recording_url)
+        try:
+            if audio is None:
+                outcome = {"status": "no audio (recording not reachable)"}
+            else:
+                text = transcribe(audio, speech.registry().get(language))
+                outcome = {"status": "transcribed", "transcript": text}
+        except ModelError as exc:
+            outcome = {"status": f"not transcribed: {exc}"[:200]}
+        except Exception:  # a thread that dies silently would leave "transcribing" forever
+            log.exception("voicemail transcription failed")
+            outcome = {"status": "not transcribed: internal error"}
+        event = db.session.get(CallEvent, event_id)
+        event.detail = {**event.detail, **outcome}
+        db.session.commit()
+        db.session.remove()
