@@ -31,7 +31,7 @@ venv: $(VENV)/.installed
 
 run: system-deps venv
 	$(VENV)/bin/flask init-demo
-	$(VENV)/bin/gunicorn --bind 0.0.0.0:$(PORT) --workers 2 --threads 8 --worker-class gthread 'app:create_app()'
+	$(VENV)/bin/gunicorn --bind 0.0.0.0:$(PORT) --workers 2 'app:create_app()'
 
 test: system-deps venv
 	$(PY) -m pytest -q -n 2 --dist loadgroup

@@ -72,6 +72,25 @@ def vosk_languages(menu) -> set[str]:
             and node.type in ("menu", "collect")}
 
 
+def check_published(app: Flask) -> list[str]:
+    """check_menus over every published menu (nothing to check before the first migration)."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..menus import menu_of
+    from ..models import MenuVersion, db
+
+    try:
+        with app.app_context():
+            versions = db.session.scalars(select(MenuVersion).where(
+                MenuVersion.status == "published")).all()
+            definitions = [menu_of(version) for version in versions]
+    except SQLAlchemyError as exc:
+        log.warning("could not read the published menus for a speech check: %s", exc)
+        return []
+    return check_menus(app, definitions)
+
+
 def check_menus(app: Flask, menus: list) -> list[str]:
     """Start-up: warn for each published menu language with no model; load the others."""
     warnings, wanted = [], set()
@@ -87,5 +106,11 @@ def check_menus(app: Flask, menus: list) -> list[str]:
     for warning in warnings:
         log.warning(warning)
     for language in wanted:  # the first call should not wait seconds for a model load
-        threading.Thread(target=registry(app).get, args=(language,), daemon=True).start()
+        threading.Thread(target=_preload, args=(registry(app), language), daemon=True).start()
     return warnings
+
+
+def _preload(models: ModelRegistry, language: str) -> None:
+    loaded = models.get(language)
+    log.info("speech model %s loaded for %s in %.1f s", loaded.info.name, language,
+             loaded.load_seconds)

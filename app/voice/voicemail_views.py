@@ -53,7 +53,7 @@ def recording():
     db.session.add(CallbackRequest(call=call, number=call.from_number, joined_at=utcnow(),
                                    queue=call.queue or current_app.config["DEFAULT_QUEUE"]))
     db.session.commit()
-    threading.Thread(target=transcribe_later, daemon=True, args=(
+    threading.Thread(target=transcribe_later, daemon=True, name="voicemail-transcriber", args=(
         current_app._get_current_object(), event.id, request.form.get("RecordingUrl", ""),
         request.args.get("language", "en-US"))).start()
     return Response(status=204)
