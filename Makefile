@@ -41,7 +41,7 @@ test-sqlite: system-deps venv
 	$(PY) -m pytest -q
 
 bench: system-deps venv
-	$(PY) bench/run_all.py
+	for b in bench/webhooks.py bench/hold_wait.py bench/audio_import.py bench/speech_streams.py; do $(PY) $$b || exit 1; done
 
 lint: venv
 	$(VENV)/bin/ruff check app tests bench

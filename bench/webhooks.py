@@ -61,9 +61,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(env: dict[str, str], port: int, setup: str = ""):
+def serving(env: dict[str, str], port: int, setup: str = "", threads: int = 8):
     """gunicorn on loopback for the length of a benchmark, stopped whatever happens."""
-    server = start_server(env, port, setup)
+    server = start_server(env, port, setup, threads)
     try:
         yield
     finally:
@@ -76,7 +76,8 @@ def p50_p99_ms(latencies: list[float]) -> str:
     return f"{statistics.median(latencies) * 1000:.1f} | {q[98] * 1000:.1f}"
 
 
-def start_server(env: dict[str, str], port: int, setup: str = "") -> subprocess.Popen:
+def start_server(env: dict[str, str], port: int, setup: str = "",
+                 threads: int = 8) -> subprocess.Popen:
     venv = Path(sys.executable).parent
     subprocess.run([str(venv / "flask"), "--app", "app", "init-demo"], env=env, cwd=ROOT,
                    check=True, capture_output=True)
@@ -84,7 +85,7 @@ def start_server(env: dict[str, str], port: int, setup: str = "") -> subprocess.
         subprocess.run([sys.executable, "-c", setup], env=env, cwd=ROOT, check=True)
     server = subprocess.Popen(
         [str(venv / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--threads", "8", "--worker-class", "gthread", "--log-level", "warning",
+         "--threads", str(threads), "--worker-class", "gthread", "--log-level", "warning",
          "app:create_app()"], env=env, cwd=ROOT)
     for _ in range(100):
         try:
