@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from flask import current_app
 from sqlalchemy import select
 
 from .flow.actions import (
@@ -19,6 +20,7 @@ from .flow.actions import (
     Lookup,
     LookupDone,
     Record,
+    Say,
     SendLink,
     Transfer,
 )
@@ -149,6 +151,22 @@ def note_outcome(call: Call, actions: list[Action], state: CallState) -> None:
         elif isinstance(action, Record):  # a person calls back: an escalation, taken later
             call.queue, call.handoff_reason, call.outcome = (
                 action.queue, state.handoff_reason or "left a voicemail", "voicemail")
+
+
+AFTER_THE_TONE = {"en": "Please leave your message after the tone, then press pound.",
+                  "ko": "삐 소리가 나면 메시지를 남기시고 우물 정자를 눌러 주세요."}
+
+
+def voicemail_for(call: Call) -> list[Action]:
+    """A message for the call's team, in the language of the node it was handed over at."""
+    menu = menu_of(call.menu_version)
+    node = menu.nodes.get((call.state or {}).get("node") or "")
+    language = (node and node.language) or menu.settings.language
+    queue = call.queue or current_app.config["DEFAULT_QUEUE"]
+    call.outcome, call.queue = "voicemail", queue
+    record_event(call, "voicemail_offered", reason="nobody could answer")
+    prompt = AFTER_THE_TONE.get(language.split("-")[0], AFTER_THE_TONE["en"])
+    return [Say(prompt, language), Record(queue, 120, language)]
 
 
 def end_call(call: Call, status: str, duration_s: int | None) -> None:

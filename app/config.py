@@ -34,6 +34,8 @@ class Config:
     # Unanswered callbacks: how many dials in all, and how long between them.
     CALLBACK_ATTEMPTS = int(os.environ.get("HOLDLINE_CALLBACK_ATTEMPTS", 3))
     CALLBACK_RETRY_S = int(os.environ.get("HOLDLINE_CALLBACK_RETRY_S", 300))
+    # Closed or nobody available: offer a voicemail next to the callback ("0" to not).
+    UNANSWERED_VOICEMAIL = os.environ.get("HOLDLINE_UNANSWERED_VOICEMAIL", "1") == "1"
 
 
 class TestConfig(Config):

@@ -85,6 +85,7 @@ class Catalog:
     fallback_url: str | None = None
     segment_url: Callable[[Segment], str] = lambda s: f"/segments/{s.id}"
     unanswerable: str | None = None  # "closed" | "nobody available": offer a callback first
+    voicemail: bool = True  # when unanswerable, a message is offered next to the callback
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,11 @@ class RequestCallback:
 @dataclass(frozen=True)
 class LeaveQueue:
     pass
+
+
+@dataclass(frozen=True)
+class LeaveMessage:
+    """Out of the queue into a voicemail for the same team (when nobody can answer)."""
 
 
 @dataclass
@@ -334,12 +340,26 @@ class _Hold:
     # -- callback ---------------------------------------------------------------------
     def offer_callback(self) -> None:
         ending = self.catalog.caller_last4
+        message = self.message_offered()
         self.step.actions.append(Ask("callback", (Say(
             f"We can call you back at the number ending in {' '.join(ending)} and keep your "
             "place in line. Press 1 to confirm, or 2 to give a different number. "
-            "Press star to go back to the choices."),), ("yes", "no"), timeout_s=6))
+            + ("Or press 3 to leave a message. " if message else "")
+            + "Press star to go back to the choices."),),
+            ("yes", "no") + (("message",) if message else ()), timeout_s=6))
+
+    def message_offered(self) -> bool:
+        return bool(self.catalog.unanswerable and self.catalog.voicemail)
+
+    def leave_message(self) -> bool:
+        self.note("hold_voicemail_chosen")
+        self.step.actions += [LeaveMessage(), LeaveQueue()]
+        return True
 
     def callback_answer(self, purpose: str, digits: str | None, speech: str | None) -> bool:
+        if purpose == "callback" and self.message_offered() and (
+                digits == "3" or intents.mentions(speech or "", ["message", "voicemail"])):
+            return self.leave_message()
         if purpose == "callback_number":
             number = (digits or "").strip("#")
             if not 10 <= len(number) <= 15 or not number.isdigit():

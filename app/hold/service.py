@@ -60,7 +60,8 @@ def catalog(call: Call, queue: str, segment_url: Callable[[plan.Segment], str],
         segments=todays_segments({c.id: c.key for c in channels}), questions=questions(),
         recent_tracks=recent_tracks(call), caller_last4=call.from_number[-4:],
         fallback_url=fallback_url, segment_url=segment_url,
-        unanswerable=unanswerable(queue))
+        unanswerable=unanswerable(queue),
+        voicemail=current_app.config["UNANSWERED_VOICEMAIL"])
 
 
 def todays_segments(channel_keys: dict[int, str]) -> dict[str, tuple[plan.Segment, ...]]:
@@ -118,6 +119,8 @@ def save(call: Call, session: HoldSession, step: plan.HoldStep, wait: plan.Wait)
             db.session.add(CallbackRequest(call=call, number=action.number or call.from_number,
                                            queue=session.queue, joined_at=session.joined_at))
             session.outcome = "callback"
+        elif isinstance(action, plan.LeaveMessage):
+            session.outcome = "voicemail"
 
 
 def last_wait(session: HoldSession) -> plan.Wait:
@@ -125,16 +128,17 @@ def last_wait(session: HoldSession) -> plan.Wait:
     return plan.Wait(position, queue_time, None)
 
 
-def end(call: Call, result: str, queue_time_s: int | None) -> None:
-    """The Enqueue action: answered (bridged), callback (left), or abandoned (hung up)."""
+def end(call: Call, result: str, queue_time_s: int | None) -> str | None:
+    """The Enqueue action: answered (bridged), callback or voicemail (left), or abandoned."""
     session = db.session.scalar(select(HoldSession).where(HoldSession.call_id == call.id))
     if session is None:
-        return
+        return None
     session.ended_at = utcnow()
     session.wait_s = queue_time_s
     if session.outcome is None:
         session.outcome = {"bridged": "answered", "leave": "callback"}.get(result, "abandoned")
     calls.record_event(call, f"hold_{session.outcome}", wait_s=queue_time_s)
+    return session.outcome
 
 
 def next_in_line(queue: str) -> list[tuple[str, int]]:

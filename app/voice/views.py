@@ -179,7 +179,11 @@ def queue_done():
         from ..hold import service as hold
 
         queue_time = request.form.get("QueueTime", "")
-        hold.end(call, result, int(queue_time) if queue_time.isdigit() else None)
+        outcome = hold.end(call, result, int(queue_time) if queue_time.isdigit() else None)
+        if outcome == "voicemail":  # nobody could answer and the caller chose a message
+            message = calls.voicemail_for(call)
+            db.session.commit()
+            return twiml(render(message, url, call.state.get("turn", 0), call.call_sid))
         db.session.commit()
     response = VoiceResponse()
     if result in ("bridged", "hangup", "leave", "redirected"):
