@@ -10,14 +10,13 @@ Prints p50/p99 of the hold webhooks (waitUrl and answers given on hold).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from webhooks import TOKEN, free_port, p50_p99_ms, run_level, serving  # noqa: E402
+from webhooks import free_port, p50_p99_ms, run_level, serving, sqlite_env  # noqa: E402
 
 from app.simulator import SILENCE, press, say  # noqa: E402
 
@@ -46,9 +45,7 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "PUBLIC_BASE_URL": base, "TWILIO_AUTH_TOKEN": TOKEN,
-               "SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-               "HOLDLINE_LOG_LEVEL": "WARNING"}
+        env = sqlite_env(base, tmp, HOLDLINE_LOG_LEVEL="WARNING")
         with serving(env, port, setup=SEGMENTS):
             print("| callers on hold | hold webhooks | p50 ms | p99 ms |")
             print("|---:|---:|---:|---:|")

@@ -38,9 +38,8 @@ from app.speech.registry import ModelRegistry  # noqa: E402
 from app.speech.session import Timers  # noqa: E402
 from app.speech.stream import Plan, PromptStream  # noqa: E402
 from app.speech.tts import speak  # noqa: E402
-from bench.webhooks import free_port, serving  # noqa: E402
+from bench.webhooks import TOKEN, free_port, serving, sqlite_env  # noqa: E402
 
-TOKEN = "bench-token"
 PHRASES = ["요금 확인", "요금 납부", "정전 신고", "정전", "음성 메시지", "상담원 연결", "상담원"]
 FRAME = 160
 
@@ -192,9 +191,7 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "PUBLIC_BASE_URL": base, "TWILIO_AUTH_TOKEN": TOKEN,
-               "SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-               "HOLDLINE_MAX_RECOGNIZERS": "64"}
+        env = sqlite_env(base, tmp, HOLDLINE_MAX_RECOGNIZERS="64")
         with serving(env, port, threads=32):
             time.sleep(6)  # each worker loads the model at start (gunicorn.conf.py)
             latencies = [one_answer(base, spoken)[0] for _ in range(args.latency_calls)]

@@ -71,6 +71,12 @@ def serving(env: dict[str, str], port: int, setup: str = "", threads: int = 8):
         server.wait(10)
 
 
+def sqlite_env(base: str, folder: str, **extra: str) -> dict[str, str]:
+    """The environment of a benchmark server: loopback URLs, a known token, a fresh DB."""
+    return {**os.environ, "PUBLIC_BASE_URL": base, "TWILIO_AUTH_TOKEN": TOKEN,
+            "SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{folder}/bench.db", **extra}
+
+
 def p50_p99_ms(latencies: list[float]) -> str:
     q = statistics.quantiles(latencies, n=100)
     return f"{statistics.median(latencies) * 1000:.1f} | {q[98] * 1000:.1f}"
