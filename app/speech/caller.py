@@ -53,6 +53,7 @@ class StreamCaller:
         self.signature = RequestValidator(auth_token).compute_signature(url, {})
         self.inbox: queue.Queue = queue.Queue()
         self.answered = threading.Event()  # the server sent something (or closed)
+        self.prompt_sent = threading.Event()  # the prompt's mark came (or the socket closed)
         self.result = StreamResult()
 
     def connect(self, signed: bool = True) -> websocket.WebSocket:
@@ -77,6 +78,8 @@ class StreamCaller:
         ws.send(self.start_message())
         if after_prompt:  # a real stream would carry silence meanwhile; this keeps its clock
             self.answered.wait(self.timeout_s)
+            if not self.paced:  # running ahead of real time: know the prompt's length first
+                self.prompt_sent.wait(self.timeout_s)
         speech = [audio[i:i + FRAME].ljust(FRAME, b"\xff") for i in range(0, len(audio), FRAME)]
         begun = time.perf_counter()
         caller_at: int | None = None if after_prompt else round(at_s * RATE / FRAME)
@@ -98,7 +101,7 @@ class StreamCaller:
                     time.sleep(max(0.0, begun + (n + 1) * FRAME / RATE - time.perf_counter()))
         except websocket.WebSocketException:
             pass  # the server closed while we were sending
-        reader.join(timeout=5)
+        reader.join(timeout=self.timeout_s)  # the server decides on what it has been sent
         ws.close()
         return self.result
 
@@ -115,13 +118,17 @@ class StreamCaller:
                 if opcode == websocket.ABNF.OPCODE_CLOSE:
                     self.result.close_code = int.from_bytes(data[:2], "big") if data else None
                     break
-                self.inbox.put(json.loads(data))
+                message = json.loads(data)
+                self.inbox.put(message)
                 self.answered.set()
+                if message.get("event") == "mark":
+                    self.prompt_sent.set()
         except (websocket.WebSocketException, OSError, ValueError):
             pass
         self.result.closed_at = time.perf_counter()
         self.inbox.put(None)
         self.answered.set()
+        self.prompt_sent.set()
 
     def _drain(self, ws: websocket.WebSocket, n: int) -> bool:
         """Take what the server sent; echo the mark once its audio has played."""

@@ -80,6 +80,7 @@ def listen_once(ws, prompts, listen) -> dict:
         log.error("built-in speech unavailable: %s", exc)
         return {"result": "fallback", "reason": str(exc)[:200]}
     except ConnectionClosed:
+        log.info("stream closed by the provider before an answer")
         return {"result": "gone"}  # the caller hung up, or the stream broke mid-answer
     finally:
         speech.pool().release(token)
@@ -91,6 +92,7 @@ def receive(ws, prompt: PromptStream) -> dict:
     while not prompt.stopped:
         raw = ws.receive(timeout=IDLE_S)
         if raw is None:
+            log.info("stream went quiet for %s s; ending the turn", IDLE_S)
             return {"result": "gone"}
         try:
             outcome = prompt.handle(raw)
@@ -102,6 +104,7 @@ def receive(ws, prompt: PromptStream) -> dict:
             continue
         if outcome is not None:
             return result(outcome, prompt)
+    log.info("stream stopped by the provider before an answer")
     return {"result": "gone"}
 
 

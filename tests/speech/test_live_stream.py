@@ -26,6 +26,7 @@ from tests.conftest import POSTGRES, _drop_schema, _fresh_schema_url
 pytestmark = [pytest.mark.db, pytest.mark.xdist_group("live-speech")]
 TOKEN = TestConfig.TWILIO_AUTH_TOKEN
 BASE = TestConfig.PUBLIC_BASE_URL
+NO_MODELS = "/nonexistent/holdline-models"  # only the Korean package: loaded once a process
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def live(tmp_path):
     """The app on a file database, served by werkzeug in a thread (one thread a request)."""
     uri = _fresh_schema_url() if POSTGRES else f"sqlite:///{tmp_path}/live.db"
     app = create_app(type("Live", (TestConfig,), {
-        "SQLALCHEMY_DATABASE_URI": uri, "MODELS_DIR": str(tmp_path / "no-models")}))
+        "SQLALCHEMY_DATABASE_URI": uri, "MODELS_DIR": NO_MODELS}))
     app.instance_path = str(tmp_path / "instance")
     with app.app_context():
         from app.demo import seed

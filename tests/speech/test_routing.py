@@ -30,7 +30,7 @@ ENGLISH_VOSK = {
 
 @pytest.fixture
 def english_vosk_line(app, tmp_path):
-    app.config["MODELS_DIR"] = str(tmp_path / "empty-models")  # only the Korean package
+    app.config["MODELS_DIR"] = "/nonexistent/holdline-models"  # only the Korean package
     menus.save_version(ENGLISH_VOSK, publish=True)
     menus.route_number(LINE, "en-vosk")
     db.session.commit()
