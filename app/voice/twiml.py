@@ -20,7 +20,7 @@ def render(actions: Sequence[Action], url: Urls, turn: int, call_sid: str = "") 
             prompts.append(action)
         elif isinstance(action, Listen) and action.recognizer == "vosk":
             _add_prompts(response, [p for p in prompts if isinstance(p, Play)])
-            response.append(stream(url, turn, call_sid))
+            response.append(stream(action, url, turn, call_sid))
             prompts = []
         elif isinstance(action, Listen):
             response.append(gather(action, prompts, url, turn))
@@ -53,11 +53,16 @@ def gather(listen: Listen, prompts: list[Action], url: Urls, turn: int) -> Gathe
     return node
 
 
-def stream(url: Urls, turn: int, call_sid: str) -> Connect:
-    """Built-in speech: the socket speaks the prompt and listens; on close, the action."""
+def stream(listen: Listen, url: Urls, turn: int, call_sid: str) -> Connect:
+    """Built-in speech: the socket speaks the prompt and listens; on close, the action.
+
+    The call and turn ride in the (signed) socket URL, which the socket trusts; the
+    parameters repeat them with the node for anyone reading the stream's logs."""
     connect = Connect(action=url("voice.heard", turn=turn), method="POST")
     socket = url("voice.stream", call=call_sid, turn=turn)
-    connect.stream(url="wss://" + socket.split("://", 1)[1])
+    media = connect.stream(url="wss://" + socket.split("://", 1)[1])
+    for name, value in (("call", call_sid), ("node", listen.node), ("turn", turn)):
+        media.parameter(name=name, value=str(value))
     return connect
 
 

@@ -97,6 +97,15 @@ def test_the_twiml_streams_to_our_socket_with_a_connect_action(live):
     assert action.startswith(BASE + "/voice/heard?turn=")
 
 
+def test_the_stream_carries_the_call_and_node_as_parameters(live):
+    sim = korean_caller(live)
+    _, body = sim.signed_post(BASE + "/voice/incoming", {})
+    _, body = sim.signed_post(ET.fromstring(body).find("Gather").get("action"), {"Digits": "9"})
+    parameters = {p.get("name"): p.get("value")
+                  for p in ET.fromstring(body).iter("Parameter")}
+    assert parameters == {"call": sim.call_sid, "node": "ko_main", "turn": "2"}
+
+
 def test_a_key_pressed_over_the_stream_picks_the_option(live):
     transcript = korean_caller(live).run([press("9"), press("2")])
     assert any("정전 신고 링크를" in line for line in transcript.said())
