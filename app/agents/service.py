@@ -106,6 +106,7 @@ def context(call: Call) -> dict:
                                   .total_seconds()),
         "channel": next((e.detail.get("channel") for e in reversed(events)
                          if e.kind == "hold_played"), None),
+        "voicemail": next((e.detail for e in reversed(events) if e.kind == "voicemail"), None),
     }
 
 
@@ -119,4 +120,6 @@ def whisper(call: Call) -> str:
         parts.append("Already " + "; ".join(info["done"][-3:]))
     if info["hold_s"]:
         parts.append(f"waited {max(1, round(info['hold_s'] / 60))} minutes")
+    if (info["voicemail"] or {}).get("transcript"):
+        parts.append("They left a message: " + info["voicemail"]["transcript"][:200])
     return ". ".join(parts) + "."

@@ -145,3 +145,25 @@ def test_an_unsigned_recording_callback_is_refused(client, simulate, voicemail_l
         "CallSid": transcript.call_sid, "RecordingUrl": "https://api.twilio.com/x"})
     assert response.status_code == 403
     assert db.session.scalar(select(CallbackRequest)) is None
+
+
+def test_the_agent_who_calls_back_sees_the_transcript(simulate, signed, voicemail_line,
+                                                      provider, app, make_user, client,
+                                                      login):
+    from app.agents.models import AgentProfile
+    from app.agents.service import whisper
+    from tests.conftest import csrf_from
+
+    transcript = leave_message(simulate, signed)
+    words = voicemail_of(transcript.call_sid)["transcript"]
+    app.config["TWILIO_ACCOUNT_SID"] = None  # the agent's leg goes to the local outbox
+    db.session.add(AgentProfile(user=make_user("bo", "agent"), phone="+15550008888",
+                                skills=["billing"]))
+    db.session.commit()
+    login("bo")
+    token = csrf_from(client.get("/agent/").get_data(as_text=True))
+    screen = client.post("/agent/take-next", data={"csrf_token": token}).location
+    html = client.get(screen).get_data(as_text=True)
+    assert "Voicemail" in html and words in html and "4 s" in html
+    call = db.session.scalar(select(Call).where(Call.call_sid == transcript.call_sid))
+    assert "They left a message: " + words in whisper(call)
