@@ -1,4 +1,4 @@
-"""Figures about calls, computed from Call and CallEvent rows.
+"""Figures about calls, computed from Call, CallEvent and hold content rows.
 
 One source for the operator dashboard, its CSV export and the Prometheus /metrics
 endpoint. A call belongs to the day it started (UTC).
@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 
 from sqlalchemy import func, select
 
+from .hold.models import HoldChannel, HoldSegment
 from .models import Call, CallEvent, db, utcnow
 
 HOLD_RESULTS = ("hold_answered", "hold_abandoned", "hold_callback")
@@ -52,6 +54,18 @@ class NodeFunnel:
     hung_up_here: int  # ... and the caller hung up in the IVR
 
 
+@dataclass(frozen=True)
+class ChannelUse:
+    channel: str  # the channel's key
+    name: str
+    callers: int  # distinct calling numbers that picked the channel themselves
+    listened_s: float  # segments played, each cut short where the caller moved on
+
+    @property
+    def listened_min(self) -> float:
+        return round(self.listened_s / 60, 1)
+
+
 @dataclass
 class Summary:
     period: Period
@@ -62,6 +76,7 @@ class Summary:
     answer_waits: list[int] = field(default_factory=list)  # seconds, per answered wait
     unrecognised: list[tuple[str, int]] = field(default_factory=list)
     funnel: list[NodeFunnel] = field(default_factory=list)
+    hold_channels: list[ChannelUse] = field(default_factory=list)
 
     @property
     def calls(self) -> int:
@@ -104,7 +119,7 @@ def in_period(period: Period):
 def summarise(period: Period, top: int = 10) -> Summary:
     return Summary(period, calls_per_day(period), outcomes(period),
                    escalation_reasons(period), hold_results(period), answer_waits(period),
-                   unrecognised(period, top), funnel(period))
+                   unrecognised(period, top), funnel(period), hold_channels(period))
 
 
 def calls_per_day(period: Period) -> list[tuple[date, int]]:
@@ -180,6 +195,42 @@ def funnel(period: Period) -> list[NodeFunnel]:
     return sorted(table, key=lambda n: (-n.entered, n.node))
 
 
+def hold_channels(period: Period | None = None) -> list[ChannelUse]:
+    """Per hold channel: how many callers chose it and how long it played to callers.
+    A segment counts until the call's next event (a key press, the next segment, an
+    agent answering, hanging up): callers do not always hear it to the end."""
+    query = select(CallEvent.call_id, CallEvent.kind, CallEvent.at, CallEvent.detail,
+                   Call.from_number).join(Call).where(
+        CallEvent.kind.startswith("hold_", autoescape=True) | (CallEvent.kind == "ended"))
+    if period is not None:
+        query = query.where(in_period(period))
+    events = db.session.execute(query.order_by(CallEvent.call_id, CallEvent.id)).all()
+    lengths = segment_lengths(e.detail.get("segment") for e in events if e.kind == "hold_played")
+    callers: dict[str, set[str]] = defaultdict(set)
+    listened: Counter = Counter()
+    now = utcnow()
+    for event, following in pairwise([*events, None]):
+        detail = event.detail or {}
+        if event.kind == "hold_channel" and detail.get("why") == "caller chose":
+            callers[detail["channel"]].add(event.from_number)
+        elif event.kind == "hold_played":
+            # a segment still playing counts up to now, so the total never goes back
+            same_call = following is not None and following.call_id == event.call_id
+            moved_on = following.at if same_call else now
+            listened[detail["channel"]] += min(lengths.get(detail.get("segment"), 0.0),
+                                               (moved_on - event.at).total_seconds())
+    channels = dict(db.session.execute(select(HoldChannel.key, HoldChannel.name)).all())
+    active = db.session.scalars(select(HoldChannel.key).where(HoldChannel.active))
+    table = [ChannelUse(key, channels.get(key, key), len(callers[key]), listened[key])
+             for key in set(callers) | set(listened) | set(active)]  # unpicked ones too
+    return sorted(table, key=lambda c: (-c.callers, -c.listened_s, c.channel))
+
+
+def segment_lengths(ids) -> dict[int, float]:
+    query = select(HoldSegment.id, HoldSegment.duration_s).where(HoldSegment.id.in_(set(ids)))
+    return dict(db.session.execute(query).all())
+
+
 def csv_rows(summary: Summary) -> list[tuple]:
     """The dashboard's figures as (section, key, value[, more values]) rows."""
     rows: list[tuple] = [("period", "first", summary.period.first.isoformat()),
@@ -198,4 +249,7 @@ def csv_rows(summary: Summary) -> list[tuple]:
     rows += [("unrecognised", k, v) for k, v in summary.unrecognised]
     rows += [("funnel", n.node, n.entered, n.handed_off, n.ended_here, n.hung_up_here)
              for n in summary.funnel]
+    rows += [("hold_channel_callers", c.channel, c.callers) for c in summary.hold_channels]
+    rows += [("hold_channel_minutes", c.channel, f"{c.listened_min:.1f}")
+             for c in summary.hold_channels]
     return rows

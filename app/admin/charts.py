@@ -35,7 +35,7 @@ def columns(items: list[tuple[str, int]], width: int = 560, height: int = 200) -
     return Chart(width, height, bars, top, horizontal=False)
 
 
-def rows(items: list[tuple[str, int]], width: int = 560, label_width: int = 220) -> Chart:
+def rows(items: list[tuple[str, float]], width: int = 560, label_width: int = 220) -> Chart:
     """Horizontal bars, e.g. escalation reasons; labels on the left."""
     top = max([v for _, v in items] + [1])
     height, row_h = 24 * max(len(items), 1) + 8, 24

@@ -45,6 +45,7 @@ def dashboard():
         per_day=charts.columns(per_day),
         reasons=charts.rows(summary.escalation_reasons),
         unrecognised=charts.rows(summary.unrecognised),
+        listened=charts.rows([(c.name, c.listened_min) for c in summary.hold_channels]),
         outcomes=charts.rows(sorted(summary.outcomes.items(), key=lambda o: -o[1])))
 
 

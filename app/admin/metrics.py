@@ -37,6 +37,12 @@ class CallFigures:
         for result, count in analytics.hold_results().items():
             hold.add_metric([result], count)
         yield hold
+        listened = CounterMetricFamily("holdline_hold_listened_seconds",
+                                       "Hold content played to callers, by channel",
+                                       labels=["channel"])
+        for channel in analytics.hold_channels():
+            listened.add_metric([channel.channel], channel.listened_s)
+        yield listened
         yield from rates(outcomes)
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from app import analytics
+from app.hold.models import HoldChannel, HoldSegment
 from app.models import Call, CallEvent, db
 
 DAY1, DAY2, LATER = datetime(2024, 3, 1, 9), datetime(2024, 3, 2, 15), datetime(2024, 3, 10, 8)
@@ -50,6 +52,52 @@ def seeded(app):
     db.session.commit()
 
 
+SEGMENTS = {"J1": ("jazz", 30.0), "J2": ("jazz", 40.0), "T1": ("tips", 60.0)}
+# (calling number, started, [(seconds after the start, event kind, channel or segment)])
+HOLD_CALLS = [
+    ("+15550000001", DAY1, [(0, "chose", "jazz"), (0, "played", "J1"), (30, "played", "J2"),
+                            (50, "hold_answered", None)]),  # J2 cut short: 20 s
+    ("+15550000002", DAY2, [(0, "played", "J1"), (10, "hold_input", None),  # default music
+                            (10, "chose", "tips"), (10, "played", "T1"),
+                            (100, "hold_abandoned", None)]),
+    ("+15550000001", DAY2, [(0, "chose", "jazz"), (0, "played", "J1"),  # same caller again
+                            (25, "exhausted", "tips"), (25, "ended", None)]),
+    ("+15550000003", DAY2, [(0, "chose", "jazz"), (0, "played", "J2")]),  # nothing after
+    ("+15550000004", LATER, [(0, "chose", "tips"), (0, "played", "T1"),  # outside the period
+                             (60, "hold_answered", None)]),
+]
+
+
+def hold_event(step: str, what: str | None, segments: dict) -> tuple[str, dict]:
+    """The event kind and detail the hold loop records for a step of HOLD_CALLS."""
+    if step in ("chose", "exhausted"):
+        why = "caller chose" if step == "chose" else "channel exhausted"
+        return "hold_channel", {"channel": what, "why": why}
+    if step == "played":
+        return "hold_played", {"channel": SEGMENTS[what][0], "segment": segments[what].id,
+                               "track": what}
+    return step, {}
+
+
+@pytest.fixture
+def seeded_hold(app):
+    channels = dict(db.session.execute(select(HoldChannel.key, HoldChannel.id)).all())
+    segments = {}
+    for name, (channel, seconds) in SEGMENTS.items():
+        segments[name] = HoldSegment(channel_id=channels[channel], track=name, file_name=name,
+                                     sha256="0" * 64, duration_s=seconds)
+        db.session.add(segments[name])
+    db.session.flush()
+    for i, (number, started, events) in enumerate(HOLD_CALLS):
+        call = Call(call_sid=f"CAhold{i}", from_number=number, to_number="+15005550006",
+                    started_at=started)
+        for after_s, step, what in events:
+            kind, detail = hold_event(step, what, segments)
+            db.session.add(CallEvent(call=call, kind=kind, detail=detail,
+                                     at=started + timedelta(seconds=after_s)))
+    db.session.commit()
+
+
 def test_figures_match_the_seeded_calls(seeded):
     s = analytics.summarise(PERIOD)
     assert s.calls == 6
@@ -70,6 +118,15 @@ def test_figures_match_the_seeded_calls(seeded):
     assert funnel["outage"] == analytics.NodeFunnel("outage", 2, 0, 2, 0)
 
 
+def test_hold_channel_popularity_and_listening_time(seeded_hold):
+    uses = {c.channel: c for c in analytics.summarise(PERIOD).hold_channels}
+    # jazz: two numbers chose it (one twice); 30 + 20 + 10 (default) + 25 + 40 s played
+    assert (uses["jazz"].callers, uses["jazz"].listened_s) == (2, 125)
+    assert (uses["tips"].callers, uses["tips"].listened_s) == (1, 60)  # exhausted is no choice
+    assert (uses["quiz"].callers, uses["quiz"].listened_s) == (0, 0)  # offered, never chosen
+    assert [c.channel for c in analytics.summarise(PERIOD).hold_channels][:2] == ["jazz", "tips"]
+
+
 def test_no_calls_is_no_rate_not_zero(app):
     s = analytics.summarise(analytics.Period(date(2020, 1, 1), date(2020, 1, 2)))
     assert s.calls == 0 and s.containment_rate is None and s.queue_abandonment_rate is None
@@ -83,6 +140,17 @@ def test_dashboard_page_shows_the_figures(operator, seeded):
     assert "<title>gas leak: 2</title>" in page
     assert "<title>kept failing to be understood: 1</title>" in page
     assert "<td><code>main</code></td><td class=\"num\">6</td><td class=\"num\">3</td>" in page
+
+
+def test_dashboard_page_shows_hold_channels(operator, seeded_hold):
+    page = operator.get(f"/admin/dashboard?{RANGE}").get_data(as_text=True)
+    assert '<tr><td>jazz</td><td class="num">2</td><td class="num">2.1</td></tr>' in page
+    assert '<td>today&#39;s energy tips</td><td class="num">1</td><td class="num">1.0</td>' \
+        in page
+    assert "<title>jazz: 2.1</title>" in page  # minutes listened chart
+    later = operator.get("/admin/dashboard?from=2024-03-10&to=2024-03-10").get_data(as_text=True)
+    assert '<td>today&#39;s energy tips</td><td class="num">1</td><td class="num">1.0</td>' \
+        in later and '<tr><td>jazz</td><td class="num">0</td><td class="num">0.0</td>' in later
 
 
 def test_bad_range_falls_back_with_a_message(operator):
@@ -105,6 +173,16 @@ def test_csv_export_has_the_same_figures(operator, seeded):
     assert table[("hold", "average_speed_of_answer_s")] == ["12.0"]
     assert table[("unrecognised", "gas leak")] == ["2"]
     assert table[("funnel", "main")] == ["6", "3", "1", "1"]
+
+
+def test_csv_export_has_the_hold_channels(operator, seeded_hold):
+    body = operator.get(f"/admin/dashboard.csv?{RANGE}").get_data(as_text=True)
+    table = {(r[0], r[1]): r[2:] for r in csv.reader(io.StringIO(body))}
+    assert table[("hold_channel_callers", "jazz")] == ["2"]
+    assert table[("hold_channel_minutes", "jazz")] == ["2.1"]
+    assert table[("hold_channel_callers", "tips")] == ["1"]
+    assert table[("hold_channel_minutes", "tips")] == ["1.0"]
+    assert table[("hold_channel_callers", "quiz")] == ["0"]
 
 
 def test_csv_cells_never_become_formulas(operator, app):
@@ -148,3 +226,11 @@ def test_metrics_with_a_bearer_token(client, app, seeded):
     assert 'holdline_handoffs_total{reason="asked for a person"} 3.0' in body
     assert 'holdline_hold_waits_total{result="abandoned"} 2.0' in body
     assert 'holdline_containment_ratio{window="all"} 0.2857' in body
+
+
+def test_metrics_count_hold_listening_time(client, app, seeded_hold):
+    app.config["METRICS_TOKEN"] = "scrape-me"
+    body = client.get("/metrics", headers={"Authorization": "Bearer scrape-me"}).get_data(
+        as_text=True)
+    assert 'holdline_hold_listened_seconds_total{channel="jazz"} 125.0' in body
+    assert 'holdline_hold_listened_seconds_total{channel="tips"} 120.0' in body  # all time
