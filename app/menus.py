@@ -9,9 +9,12 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from .flow.schema import Menu as MenuDef
-from .flow.validate import parse_menu
+from .flow.validate import MenuError, MenuInvalid, parse_menu
 from .lookups import SOURCES
 from .models import Menu, MenuVersion, PhoneRoute, db, utcnow
+
+# Pages of the operator app under /admin/menus/: a menu named like one could not be opened.
+RESERVED_NAMES = frozenset({"new"})
 
 
 def load_yaml(text: str) -> Any:
@@ -29,12 +32,21 @@ def check(definition: Any) -> MenuDef:
     return parse_menu(definition, known_sources=SOURCES, known_forms=forms())
 
 
+def reserved_name(name: Any) -> MenuError | None:
+    if name in RESERVED_NAMES:
+        return MenuError(None, "name", f"{name!r} is the name of an editor page; choose "
+                                       "another name for the menu")
+    return None
+
+
 def save_version(definition: Any, *, publish: bool, author: str = "system",
                  note: str = "") -> MenuVersion:
     """Validate first; an invalid menu raises MenuInvalid and nothing is written."""
     menu_def = check(definition)
     menu = db.session.scalar(select(Menu).where(Menu.name == menu_def.name))
     if menu is None:
+        if problem := reserved_name(menu_def.name):
+            raise MenuInvalid([problem])
         menu = Menu(name=menu_def.name)
         db.session.add(menu)
         db.session.flush()

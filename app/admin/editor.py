@@ -34,7 +34,6 @@ class Checked:
         return [e for e in self.errors if e.node == node_id]
 
 
-
 def check_yaml(text: str, menu_name: str | None = None) -> Checked:
     """Parse and validate; every problem is collected, nothing raises."""
     if uses_aliases(text):
@@ -47,6 +46,11 @@ def check_yaml(text: str, menu_name: str | None = None) -> Checked:
     if not isinstance(definition, dict):
         return Checked(yaml_error="not a menu: the YAML must be a mapping with name, start, "
                                   "settings and nodes")
+    return check_definition(definition, menu_name)
+
+
+def check_definition(definition: dict, menu_name: str | None = None) -> Checked:
+    """Validate a menu for an existing menu (menu_name) or a new one."""
     checked = Checked(definition=definition)
     try:
         menus.check(definition)
@@ -55,6 +59,8 @@ def check_yaml(text: str, menu_name: str | None = None) -> Checked:
     if menu_name and definition.get("name") != menu_name:
         checked.errors.append(MenuError(None, "name", f"must stay {menu_name!r}: renaming "
                                                       "would create a different menu"))
+    elif not menu_name and (problem := menus.reserved_name(definition.get("name"))):
+        checked.errors.append(problem)
     return checked
 
 

@@ -1,5 +1,5 @@
-"""Menu editor: versions, YAML editing with errors per node, publish, roll back, diff,
-and the test-call panel."""
+"""Menu editor: versions, YAML editing with errors per node, a form per node, publish,
+roll back, diff, and the test-call panel."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import menus
 from ..auth import audit, role_required
 from ..models import Menu, MenuVersion, db
-from . import editor, testcall
+from . import editor, node_form, testcall
 from .views import bp
 
 
@@ -130,30 +130,74 @@ def render_editor(menu: Menu | None, text: str, *, base: int, checked=None, sour
 @bp.post("/menus/new")
 @role_required("operator")
 def create_menu():
-    return save(None)
+    return save_yaml(None)
 
 
 @bp.post("/menus/<name>/edit")
 @role_required("operator")
 def save_edit(name: str):
-    return save(find_menu(name, lock=True))
+    return save_yaml(find_menu(name, lock=True))
 
 
-def save(menu: Menu | None):
-    """Validate, refuse stale edits, then write one new version (and maybe publish)."""
+def save_yaml(menu: Menu | None):
     text = request.form.get("yaml", "")
     base = request.form.get("base_version", type=int)
-    checked = editor.check_yaml(text, menu.name if menu else None)
+
+    def refused(checked: editor.Checked, status: int, conflict: str | None):
+        return render_editor(menu, text, base=base or 0, checked=checked, status=status,
+                             conflict=conflict)
+
+    return save(menu, editor.check_yaml(text, menu.name if menu else None), base, refused)
+
+
+@bp.get("/menus/<name>/nodes/<node_id>/edit")
+@role_required("operator")
+def edit_node(name: str, node_id: str):
+    menu = find_menu(name)
+    source = find_version(menu, request.args.get("from", type=int) or latest_number(menu.id))
+    node = source.definition["nodes"].get(node_id) or abort(404)
+    return render_node_form(menu, source, node_form.to_form(node_id, node),
+                            base=latest_number(menu.id))
+
+
+@bp.post("/menus/<name>/nodes/<node_id>/edit")
+@role_required("operator")
+def save_node(name: str, node_id: str):
+    """The form's node replaces this node of the version it was opened from; the whole
+    menu is then checked and saved like a YAML edit."""
+    menu = find_menu(name, lock=True)
+    source = find_version(menu, request.form.get("from_version", type=int) or 0)
+    node = source.definition["nodes"].get(node_id) or abort(404)
+    changed = node_form.from_form(node, request.form)
+    definition = {**source.definition, "nodes": {**source.definition["nodes"], node_id: changed}}
+    base = request.form.get("base_version", type=int)
+
+    def refused(checked: editor.Checked, status: int, conflict: str | None):
+        return render_node_form(menu, source, node_form.to_form(node_id, changed, checked.errors),
+                                base=base or 0, conflict=conflict, status=status)
+
+    return save(menu, editor.check_definition(definition, menu.name), base, refused)
+
+
+def render_node_form(menu: Menu, source: MenuVersion, form: node_form.NodeForm, *, base: int,
+                     conflict: str | None = None, status: int = 200):
+    return render_template("admin/node_edit.html", menu=menu, source=source, form=form,
+                           base=base, conflict=conflict, node_ids=list(source.definition["nodes"]),
+                           note=request.form.get("note", f"Edited node {form.node_id}")), status
+
+
+def save(menu: Menu | None, checked: editor.Checked, base: int | None, refused):
+    """Refuse invalid or stale edits, else write one new version (and maybe publish).
+    refused(checked, status, conflict) shows the operator's form again, their input kept."""
     if checked.ok and menu is None and _name_taken(checked.definition.get("name")):
         checked.errors.append(editor.MenuError(None, "name", "a menu with this name exists; "
                                                              "edit it instead"))
     if not checked.ok:
-        return render_editor(menu, text, base=base or 0, checked=checked, status=422)
+        return refused(checked, 422, None)
     latest = latest_number(menu.id if menu else None)
     if base is None or base != latest:
-        return render_editor(menu, text, base=base or 0, checked=checked, status=409,
-                             conflict=stale_message(menu, base, latest))
-    return write_version(menu, text, checked, base)
+        return refused(checked, 409, stale_message(menu, base, latest))
+    return write_version(menu, checked, base, refused)
 
 
 def _name_taken(name: str | None) -> bool:
@@ -164,11 +208,11 @@ def stale_message(menu: Menu | None, base: int | None, latest: int) -> str:
     newer = find_version(menu, latest) if menu and latest else None
     who = f" by {newer.author} at {newer.created_at:%H:%M} UTC" if newer else ""
     return (f"Not saved: version {latest} was saved{who} after you opened version "
-            f"{base} in the editor. Your text is kept below; open the latest version, "
+            f"{base} in the editor. Your edit is kept below; open the latest version, "
             "apply your change there and save again.")
 
 
-def write_version(menu: Menu | None, text: str, checked: editor.Checked, base: int):
+def write_version(menu: Menu | None, checked: editor.Checked, base: int, refused):
     publish_now = request.form.get("action") == "publish"
     note = request.form.get("note", "").strip()[:200]
     try:
@@ -178,9 +222,8 @@ def write_version(menu: Menu | None, text: str, checked: editor.Checked, base: i
         db.session.commit()
     except IntegrityError:  # another operator's save took the same version number
         db.session.rollback()
-        return render_editor(menu, text, base=base, checked=checked, status=409,
-                             conflict=stale_message(menu, base, latest_number(
-                                 menu.id if menu else None)))
+        return refused(checked, 409, stale_message(menu, base, latest_number(
+            menu.id if menu else None)))
     flash(f"Saved version {version.number} of {version.menu.name}"
           + (" and published it." if publish_now else " as a draft."))
     return redirect(url_for("admin.version_page", name=version.menu.name,

@@ -1,14 +1,21 @@
 """Menu editor routes: roles, CSRF, YAML and validation errors, concurrency, publish,
-roll back, diff, number mapping."""
+roll back, diff, number mapping, the per-node form and reserved menu names."""
 
 from __future__ import annotations
 
+import re
+from html.parser import HTMLParser
+
+import pytest
 import yaml
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from app import menus
 from app.auth.models import AuditEntry
+from app.flow.validate import MenuInvalid
 from app.models import Menu, MenuVersion, PhoneRoute, db
+from tests.conftest import csrf_from
 
 MENU = "northwind-main"
 EDIT = f"/admin/menus/{MENU}/edit"
@@ -182,3 +189,140 @@ def test_a_menu_larger_than_a_webhook_can_be_saved(operator, token):
     huge = post_edit(operator, token, None, base=2, text="#" + "x" * 600_000)
     assert huge.status_code == 413 and "at most 512 KB" in huge.get_data(as_text=True)
     assert len(versions()) == 2
+
+
+def node_page(node_id: str) -> str:
+    return f"/admin/menus/{MENU}/nodes/{node_id}/edit"
+
+
+class NodeEditor(HTMLParser):
+    """What a browser would post from the page's node form: [name, value] pairs."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.fields: list[list[str]] = []
+        self._inside = False
+        self._textarea: list[str] | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        a = dict(attrs)
+        self._inside = self._inside or (tag == "form" and a.get("id") == "node-editor")
+        if self._inside and tag in ("input", "textarea") and a.get("name"):
+            self.fields.append([a["name"], a.get("value") or ""])
+            self._textarea = self.fields[-1] if tag == "textarea" else None
+
+    def handle_endtag(self, tag: str) -> None:
+        self._inside = self._inside and tag != "form"
+        self._textarea = None if tag == "textarea" else self._textarea
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._textarea[1] += data
+
+    def set(self, name: str, value: str, row: int = 0) -> NodeEditor:
+        """Type into the row-th input of that name (option rows repeat the names)."""
+        [field for field in self.fields if field[0] == name][row][1] = value
+        return self
+
+    def post(self, client, path: str, *, csrf: bool = True):
+        data = MultiDict([(k, v) for k, v in self.fields if csrf or k != "csrf_token"])
+        return client.post(path, data=data)
+
+
+def option_cell(page: str, row: int, name: str) -> str:
+    """The HTML of one option row's cell holding the given input."""
+    html = re.search(rf'<tr id="option-{row}">(.*?)</tr>', page, re.S)[1]
+    return next(cell for cell in html.split("<td>") if f'name="option_{name}"' in cell)
+
+
+def test_node_form_saves_a_prompt_as_a_draft_that_can_be_published(operator, token):
+    page = operator.get(node_page("greeting")).get_data(as_text=True)
+    assert "thanks for calling Northwind Energy.</textarea>" in page
+    response = NodeEditor(page).set("prompt", "Hi, Northwind here.").post(
+        operator, node_page("greeting"))
+    assert response.status_code == 303 and response.location.endswith("/versions/2")
+    old, draft = versions()
+    assert draft.status == "draft" and old.status == "published"
+    assert draft.definition["nodes"]["greeting"] | {"prompt": "Hello"} == \
+        old.definition["nodes"]["greeting"] | {"prompt": "Hello"}  # only the prompt changed
+    assert draft.definition["nodes"]["greeting"]["prompt"] == "Hi, Northwind here."
+    assert draft.note == "Edited node greeting"
+    operator.post(f"/admin/menus/{MENU}/versions/2/publish", data={"csrf_token": token()})
+    live = menus.menu_of(menus.version_for_number("+15005550006"))
+    assert live.nodes["greeting"].prompt == "Hi, Northwind here."
+
+
+def test_node_form_edits_and_adds_menu_options(operator):
+    form = NodeEditor(operator.get(node_page("outage")).get_data(as_text=True))
+    form.set("option_phrases", "check, outage map", row=1)
+    form.set("option_key", "3", row=2).set("option_phrases", "lights out", row=2)
+    form.set("option_go", "outage_here", row=2)  # the first blank row
+    assert form.post(operator, node_page("outage")).status_code == 303
+    options = versions()[1].definition["nodes"]["outage"]["options"]
+    assert options[1]["phrases"] == ["check", "outage map"]
+    assert [o["key"] for o in options] == ["1", "2", "3"]
+    assert options[2]["phrases"] == ["lights out"] and options[2]["go"] == "outage_here"
+
+
+def test_node_form_refuses_an_unknown_goto_next_to_its_field(operator):
+    form = NodeEditor(operator.get(node_page("main")).get_data(as_text=True))
+    response = form.set("option_go", "nowhere", row=1).post(operator, node_page("main"))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    cell = option_cell(page, 1, "go")
+    assert 'value="nowhere"' in cell  # the operator's input is kept
+    assert 'data-field="options.1.go">goes to unknown node &#39;nowhere&#39;' in cell
+    assert "unknown node" not in option_cell(page, 0, "go")
+    assert len(versions()) == 1
+
+
+def test_node_form_refuses_a_stale_edit(operator, token):
+    form = NodeEditor(operator.get(node_page("greeting")).get_data(as_text=True))
+    assert post_edit(operator, token, current_yaml()).status_code == 303  # someone else
+    response = form.set("prompt", "Mine.").post(operator, node_page("greeting"))
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "version 2 was saved by olive" in page and ">Mine.</textarea>" in page
+    assert len(versions()) == 2
+
+
+def test_node_form_forged_post_without_csrf_is_refused(operator):
+    form = NodeEditor(operator.get(node_page("greeting")).get_data(as_text=True))
+    response = form.set("prompt", "Forged.").post(operator, node_page("greeting"), csrf=False)
+    assert response.status_code == 400
+    assert len(versions()) == 1
+
+
+def test_node_form_is_refused_to_agents(client, make_user, login):
+    make_user("andy", "agent")
+    login("andy")
+    assert client.get(node_page("greeting")).status_code == 403
+    token = csrf_from(client.get("/login").get_data(as_text=True))  # a valid token
+    response = client.post(node_page("greeting"), data={
+        "csrf_token": token, "base_version": 1, "from_version": 1, "prompt": "Agent was here."})
+    assert response.status_code == 403
+    assert len(versions()) == 1
+
+
+def test_node_table_links_to_the_node_form(operator):
+    page = operator.get(f"/admin/menus/{MENU}/versions/1").get_data(as_text=True)
+    assert f'href="{node_page("greeting")}?from=1"' in page
+
+
+def test_a_menu_cannot_take_the_name_of_an_editor_page(operator, token):
+    definition = current_yaml() | {"name": "new"}
+    response = operator.post("/admin/menus/new", data={
+        "csrf_token": token("/admin/menus/new"), "base_version": 0, "action": "draft",
+        "yaml": yaml.safe_dump(definition)})
+    assert response.status_code == 422
+    assert "&#39;new&#39; is the name of an editor page" in response.get_data(as_text=True)
+    with pytest.raises(MenuInvalid, match="name of an editor page"):  # import, demo seed
+        menus.save_version(definition, publish=False)
+    assert db.session.scalar(select(Menu).where(Menu.name == "new")) is None
+
+
+def test_every_page_word_under_menus_is_reserved(app):
+    words = {rule.rule.split("/")[3] for rule in app.url_map.iter_rules()
+             if rule.rule.startswith("/admin/menus/")}
+    assert {w for w in words if not w.startswith("<")} <= menus.RESERVED_NAMES
