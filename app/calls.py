@@ -50,8 +50,9 @@ def caller_profile(customer: Customer | None, number: str = "") -> dict:
         profile = {"known": True, "name": customer.name, "first_name": customer.first_name,
                    "account": customer.account_number}
     link = open_link_for(number) if number else None
-    if link is not None and link.form in forms():
-        profile["open_link"] = forms()[link.form].title.lower()
+    form = forms().get(link.form) if link is not None else None
+    if form is not None:
+        profile["open_link"] = form.title.lower()
     return profile
 
 

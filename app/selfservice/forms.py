@@ -22,7 +22,8 @@ from pydantic import ValidationError
 from .form_schema import MAX_VALUE_CHARS, PLACEHOLDER, Choice, FormDef, FormField
 
 __all__ = ["FORMS_DIR", "Choice", "FormDef", "FormDefinitionError", "FormField", "entered_values",
-           "load_form", "load_forms", "parse_form", "render_confirmation", "validate_submission"]
+           "form_files", "load_form", "load_forms", "parse_form",
+           "read_form", "render_confirmation", "validate_submission"]
 
 FORMS_DIR = Path(__file__).parent / "forms"
 # Control characters (not tab/newline) never belong in a form value.
@@ -46,22 +47,34 @@ def parse_form(data: Any, source: str = "form") -> FormDef:
         raise FormDefinitionError([_where(source, data, err) for err in exc.errors()]) from None
 
 
-def load_form(path: Path) -> FormDef:
-    """Read and validate one YAML/JSON form file; its id must match the file name."""
+def read_form(text: str, key: str, source: str = "", key_is: str = "") -> FormDef:
+    """Parse and validate form text (YAML or JSON); its id must be `key`."""
+    source = source or key
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise FormDefinitionError([f"{path.name}: not valid YAML: {exc}"]) from None
-    form = parse_form(data, path.name)
-    if form.id != path.stem:
-        raise FormDefinitionError([f"{path.name}: id {form.id!r} must match the file name"])
+        raise FormDefinitionError([f"{source}: not valid YAML: {exc}"]) from None
+    form = parse_form(data, source)
+    if form.id != key:
+        raise FormDefinitionError([f"{source}: id {form.id!r} must match "
+                                   f"{key_is or repr(key)}"])
     return form
 
 
+def load_form(path: Path) -> FormDef:
+    """Read and validate one YAML/JSON form file; its id must match the file name."""
+    return read_form(path.read_text(encoding="utf-8"), path.stem, path.name, "the file name")
+
+
+def form_files(directory: Path = FORMS_DIR) -> dict[str, Path]:
+    """The *.yaml / *.yml / *.json forms in a directory, keyed by file stem (= form id)."""
+    return {p.stem: p for p in sorted(directory.iterdir())
+            if p.suffix in (".yaml", ".yml", ".json")}
+
+
 def load_forms(directory: Path = FORMS_DIR) -> dict[str, FormDef]:
-    """Load every *.yaml / *.yml / *.json form in a directory, keyed by id."""
-    paths = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
-    return {form.id: form for form in map(load_form, paths)}
+    """Load every form in a directory, keyed by id."""
+    return {form.id: form for form in map(load_form, form_files(directory).values())}
 
 
 def render_confirmation(form: FormDef, clean: Mapping[str, str]) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -12,16 +13,39 @@ from .. import telephony
 from ..calls import record_event
 from ..flow.actions import LinkSent
 from ..models import Call, db, utcnow
-from .forms import FormDef, load_forms, render_confirmation
+from .forms import FormDef, FormDefinitionError, load_forms, read_form, render_confirmation
 from .links import make_token, new_link_id
-from .models import FormSubmission, SmsLink
+from .models import FormDefinition, FormSubmission, SmsLink
+
+log = logging.getLogger(__name__)
 
 OPEN_LINK_WINDOW = timedelta(hours=24)  # a returning caller is greeted with their link
 
 
 @cache
-def forms() -> dict[str, FormDef]:
+def shipped_forms() -> dict[str, FormDef]:
     return load_forms()
+
+
+def forms() -> dict[str, FormDef]:
+    """The forms in effect: the shipped YAML, overridden by operators' saved definitions
+    (an empty source was reverted). Read from the database each time, so a save takes
+    effect in every worker at once."""
+    saved = db.session.execute(select(FormDefinition.key, FormDefinition.source)
+                               .where(FormDefinition.source != "")).all()
+    edited = {key: form for key, source in saved if (form := saved_form(key, source))}
+    return {**shipped_forms(), **edited}
+
+
+@lru_cache(maxsize=64)
+def saved_form(key: str, source: str) -> FormDef | None:
+    """None when a saved definition no longer validates (e.g. after an upgrade): the
+    shipped form stays in effect rather than the form vanishing."""
+    try:
+        return read_form(source, key)
+    except FormDefinitionError as exc:
+        log.error("saved form %s is invalid, using the shipped one: %s", key, exc)
+        return None
 
 
 def send_link(call: Call, form_id: str, link_url, status_url: str | None) -> LinkSent:
