@@ -1,0 +1,243 @@
+"""Hold content: the channels callers pick from and the tracks they hear, uploaded
+through the audio pipeline. Quiz questions and SMS forms are in content_text_views."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import delete, distinct, func, select, update
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import secure_filename
+
+from ..auth import audit, role_required
+from ..hold.audio import AudioImportError, import_audio
+from ..hold.library import channel_named, library_dir, record_segments
+from ..hold.models import HoldChannel, HoldSegment
+from ..models import db
+from .views import bp
+
+UPLOAD_LIMIT = 50 * 1024 * 1024  # a long podcast episode as mp3
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MAX_PHRASES, MAX_PHRASE_CHARS = 10, 40
+
+
+class TrackTooLarge(RequestEntityTooLarge):
+    """Its own class, so the menus' 413 page does not answer for an upload."""
+
+
+@bp.url_value_preprocessor
+def allow_track_uploads(endpoint, values) -> None:
+    """Only signed-in operators may send a body this large (runs before CSRF reads it)."""
+    if request.method != "POST" or endpoint != "admin.upload_track" \
+            or not current_user.is_authenticated or current_user.role not in ("operator",
+                                                                               "admin"):
+        return
+    if (request.content_length or 0) > UPLOAD_LIMIT:
+        raise TrackTooLarge()
+    request.max_content_length = UPLOAD_LIMIT
+
+
+@bp.errorhandler(TrackTooLarge)
+def track_too_large(_error):
+    return render_channel(audio_channel(request.view_args["key"]), status=413,
+                          upload_error=f"Not uploaded: a file may be at most "
+                                       f"{UPLOAD_LIMIT // 2**20} MB.")
+
+
+@dataclass
+class Track:
+    """The segments cut from one upload, shown and changed together."""
+
+    name: str
+    segments: int
+    duration_s: float
+    weekday: int | None
+
+    @property
+    def length(self) -> str:
+        return f"{int(self.duration_s // 60)}:{int(self.duration_s % 60):02d}"
+
+
+def tracks_of(channel: HoldChannel) -> list[Track]:
+    tracks: dict[str, Track] = {}
+    for segment in channel.segments:
+        track = tracks.setdefault(segment.track, Track(segment.track, 0, 0.0, segment.weekday))
+        track.segments += 1
+        track.duration_s += segment.duration_s
+    return list(tracks.values())
+
+
+def audio_channel(key: str) -> HoldChannel:
+    try:
+        return channel_named(key)
+    except ValueError:
+        abort(404)
+
+
+@bp.get("/content")
+@role_required("operator")
+def content():
+    return render_channels(all_channels())
+
+
+def all_channels() -> list[HoldChannel]:
+    return db.session.scalars(select(HoldChannel).order_by(HoldChannel.position)).all()
+
+
+def render_channels(channels: list[HoldChannel], errors=(), status: int = 200):
+    totals = {channel_id: (tracks, seconds) for channel_id, tracks, seconds in db.session.execute(
+        select(HoldSegment.channel_id, func.count(distinct(HoldSegment.track)),
+               func.sum(HoldSegment.duration_s)).group_by(HoldSegment.channel_id))}
+    return render_template("admin/content/index.html", channels=channels, totals=totals,
+                           errors=errors, form=request.form), status
+
+
+@bp.post("/content/channels")
+@role_required("operator")
+def save_channels():
+    """All rows at once, so two channels can swap digits in one save."""
+    channels = all_channels()
+    posted = {channel.key: read_channel(channel.key) for channel in channels}
+    errors = channel_problems(channels, posted)
+    if errors:
+        return render_channels(channels, errors, 422)
+    changed = 0
+    for channel in channels:
+        changes = {field: value for field, value in posted[channel.key].items()
+                   if getattr(channel, field) != value}
+        if changes:
+            for field, value in changes.items():
+                setattr(channel, field, value)
+            audit("channel.edit", channel.key, **changes)
+            changed += 1
+    db.session.commit()
+    flash(f"Saved {changed} channel{'s' if changed != 1 else ''}." if changed
+          else "Nothing changed.")
+    return redirect(url_for("admin.content")), 303
+
+
+def read_channel(key: str) -> dict:
+    def field(name: str) -> str:
+        return " ".join(request.form.get(f"{key}-{name}", "").split())
+
+    return {"name": field("name"), "digit": field("digit"),
+            "phrases": [p.strip() for p in field("phrases").split(",") if p.strip()],
+            "position": int(field("position")) if field("position").isdigit() else -1,
+            "active": request.form.get(f"{key}-active") == "on"}
+
+
+def channel_problems(channels: list[HoldChannel], posted: dict[str, dict]) -> list[str]:
+    problems = []
+    for channel in channels:
+        row, label = posted[channel.key], channel.key
+        if not 1 <= len(row["name"]) <= 60:
+            problems.append(f"{label}: the name needs 1 to 60 characters.")
+        if len(row["digit"]) != 1 or row["digit"] not in "123456789":
+            problems.append(f"{label}: the digit must be one of 1 to 9.")
+        if not row["phrases"]:
+            problems.append(f"{label}: give at least one phrase callers may say.")
+        elif len(row["phrases"]) > MAX_PHRASES or \
+                max(map(len, row["phrases"])) > MAX_PHRASE_CHARS:
+            problems.append(f"{label}: at most {MAX_PHRASES} phrases of up to "
+                            f"{MAX_PHRASE_CHARS} characters.")
+        if not 0 <= row["position"] <= 99:
+            problems.append(f"{label}: the order must be a number from 0 to 99.")
+    digits = [row["digit"] for row in posted.values()]
+    for digit in sorted({d for d in digits if digits.count(d) > 1}):
+        holders = ", ".join(key for key, row in posted.items() if row["digit"] == digit)
+        problems.append(f"Digit {digit} is given to more than one channel ({holders}).")
+    return problems
+
+
+@bp.get("/content/channels/<key>")
+@role_required("operator")
+def channel_page(key: str):
+    return render_channel(audio_channel(key))
+
+
+def render_channel(channel: HoldChannel, status: int = 200, **upload):
+    return render_template("admin/content/channel.html", channel=channel,
+                           tracks=tracks_of(channel), weekdays=WEEKDAYS,
+                           limit_mb=UPLOAD_LIMIT // 2**20, **upload), status
+
+
+@bp.post("/content/channels/<key>/tracks")
+@role_required("operator")
+def upload_track(key: str):
+    """Nothing is written unless the pipeline accepts the file: it imports all or none."""
+    channel = audio_channel(key)
+    upload = request.files.get("audio")
+    if upload is None or not upload.filename:
+        return render_channel(channel, 422, upload_error="Choose an audio file to upload.")
+    title = " ".join(request.form.get("title", "").split())[:120] \
+        or Path(upload.filename).stem[:120] or "Untitled"
+    if title in {track.name for track in tracks_of(channel)}:
+        return render_channel(channel, 422, upload_error=f"Not uploaded: {channel.name} "
+                              f"already has a track called {title!r}. Delete it first or "
+                              "give this one another title.")
+    with tempfile.TemporaryDirectory(prefix="holdline-upload-") as folder:
+        source = Path(folder) / (secure_filename(upload.filename) or "upload")
+        upload.save(source)
+        try:
+            infos = import_audio(source, channel.key, library_dir(), title=title,
+                                 max_bytes=UPLOAD_LIMIT)
+        except AudioImportError as exc:
+            return render_channel(channel, 422, upload_error=f"Not uploaded: {exc}.")
+    weekday = schedule_day() if channel.kind == "spoken" else None
+    record_segments(channel, infos, weekday)
+    seconds = sum(info.duration_s for info in infos)
+    audit("track.upload", f"{key}/{title}", segments=len(infos), duration_s=round(seconds, 1),
+          weekday=weekday)
+    db.session.commit()
+    flash(f"Added {title!r} to {channel.name}: {len(infos)} segment"
+          f"{'s' if len(infos) != 1 else ''}, {Track(title, 0, seconds, None).length}.")
+    return redirect(url_for("admin.channel_page", key=key)), 303
+
+
+def schedule_day() -> int | None:
+    """The weekday select: "" plays every day, 0-6 only on that day (0 = Monday)."""
+    day = request.form.get("weekday", "")
+    return int(day) if day.isdigit() and int(day) < len(WEEKDAYS) else None
+
+
+def posted_track(channel: HoldChannel) -> str:
+    track = request.form.get("track", "")
+    return track if track in {t.name for t in tracks_of(channel)} else abort(404)
+
+
+@bp.post("/content/channels/<key>/tracks/delete")
+@role_required("operator")
+def delete_track(key: str):
+    """Removes the rows; the content-addressed files stay (a call may be playing one)."""
+    channel = audio_channel(key)
+    track = posted_track(channel)
+    db.session.execute(delete(HoldSegment).where(HoldSegment.channel_id == channel.id,
+                                                 HoldSegment.track == track))
+    audit("track.delete", f"{key}/{track}")
+    db.session.commit()
+    flash(f"Deleted {track!r} from {channel.name}.")
+    return redirect(url_for("admin.channel_page", key=key)), 303
+
+
+@bp.post("/content/channels/<key>/tracks/weekday")
+@role_required("operator")
+def schedule_track(key: str):
+    channel = audio_channel(key)
+    track = posted_track(channel)
+    if channel.kind != "spoken":
+        abort(400)
+    weekday = schedule_day()
+    db.session.execute(update(HoldSegment).where(HoldSegment.channel_id == channel.id,
+                                                 HoldSegment.track == track)
+                       .values(weekday=weekday))
+    audit("track.schedule", f"{key}/{track}", weekday=weekday)
+    db.session.commit()
+    flash(f"{track!r} now plays {'every day' if weekday is None else 'on ' + WEEKDAYS[weekday]}.")
+    return redirect(url_for("admin.channel_page", key=key)), 303
+
+
+from . import content_text_views  # noqa: E402,F401  (quiz and SMS form routes on bp)

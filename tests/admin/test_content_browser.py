@@ -1,0 +1,43 @@
+"""A real Chromium uploads a track: the progress bar moves, the page stays, and the track
+is listed with its duration once the audio pipeline has levelled and cut it."""
+
+from __future__ import annotations
+
+from tests.admin.test_browser import live_server, page, pytestmark, shot  # noqa: F401
+from tests.admin.test_content import sine_mp3
+
+WATCH_PROGRESS = """() => {
+  window.progressSeen = [];
+  window.samePage = true;
+  new MutationObserver(() => {
+    const bar = document.querySelector('#upload-status progress');
+    if (bar && bar.hasAttribute('value')) window.progressSeen.push(bar.value);
+  }).observe(document.querySelector('main').parentNode, {attributes: true, subtree: true});
+}"""
+
+
+def test_operator_uploads_a_tip_and_sees_it_listed(page, make_user, app,  # noqa: F811
+                                                   tmp_path):
+    app.config["AUDIO_DIR"] = str(tmp_path / "audio")
+    make_user("olive", "operator")
+    audio = sine_mp3(tmp_path, name="heating tips.mp3")
+    page.goto("/login")
+    page.fill("#username", "olive")
+    page.fill("#password", "a-long-password")
+    page.click("button[type=submit]")
+    page.click("nav >> text=Content")
+    page.click("#channel-tips a")
+
+    page.evaluate(WATCH_PROGRESS)
+    page.set_input_files("#audio", str(audio))
+    page.select_option("#weekday", label="Wednesday")
+    page.click("#upload button[type=submit]")
+    flash = page.wait_for_selector(".flash", timeout=60_000)
+
+    assert "Added 'heating tips' to today's energy tips: 1 segment, 0:25." in flash.inner_text()
+    row = page.locator("#tracks tr", has_text="heating tips")
+    assert "0:25" in row.inner_text()
+    assert row.locator("select").input_value() == "2"  # Wednesday
+    assert page.evaluate("window.samePage")  # the upload ran in the page, not a reload
+    assert 100 in page.evaluate("window.progressSeen")
+    shot(page, "content-upload", tmp_path)
