@@ -43,9 +43,12 @@ def allow_track_uploads(endpoint, values) -> None:
 
 @bp.errorhandler(TrackTooLarge)
 def track_too_large(_error):
-    return render_channel(audio_channel(request.view_args["key"]), status=413,
-                          upload_error=f"Not uploaded: a file may be at most "
-                                       f"{UPLOAD_LIMIT // 2**20} MB.")
+    try:
+        channel = channel_named(request.view_args["key"])
+    except ValueError:
+        return "no such channel", 404  # an error handler must not abort again
+    return render_channel(channel, status=413, upload_error=f"Not uploaded: a file may be "
+                          f"at most {UPLOAD_LIMIT // 2**20} MB.")
 
 
 @dataclass
