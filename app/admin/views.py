@@ -20,7 +20,8 @@ MAX_MENU_BYTES = 512 * 1024  # a menu's YAML; the app-wide limit is sized for we
 @bp.url_value_preprocessor
 def allow_menu_sized_forms(endpoint, _values) -> None:
     """Runs before CSRFProtect reads the form, so the larger limit applies to it."""
-    if request.method == "POST" and endpoint in ("admin.save_edit", "admin.create_menu"):
+    if request.method == "POST" and endpoint in ("admin.save_edit", "admin.create_menu",
+                                                 "admin.save_node"):
         request.max_content_length = MAX_MENU_BYTES
 
 
