@@ -14,7 +14,7 @@ from datetime import timedelta
 import requests
 from flask import current_app
 from sqlalchemy import func, select
-from twilio.base.exceptions import TwilioException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -24,6 +24,7 @@ from .models import Message, db, utcnow
 log = logging.getLogger(__name__)
 SEND_TIMEOUT_S = 4  # the provider's HTTP call; the webhook's own budget is 15 s
 RATE_LIMIT = (3, timedelta(hours=1))  # texts per number per window
+CALL_NOT_IN_PROGRESS = 21220  # the provider's 400 for updating a call that ended
 
 
 class SendFailed(Exception):
@@ -117,7 +118,8 @@ def place_call(to: str, url: str, status_callback: str) -> str:
 
 
 def redirect_call(sid: str, url: str) -> bool:
-    """Move a live call (a caller waiting in a queue) to new TwiML; False if it is gone."""
+    """Move a live call (a caller waiting in a queue) to new TwiML. False when the call is
+    gone (the caller hung up); SendFailed when the provider failed and the call may live."""
     rest = client()
     if rest is None:
         db.session.add(Message(to_number=sid[:20], from_number="", body=f"redirect {url}",
@@ -126,9 +128,15 @@ def redirect_call(sid: str, url: str) -> bool:
     try:
         rest.calls(sid).update(url=url, method="POST")
         return True
+    except TwilioRestException as exc:
+        if exc.status == 404 or exc.code == CALL_NOT_IN_PROGRESS:
+            log.info("call %s is gone: %s", sid, exc.msg)
+            return False
+        log.warning("could not redirect call %s: %s", sid, exc)
+        raise SendFailed("provider error") from exc
     except (TwilioException, OSError) as exc:
-        log.info("could not redirect call %s: %s", sid, exc)
-        return False
+        log.warning("could not redirect call %s: %s", sid, exc)
+        raise SendFailed("provider error") from exc
 
 
 def fetch_recording(recording_url: str) -> bytes | None:

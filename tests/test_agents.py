@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
+import threading
+import uuid
 import xml.etree.ElementTree as ET
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 import pytest
 from sqlalchemy import select
@@ -119,14 +124,27 @@ def test_console_lists_waiting_callers_with_context(simulate, agent, client, log
     login("andy")
     page = client.get("/agent/").get_data(as_text=True)
     assert "Take next caller" in page
-    [row] = client.get("/agent/line.json").get_json()
+    [row] = client.get("/agent/line.json").get_json()["line"]
     assert row["name"] == "Maria Lopez" and row["reason"] == "asked for a person"
     assert row["queue"] == "general" and row["position"] == 1
+
+
+def test_the_line_finds_callers_whatever_came_before_them(simulate, agent):
+    """Hold sessions and calls are numbered apart once a call ends without holding."""
+    simulate([press("4"), say("one oh four two one seven"), say("yes"), say("no")])
+    assert db.session.scalar(select(HoldSession)) is None  # that call was self-service
+    call = waiting_caller(simulate)
+    [waiting] = service.line(["general"])
+    assert waiting.call.id == call.id
+    assert service.take_next(agent()).call_id == call.id
 
 
 def test_forged_console_posts_are_refused(simulate, agent, client, login, make_user):
     waiting_caller(simulate)
     agent()
+    anonymous = csrf_from(client.get("/login").get_data(as_text=True))
+    refused = client.post("/agent/take-next", data={"csrf_token": anonymous})  # not signed in
+    assert refused.status_code == 302 and "/login" in refused.location
     login("andy")
     assert client.post("/agent/take-next").status_code == 400  # no CSRF token
     assert db.session.scalar(select(Assignment)) is None
@@ -136,6 +154,10 @@ def test_forged_console_posts_are_refused(simulate, agent, client, login, make_u
     make_user("olive", "operator")
     login("olive")
     assert client.get("/agent/").status_code == 403
+    token = csrf_from(client.get("/admin/").get_data(as_text=True))
+    assert client.post("/agent/take-next", data={"csrf_token": token}).status_code == 403
+    assert db.session.scalar(select(Assignment)) is None
+    assert len(service.line(["general"])) == 1  # still waiting for a real agent
 
 
 def test_screen_pop_shows_who_why_and_what_was_done_then_saves_a_disposition(
@@ -184,3 +206,231 @@ def test_with_every_agent_away_the_caller_is_offered_a_callback(simulate, agent)
     t = simulate([say("agent"), press("*")], wait_loops=2)
     assert "Everyone who could help is away right now." in t.ivr_text
     assert "Here are the choices." in t.ivr_text  # declining keeps them in the queue
+
+
+# --- callbacks: retried on a schedule, failed ones listed ----------------------------
+
+AGENT_LEG = "CA" + "a" * 32  # the agent's phone leg, as the provider names it
+
+
+def callback_request(simulate, number: str) -> CallbackRequest:
+    simulate([say("agent"), press("6"), press("1")], caller=number, wait_loops=3)
+    return db.session.scalar(select(CallbackRequest).where(CallbackRequest.number == number))
+
+
+def answer_as_agent(signed, assignment: Assignment) -> ET.Element:
+    """The agent picks up: the whisper, then (if there is one) the connect step."""
+    heard = ET.fromstring(signed(f"/voice/agent-leg?a={assignment.id}", {
+        "CallSid": AGENT_LEG}).get_data(as_text=True))
+    if heard.find("Redirect") is not None:
+        heard = ET.fromstring(post_signed(signed, heard.find("Redirect").text,
+                                          CallSid=AGENT_LEG).get_data(as_text=True))
+    db.session.expire_all()  # the webhooks changed rows this session already holds
+    return heard
+
+
+def miss_callback(signed, agent: AgentProfile, provider, result: str) -> str:
+    """An agent takes the next callback and waits in the room; the customer's phone
+    ends with `result`. Returns what the agent is told."""
+    assignment = service.take_next(agent)
+    db.session.commit()
+    assert answer_as_agent(signed, assignment).find("Dial/Conference") is not None
+    dialled = provider.created[-1]
+    assert dialled["To"] == [assignment.call.from_number]
+    post_signed(signed, dialled["StatusCallback"][0], CallSid="CA" + "c" * 32,
+                CallStatus=result)
+    path, fields = provider.updated[-1]
+    assert path.endswith(f"/Calls/{AGENT_LEG}.json")  # the agent is taken out of the room
+    notice = ET.fromstring(post_signed(signed, fields["Url"][0], CallSid=AGENT_LEG)
+                           .get_data(as_text=True))
+    assert notice.find("Hangup") is not None
+    db.session.expire_all()
+    return notice.find("Say").text
+
+
+def console(client) -> dict:
+    return client.get("/agent/line.json").get_json()
+
+
+def test_a_callback_nobody_answers_is_tried_again_later_in_its_place(
+        simulate, agent, signed, provider, client, login):
+    callback = callback_request(simulate, "+15559990002")
+    later = waiting_caller(simulate, caller="+15559990003")
+    callback.joined_at = utcnow() - timedelta(minutes=20)  # joined the line first
+    db.session.scalar(select(HoldSession).where(HoldSession.call_id == later.id)).joined_at = \
+        utcnow() - timedelta(minutes=10)
+    db.session.commit()
+    andy = agent()
+
+    heard = miss_callback(signed, andy, provider, "no-answer")
+    assert heard == "The customer did not answer; we will try again later."
+    callback = db.session.get(CallbackRequest, callback.id)
+    assert (callback.status, callback.attempts, callback.last_result) == (
+        "pending", 1, "no-answer")
+    assert abs(callback.next_attempt_at - (utcnow() + timedelta(seconds=300))) < \
+        timedelta(seconds=30)
+    assert andy.status == "available"
+    assert [w.kind for w in service.line(["general"])] == ["caller"]  # not before its time
+    login("andy")
+    [retry] = console(client)["retrying"]
+    assert (retry["name"], retry["attempt"], retry["of"], retry["last_result"]) == (
+        "Unknown caller", 2, 3, "no-answer")
+    assert 240 < retry["retry_in_s"] <= 300
+
+    callback.next_attempt_at = utcnow() - timedelta(seconds=1)  # its time has come
+    db.session.commit()
+    assert [(w["kind"], w["position"], w.get("attempt")) for w in console(client)["line"]] == [
+        ("callback", 1, 2), ("caller", 2, None)]
+    assert console(client)["retrying"] == []
+    again = service.take_next(andy)
+    assert (again.kind, again.callback_id) == ("callback", callback.id)
+
+
+def test_after_the_last_attempt_the_callback_is_listed_as_failed(
+        app, simulate, agent, signed, provider, client, login):
+    app.config["CALLBACK_ATTEMPTS"] = 2
+    callback = callback_request(simulate, "+15559990002")
+    andy = agent()
+    miss_callback(signed, andy, provider, "busy")
+    db.session.get(CallbackRequest, callback.id).next_attempt_at = utcnow()
+    db.session.commit()
+
+    heard = miss_callback(signed, andy, provider, "busy")
+    assert heard == ("The customer did not answer. That was the last attempt; "
+                     "it is listed as failed on your console.")
+    assert len(provider.created) == 2  # rung twice, and no more
+    assert db.session.get(CallbackRequest, callback.id).status == "failed"
+    assert service.line(["general"]) == [] and service.take_next(andy) is None
+    login("andy")
+    lists = console(client)
+    assert lists["line"] == [] and lists["retrying"] == []
+    [failed] = lists["failed"]
+    assert (failed["number"], failed["tried"], failed["of"], failed["last_result"]) == (
+        "+15559990002", 2, 2, "busy")
+
+
+def test_an_agent_who_misses_a_callback_does_not_use_up_the_customers_tries(
+        simulate, agent, signed):
+    callback = callback_request(simulate, "+15559990002")
+    assignment = service.take_next(agent())
+    db.session.commit()
+    signed(f"/voice/agent-status?a={assignment.id}&leg=agent",
+           {"CallSid": AGENT_LEG, "CallStatus": "no-answer"})
+    db.session.expire_all()
+    callback = db.session.get(CallbackRequest, callback.id)
+    assert (callback.status, callback.attempts, callback.next_attempt_at) == ("pending", 0, None)
+    [waiting] = service.line(["general"])  # offered again at once, in its place
+    assert waiting.ident == callback.id and assignment.agent.status == "available"
+
+
+# --- a caller who hangs up while being bridged ---------------------------------------
+
+
+class CallsApi(BaseHTTPRequestHandler):
+    """The provider's Calls API: places legs, and answers an update of a call with the
+    error set for it in `errors` (status, code), as it does for a call that has ended."""
+
+    created: list = []
+    updated: list = []
+    errors: dict = {}
+
+    def do_POST(self):  # noqa: N802 (http.server's naming)
+        fields = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+        sid = self.path.rsplit("/", 1)[1].removesuffix(".json")
+        if sid == "Calls":
+            CallsApi.created.append(fields)
+            self.reply(201, {"sid": "CA" + uuid.uuid4().hex, "status": "queued"})
+            return
+        CallsApi.updated.append((self.path, fields))
+        status, code = CallsApi.errors.get(sid, (200, None))
+        self.reply(status, {"sid": sid, "status": "in-progress"} if status == 200 else {
+            "code": code, "message": "Call is not in-progress. Cannot redirect.",
+            "status": status})
+
+    def reply(self, status: int, payload: dict) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def provider(app):
+    """The real twilio library, pointed at a local fake of the Calls API."""
+    CallsApi.created, CallsApi.updated, CallsApi.errors = [], [], {}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), CallsApi)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app.config.update(TWILIO_ACCOUNT_SID="AC" + "1" * 32,
+                      TWILIO_API_BASE=f"http://127.0.0.1:{server.server_port}")
+    yield CallsApi
+    server.shutdown()
+
+
+@pytest.mark.parametrize("status, code, gone", [
+    (404, 20404, True),  # the call no longer exists
+    (400, 21220, True),  # "Call is not in-progress. Cannot redirect."
+    (500, 20500, False),  # the provider failed: the caller may well still be waiting
+])
+def test_caller_who_hung_up_before_the_bridge_is_reported_to_the_agent(
+        simulate, agent, client, login, signed, provider, status, code, gone):
+    call = waiting_caller(simulate)
+    andy = agent()
+    login("andy")
+    token = csrf_from(client.get("/agent/").get_data(as_text=True))
+    client.post("/agent/take-next", data={"csrf_token": token})
+    [ring] = provider.created
+    assert ring["To"] == [andy.phone] and "/voice/agent-leg" in ring["Url"][0]
+    provider.errors[call.call_sid] = (status, code)
+
+    heard = answer_as_agent(signed, db.session.scalar(select(Assignment)))
+    [(path, fields)] = provider.updated
+    assert path.endswith(f"/Calls/{call.call_sid}.json") and "caller-join" in fields["Url"][0]
+    assert heard.find("Hangup") is not None and heard.find("Dial") is None
+    assignment = db.session.scalar(select(Assignment))
+    session = db.session.scalar(select(HoldSession).where(HoldSession.call_id == call.id))
+    assert assignment.agent.status == "available"
+    if gone:
+        assert heard.find("Say").text == "Sorry, the caller hung up before we could connect you."
+        assert (assignment.status, session.outcome) == ("caller-gone", "abandoned")
+        assert service.line(["general"]) == []
+    else:
+        assert "They keep their place in line." in heard.find("Say").text
+        assert (assignment.status, session.outcome, session.claimed_by) == ("failed", None, None)
+        assert [w.ident for w in service.line(["general"])] == [session.id]
+
+
+def test_caller_who_hangs_up_while_the_agents_phone_rings_is_not_bridged(
+        simulate, agent, signed):
+    call = waiting_caller(simulate)
+    assignment = service.take_next(agent())
+    db.session.commit()
+    signed("/voice/status", {"CallSid": call.call_sid, "CallStatus": "completed",
+                             "CallDuration": "95"})
+    assert service.line(["general"]) == []  # no other agent is offered them
+
+    heard = answer_as_agent(signed, assignment)
+    assert heard.find("Say").text == "Sorry, the caller hung up before we could connect you."
+    assert heard.find("Redirect") is None  # no whisper, no bridge
+    assert db.session.scalar(select(Message).where(Message.body.startswith("redirect"))) is None
+    assignment = db.session.get(Assignment, assignment.id)
+    assert (assignment.status, assignment.agent.status) == ("caller-gone", "available")
+    session = db.session.scalar(select(HoldSession).where(HoldSession.call_id == call.id))
+    assert session.outcome == "abandoned" and session.ended_at is not None
+
+
+def test_caller_who_hung_up_is_not_offered_again_when_the_agent_misses_them(
+        simulate, agent, signed):
+    call = waiting_caller(simulate)
+    assignment = service.take_next(agent())
+    db.session.commit()
+    signed("/voice/status", {"CallSid": call.call_sid, "CallStatus": "completed"})
+    signed(f"/voice/agent-status?a={assignment.id}&leg=agent",
+           {"CallSid": AGENT_LEG, "CallStatus": "no-answer"})
+    db.session.expire_all()
+    assert db.session.get(Assignment, assignment.id).agent.status == "available"
+    assert service.line(["general"]) == []

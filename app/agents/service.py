@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select, update
 
+from ..hold import service as hold
 from ..hold.models import CallbackRequest, HoldSession
-from ..hold.service import next_in_line
 from ..models import Call, CallEvent, db, utcnow
 from .models import AgentProfile, Assignment
 
 DONE_KINDS = {"lookup": "looked up {source}", "link_sent": "was texted a {form} link",
               "link_opened": "opened the {form} link", "link_submitted": "submitted {form}",
               "collected": "gave their {variable}", "hold_quiz_answered": "played the quiz"}
+MISSED = ("no-answer", "busy", "failed", "canceled")  # a leg's final status: nobody picked up
+OPEN = ("ringing", "connected")  # assignment statuses not yet settled
+FAILED_SHOWN = timedelta(days=7)  # how long the console lists callbacks that ran out of tries
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,7 @@ class Waiting:
     queue: str
     joined_at: object
     position: int
+    callback: CallbackRequest | None = None
 
     @property
     def wait_s(self) -> int:
@@ -31,15 +37,43 @@ class Waiting:
 
 
 def line(queues: list[str]) -> list[Waiting]:
-    """Unclaimed waiting callers and pending callbacks, each queue in fair order."""
+    """Unclaimed waiting callers and due callbacks, each queue in fair order. A callback
+    between attempts is left out until its retry time, then has its original place."""
     waiting: list[Waiting] = []
+    now = utcnow()
     for queue in queues:
-        for position, (kind, ident) in enumerate(next_in_line(queue), start=1):
-            row = db.session.get(HoldSession if kind == "caller" else CallbackRequest, ident)
+        position = 0
+        for kind, ident in hold.next_in_line(queue):
+            if kind == "caller":  # next_in_line names callers by call id
+                row = db.session.scalar(select(HoldSession).where(HoldSession.call_id == ident))
+                if row.call.ended_at is not None:  # hung up; the queue may not have told us
+                    continue
+            else:
+                row = db.session.get(CallbackRequest, ident)
+                if row.next_attempt_at and row.next_attempt_at > now:
+                    continue
+            position += 1
             if kind == "caller" and row.claimed_by is not None:
                 continue
-            waiting.append(Waiting(kind, ident, row.call, queue, row.joined_at, position))
+            waiting.append(Waiting(kind, row.id, row.call, queue, row.joined_at, position,
+                                   row if kind == "callback" else None))
     return sorted(waiting, key=lambda w: w.joined_at)
+
+
+def retrying(queues: list[str]) -> list[CallbackRequest]:
+    """Callbacks between attempts: shown with their next try, not offered before it."""
+    return db.session.scalars(select(CallbackRequest).where(
+        CallbackRequest.queue.in_(queues), CallbackRequest.status == "pending",
+        CallbackRequest.next_attempt_at > utcnow())
+        .order_by(CallbackRequest.next_attempt_at)).all()
+
+
+def failed_callbacks(queues: list[str]) -> list[CallbackRequest]:
+    """Callbacks that ran out of attempts, so nobody is dropped without an agent seeing it."""
+    return db.session.scalars(select(CallbackRequest).where(
+        CallbackRequest.queue.in_(queues), CallbackRequest.status == "failed",
+        CallbackRequest.requested_at >= utcnow() - FAILED_SHOWN)
+        .order_by(CallbackRequest.requested_at.desc())).all()
 
 
 def claim(agent: AgentProfile, item: Waiting) -> Assignment | None:
@@ -51,7 +85,7 @@ def claim(agent: AgentProfile, item: Waiting) -> Assignment | None:
     else:
         taken = db.session.execute(update(CallbackRequest).where(
             CallbackRequest.id == item.ident, CallbackRequest.status == "pending")
-            .values(status="dialing", attempts=CallbackRequest.attempts + 1))
+            .values(status="dialing"))
     if taken.rowcount != 1:
         return None
     assignment = Assignment(agent=agent, call=item.call, kind=item.kind,
@@ -71,16 +105,63 @@ def take_next(agent: AgentProfile) -> Assignment | None:
     return None
 
 
-def release(assignment: Assignment, status: str) -> None:
-    """The agent did not answer: the caller keeps their place (and the callback its turn)."""
+def callback_of(assignment: Assignment) -> CallbackRequest | None:
+    if assignment.callback_id is None:
+        return None
+    return db.session.get(CallbackRequest, assignment.callback_id)
+
+
+def caller_left(assignment: Assignment) -> bool:
+    """A waiting caller who hung up (or left the queue) since the agent took them."""
+    if assignment.kind != "caller":
+        return False
+    session = db.session.get(HoldSession, assignment.hold_session_id)
+    return assignment.call.ended_at is not None or session.outcome is not None
+
+
+def _settle(assignment: Assignment, status: str) -> bool:
+    """Close the assignment and free the agent; False if it was already settled (a provider
+    may repeat a status callback, which must not count twice)."""
+    if assignment.status not in OPEN:
+        return False
     assignment.status = status
     assignment.agent.status = "available"
+    return True
+
+
+def release(assignment: Assignment, status: str) -> None:
+    """The agent did not take it (no answer, phone not reached): the caller keeps their
+    place, and a callback its turn without losing an attempt (the customer was not rung)."""
+    if not _settle(assignment, status):
+        return
     if assignment.hold_session_id:
         db.session.execute(update(HoldSession).where(
             HoldSession.id == assignment.hold_session_id).values(claimed_by=None))
-    if assignment.callback_id:
-        callback = db.session.get(CallbackRequest, assignment.callback_id)
-        callback.status = "pending" if callback.attempts < 3 else "failed"
+    if callback := callback_of(assignment):
+        callback.status = "pending"
+
+
+def caller_gone(assignment: Assignment, result: str = "hung up") -> None:
+    """The caller hung up, or the callback customer did not answer (result says how): the
+    agent is freed, the hold ends, a callback is retried later or, after the last try, failed."""
+    if not _settle(assignment, "caller-gone"):
+        return
+    session = assignment.hold_session_id and db.session.get(
+        HoldSession, assignment.hold_session_id)
+    if session and session.outcome is None:
+        hold.end(session.call, "hangup", int((utcnow() - session.joined_at).total_seconds()))
+    if callback := callback_of(assignment):
+        retry_later(callback, result)
+
+
+def retry_later(callback: CallbackRequest, result: str) -> None:
+    config = current_app.config
+    callback.last_result = result[:20]
+    if callback.attempts < config["CALLBACK_ATTEMPTS"]:
+        callback.status = "pending"
+        callback.next_attempt_at = utcnow() + timedelta(seconds=config["CALLBACK_RETRY_S"])
+    else:
+        callback.status, callback.next_attempt_at = "failed", None
 
 
 def context(call: Call) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -17,7 +18,8 @@ from sqlalchemy import select
 
 from .. import telephony
 from ..auth import audit, role_required
-from ..models import db
+from ..hold.models import CallbackRequest
+from ..models import db, utcnow
 from ..voice.security import external_url
 from . import service
 from .models import AgentProfile, Assignment
@@ -43,15 +45,36 @@ def console():
 @bp.get("/line.json")
 @role_required("agent")
 def line_json():
-    """Polled every 2 s by the console: who waits, how long, and why."""
-    items = []
-    for w in service.line(profile().skills or ["general"]):
-        info = service.context(w.call)
-        items.append({"kind": w.kind, "id": w.ident, "queue": w.queue, "position": w.position,
-                      "wait_s": w.wait_s, "name": info["name"],
-                      "reason": info["reason"] or "", "intent": info["intent"] or "",
-                      "context": "; ".join(info["done"][-2:])})
-    return jsonify(items)
+    """Polled every 2 s by the console: who waits, how long and why; callbacks waiting
+    for their next try, and those that ran out of tries."""
+    queues = profile().skills or ["general"]
+    line = [{**_who(w.call), **_tries(w.callback), "kind": w.kind, "id": w.ident,
+             "queue": w.queue, "position": w.position, "wait_s": w.wait_s}
+            for w in service.line(queues)]
+    retrying = [{**_who(c.call), **_tries(c), "queue": c.queue}
+                for c in service.retrying(queues)]
+    failed = [{**_who(c.call), **_tries(c), "queue": c.queue}
+              for c in service.failed_callbacks(queues)]
+    return jsonify(line=line, retrying=retrying, failed=failed)
+
+
+def _who(call) -> dict:
+    info = service.context(call)
+    return {"name": info["name"], "reason": info["reason"] or "",
+            "intent": info["intent"] or "", "context": "; ".join(info["done"][-2:])}
+
+
+def _tries(callback: CallbackRequest | None) -> dict:
+    """'attempt N of M' for a pending callback, 'tried N' for a failed one, when and how the
+    last try went."""
+    if callback is None:
+        return {}
+    retry_at = callback.next_attempt_at
+    return {"number": callback.number, "tried": callback.attempts,
+            "attempt": callback.attempts + 1, "of": current_app.config["CALLBACK_ATTEMPTS"],
+            "last_result": callback.last_result or "",
+            "retry_at": retry_at and retry_at.isoformat(timespec="seconds") + "Z",
+            "retry_in_s": retry_at and max(0, int((retry_at - utcnow()).total_seconds()))}
 
 
 def _start(assignment: Assignment | None):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import request
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
@@ -11,6 +13,8 @@ from ..agents.models import Assignment
 from ..models import db, utcnow
 from .security import twilio_signed
 from .views import bp, twiml, url
+
+log = logging.getLogger(__name__)
 
 
 def _assignment() -> Assignment | None:
@@ -24,19 +28,53 @@ def _room(assignment: Assignment) -> Dial:
     return dial
 
 
+def _not_reached(assignment: Assignment) -> str:
+    """What the agent hears when the caller or callback customer is not there."""
+    callback = agents.callback_of(assignment)
+    if callback is None:
+        return "Sorry, the caller hung up before we could connect you."
+    missed = ("We could not ring the customer" if callback.last_result == "failed"
+              else "The customer did not answer")
+    if callback.status == "failed":
+        return f"{missed}. That was the last attempt; it is listed as failed on your console."
+    return f"{missed}; we will try again later."
+
+
+def _goodbye(text: str):
+    response = VoiceResponse()
+    response.say(text)
+    response.hangup()
+    return twiml(response)
+
+
 @bp.post("/agent-leg")
 @twilio_signed
 def agent_leg():
     """The agent picked up: whisper who and why, then connect."""
     assignment = _assignment()
+    if assignment is None or assignment.status != "ringing":
+        return _goodbye("This call is no longer waiting.")
+    if agents.caller_left(assignment):
+        agents.caller_gone(assignment)
+        db.session.commit()
+        return _goodbye(_not_reached(assignment))
     response = VoiceResponse()
-    if assignment is None:
-        response.say("This call is no longer waiting.")
-        response.hangup()
-        return twiml(response)
     response.say(agents.whisper(assignment.call))
     response.redirect(url("voice.agent_connect", a=assignment.id), method="POST")
     return twiml(response)
+
+
+def _dial_customer(assignment: Assignment, join: str) -> bool:
+    callback = agents.callback_of(assignment)
+    callback.attempts += 1  # an attempt is a ring of the customer's phone
+    # The agent's leg rides along, so a customer who does not answer can be told to it.
+    status = url("voice.agent_status", a=assignment.id, leg="customer",
+                 agent=request.form.get("CallSid", ""))
+    try:
+        telephony.place_call(callback.number, join, status)
+        return True
+    except telephony.SendFailed:
+        return False
 
 
 @bp.post("/agent-connect")
@@ -44,30 +82,29 @@ def agent_leg():
 def agent_connect():
     """Bring the caller out of the queue (or dial the callback) into the agent's room."""
     assignment = _assignment()
-    response = VoiceResponse()
-    if assignment is None:
-        response.hangup()
-        return twiml(response)
+    if assignment is not None and assignment.status == "connected":  # a repeated webhook
+        return twiml(VoiceResponse().append(_room(assignment)))
+    if assignment is None or assignment.status != "ringing":
+        return _goodbye("This call is no longer waiting.")
     join = url("voice.caller_join", a=assignment.id)
-    if assignment.kind == "caller":
-        reached = telephony.redirect_call(assignment.call.call_sid, join)
+    if assignment.kind == "callback":
+        reached = _dial_customer(assignment, join)
     else:
         try:
-            telephony.place_call(assignment.call.from_number, join,
-                                 url("voice.agent_status", a=assignment.id, leg="customer"))
-            reached = True
+            reached = not agents.caller_left(assignment) and telephony.redirect_call(
+                assignment.call.call_sid, join)
         except telephony.SendFailed:
-            reached = False
+            agents.release(assignment, "failed")
+            db.session.commit()
+            return _goodbye("Sorry, we could not bring the caller through. "
+                            "They keep their place in line.")
     if not reached:
-        agents.release(assignment, "caller-gone")
+        agents.caller_gone(assignment, "failed")
         db.session.commit()
-        response.say("Sorry, the caller is no longer on the line.")
-        response.hangup()
-        return twiml(response)
+        return _goodbye(_not_reached(assignment))
     assignment.status, assignment.connected_at = "connected", utcnow()
     db.session.commit()
-    response.append(_room(assignment))
-    return twiml(response)
+    return twiml(VoiceResponse().append(_room(assignment)))
 
 
 @bp.post("/caller-join")
@@ -86,11 +123,36 @@ def caller_join():
 @bp.post("/agent-status")
 @twilio_signed
 def agent_status():
-    """An agent (or callback customer) who did not answer: the caller keeps their place."""
+    """How a leg ended. An agent who never reached the caller frees them (they keep their
+    place); a callback customer who did not answer is retried later, and the agent waiting
+    in the room is told so."""
     assignment = _assignment()
     status = request.form.get("CallStatus", "")
-    if assignment is not None and status in ("no-answer", "busy", "failed", "canceled") \
-            and assignment.status != "connected":
-        agents.release(assignment, "no-answer")
+    if assignment is None:
+        return "", 204
+    if request.args.get("leg") == "customer":
+        if status in agents.MISSED and assignment.status == "connected":
+            agents.caller_gone(assignment, status)
+            _tell_agent(request.args.get("agent", ""), assignment)
+            db.session.commit()
+    elif assignment.status == "ringing":  # the agent's leg ended before the bridge
+        agents.release(assignment, "no-answer" if status in agents.MISSED else "agent-hung-up")
         db.session.commit()
     return "", 204
+
+
+def _tell_agent(agent_sid: str, assignment: Assignment) -> None:
+    try:
+        telephony.redirect_call(agent_sid, url("voice.agent_notice", a=assignment.id))
+    except telephony.SendFailed:  # they stay in the empty room until they hang up
+        log.warning("could not tell the agent of assignment %s", assignment.id)
+
+
+@bp.post("/agent-notice")
+@twilio_signed
+def agent_notice():
+    """Said to an agent taken out of the room: the callback customer did not answer."""
+    assignment = _assignment()
+    if assignment is None:
+        return _goodbye("This call has ended.")
+    return _goodbye(_not_reached(assignment))
