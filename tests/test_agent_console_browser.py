@@ -1,0 +1,49 @@
+"""A real Chromium shows the agent console: nobody waiting, then a caller joins the queue
+and appears with name, reason and wait without a reload; callbacks between tries and
+those that ran out of tries are listed apart."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from app.agents.models import AgentProfile
+from app.models import db, utcnow
+from app.simulator import Http, Simulator, press, say
+from tests.admin.test_browser import live_server, page, pytestmark, shot  # noqa: F401
+from tests.test_agents import MARIA, callback_request
+
+
+def test_agent_sees_a_new_caller_appear_without_a_reload(page, live_server, app,  # noqa: F811
+                                                         make_user, simulate, tmp_path):
+    failed = callback_request(simulate, "+15559990002")
+    failed.status, failed.attempts, failed.last_result = "failed", 3, "no-answer"
+    failed.next_attempt_at = None
+    retrying = callback_request(simulate, "+15559990003")
+    retrying.attempts, retrying.last_result = 1, "busy"
+    retrying.next_attempt_at = utcnow() + timedelta(minutes=5)
+    db.session.add(AgentProfile(user=make_user("andy", "agent"), phone="+15550007777",
+                                skills=["general"]))
+    db.session.commit()  # from here on only the live server touches the database
+
+    page.goto("/login")
+    page.fill("#username", "andy")
+    page.fill("#password", "a-long-password")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#line >> text=Nobody is waiting.")
+    assert "+15559990002" in page.inner_text("#failed")
+    assert "tried 3 of 3" in page.inner_text("#failed")
+    assert re.search(r"attempt 2 of 3 at \d\d:\d\d.*\(in \d+ min\)\s+busy",
+                     page.inner_text("#retrying"))
+    page.evaluate("window.samePage = true")
+
+    caller = Simulator(Http(live_server), app.config["TWILIO_AUTH_TOKEN"],
+                       app.config["PUBLIC_BASE_URL"], caller=MARIA, dialled="+15005550006",
+                       wait_loops=2, stay_on_line=True)
+    caller.run([press("1"), say("agent please")])
+
+    row = page.wait_for_selector("#line tr.waiting", timeout=10_000).inner_text()
+    assert "Maria Lopez" in row and "asked for a person" in row
+    assert re.search(r"\b\d+ s\b", row)  # how long she has waited
+    assert page.evaluate("window.samePage")  # the poll updated the page; no reload
+    shot(page, "agent-console", tmp_path)
