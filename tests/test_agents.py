@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.agents import service
 from app.agents.models import AgentProfile, Assignment
 from app.hold.models import CallbackRequest, HoldSession
-from app.models import Call, Message, db, utcnow
+from app.models import Call, CallEvent, Message, db, utcnow
 from app.simulator import press, say
 from tests.conftest import csrf_from
 from tests.test_hold import library  # noqa: F401  (segments on disk, so hold plays music)
@@ -72,6 +72,15 @@ def test_agent_takes_next_hears_whisper_and_caller_is_bridged(
                                        CallSid=call.call_sid).get_data(as_text=True))
     assert joined.find("Dial/Conference").text == room
     assert db.session.get(Assignment, assignment.id).status == "connected"
+    # The queue reports the caller "redirected" (out to the room), maybe twice: one answer.
+    for _ in range(2):
+        post_signed(signed, "/voice/queue-done", CallSid=call.call_sid,
+                    QueueResult="redirected", QueueTime="95")
+    session = db.session.scalar(select(HoldSession).where(HoldSession.call_id == call.id))
+    assert (session.outcome, session.wait_s) == ("answered", 95)
+    ended = db.session.scalars(select(CallEvent.kind).where(
+        CallEvent.call_id == call.id, CallEvent.kind.startswith("hold_"))).all()
+    assert ended.count("hold_answered") == 1 and "hold_abandoned" not in ended
 
 
 def test_two_agents_at_the_same_moment_get_different_callers(simulate, agent):

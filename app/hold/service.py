@@ -133,8 +133,12 @@ def end(call: Call, result: str, queue_time_s: int | None) -> str | None:
     session = db.session.scalar(select(HoldSession).where(HoldSession.call_id == call.id))
     if session is None:
         return None
+    if session.ended_at is not None:  # a repeated or late report: the wait is already over
+        return session.outcome
     session.ended_at = utcnow()
     session.wait_s = queue_time_s
+    if result == "redirected" and session.claimed_by is not None:
+        result = "bridged"  # an agent took the caller out of the queue into their room
     if session.outcome is None:
         session.outcome = {"bridged": "answered", "leave": "callback"}.get(result, "abandoned")
     calls.record_event(call, f"hold_{session.outcome}", wait_s=queue_time_s)
