@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -30,6 +32,20 @@ CALLS = [
     (LATER, "escalated", "asked for a person", ["greeting", "main", "agent"], [], "main",
      "hold_abandoned"),  # outside the period
 ]
+
+
+CHART_JS = "/admin/static/vendor/chart.umd.min.js"
+
+
+def charts_on(page: str) -> dict[str, dict]:
+    """The chart data the dashboard embeds as JSON, by chart id."""
+    blocks = re.findall(r'<script type="application/json" id="chart-([\w-]+)-data">(.*?)</script>',
+                        page, re.S)
+    return {key: json.loads(body) for key, body in blocks}
+
+
+def figures(chart: dict) -> dict:
+    return dict(zip(chart["labels"], chart["values"], strict=True))
 
 
 @pytest.fixture
@@ -137,8 +153,20 @@ def test_dashboard_page_shows_the_figures(operator, seeded):
     assert 'id="fig-calls">Calls<b>6</b>' in page
     assert "33.3 %" in page and "16.7 %" in page
     assert 'id="fig-asa">Average speed of answer<b>12 s</b>' in page
-    assert "<title>gas leak: 2</title>" in page
-    assert "<title>kept failing to be understood: 1</title>" in page
+    charts = charts_on(page)
+    assert figures(charts["per-day"]) == {"2024-03-01": 2, "2024-03-02": 4, "2024-03-03": 0}
+    assert charts["per-day"]["type"] == "bar"
+    assert figures(charts["outcomes"]) == {"escalated": 3, "self_service": 2,
+                                           "abandoned_in_ivr": 1}
+    assert figures(charts["reasons"]) == {"asked for a person": 2,
+                                          "kept failing to be understood": 1}
+    assert charts["unrecognised"]["labels"] == ["gas leak", "wibble"]
+    assert charts["unrecognised"]["values"] == [2, 1]
+    # Each canvas names its data and holds the figures as a fallback table.
+    assert '<canvas id="chart-unrecognised" class="chart" ' \
+        'data-chart="chart-unrecognised-data">' in page
+    assert '<tr><td>gas leak</td><td class="num">2</td></tr>' in page
+    assert "<svg" not in page
     assert "<td><code>main</code></td><td class=\"num\">6</td><td class=\"num\">3</td>" in page
 
 
@@ -147,10 +175,38 @@ def test_dashboard_page_shows_hold_channels(operator, seeded_hold):
     assert '<tr><td>jazz</td><td class="num">2</td><td class="num">2.1</td></tr>' in page
     assert '<td>today&#39;s energy tips</td><td class="num">1</td><td class="num">1.0</td>' \
         in page
-    assert "<title>jazz: 2.1</title>" in page  # minutes listened chart
+    charts = charts_on(page)
+    assert figures(charts["hold-minutes"])["jazz"] == 2.1
+    assert figures(charts["hold-minutes"])["today's energy tips"] == 1.0
+    assert figures(charts["hold-callers"])["jazz"] == 2
+    assert '<tr><td>jazz</td><td class="num">2.1</td></tr>' in page  # the canvas's fallback
     later = operator.get("/admin/dashboard?from=2024-03-10&to=2024-03-10").get_data(as_text=True)
     assert '<td>today&#39;s energy tips</td><td class="num">1</td><td class="num">1.0</td>' \
         in later and '<tr><td>jazz</td><td class="num">0</td><td class="num">0.0</td>' in later
+
+
+def test_dashboard_draws_with_the_vendored_chart_js(operator):
+    page = operator.get(f"/admin/dashboard?{RANGE}").get_data(as_text=True)
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
+    sources = [re.search(r'src="([^"]+)"', attrs).group(1) for attrs, _ in scripts
+               if "src=" in attrs]
+    assert sources == [CHART_JS, "/admin/static/dashboard.js"]  # local, Chart.js first
+    # No inline code: every other script element is chart data.
+    assert all('type="application/json"' in attrs for attrs, body in scripts if body.strip())
+    # No calls: only the days and the hold channels have rows; the rest say so.
+    assert set(charts_on(page)) == {"per-day", "hold-callers", "hold-minutes"}
+    assert page.count("No data in this period.") == 3
+
+
+def test_chart_js_is_served_locally(client):
+    library = client.get(CHART_JS)
+    assert library.status_code == 200 and "javascript" in library.mimetype
+    assert library.get_data(as_text=True).startswith("/*!\n * Chart.js v4.6.1\n")
+    script = client.get("/admin/static/dashboard.js")
+    assert script.status_code == 200 and "javascript" in script.mimetype
+    assert "new Chart(" in script.get_data(as_text=True)
+    licence = client.get("/admin/static/vendor/chart.js-LICENSE.md")
+    assert licence.status_code == 200 and "The MIT License" in licence.get_data(as_text=True)
 
 
 def test_bad_range_falls_back_with_a_message(operator):
