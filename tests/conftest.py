@@ -4,7 +4,9 @@ HOLDLINE_TEST_DATABASE_URL points at one), a signed-webhook helper and the simul
 from __future__ import annotations
 
 import os
+import threading
 import uuid
+from http.server import ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import text
@@ -135,3 +137,13 @@ def login(client):
                                            "csrf_token": token})
 
     return sign_in
+
+
+def fake_provider(app, handler) -> ThreadingHTTPServer:
+    """A local stand-in for Twilio's REST API; the real twilio library is pointed at it.
+    Shut it down with .shutdown()."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app.config.update(TWILIO_ACCOUNT_SID="AC" + "1" * 32,
+                      TWILIO_API_BASE=f"http://127.0.0.1:{server.server_port}")
+    return server

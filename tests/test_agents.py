@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
 import pytest
@@ -19,7 +18,7 @@ from app.agents.models import AgentProfile, Assignment
 from app.hold.models import CallbackRequest, HoldSession
 from app.models import Call, CallEvent, Message, db, utcnow
 from app.simulator import press, say
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, fake_provider
 from tests.test_hold import library  # noqa: F401  (segments on disk, so hold plays music)
 
 MARIA = "+15551230001"
@@ -372,10 +371,7 @@ class CallsApi(BaseHTTPRequestHandler):
 def provider(app):
     """The real twilio library, pointed at a local fake of the Calls API."""
     CallsApi.created, CallsApi.updated, CallsApi.errors = [], [], {}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), CallsApi)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    app.config.update(TWILIO_ACCOUNT_SID="AC" + "1" * 32,
-                      TWILIO_API_BASE=f"http://127.0.0.1:{server.server_port}")
+    server = fake_provider(app, CallsApi)
     yield CallsApi
     server.shutdown()
 

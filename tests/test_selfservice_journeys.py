@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.models import Call, CallEvent, Message, db
 from app.selfservice.models import FormSubmission, SmsLink
 from app.simulator import press, say
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, fake_provider
 
 CALLER = "+15559990000"
 
@@ -153,10 +153,7 @@ class FakeTwilio(BaseHTTPRequestHandler):
 @pytest.fixture
 def fake_twilio(app):
     FakeTwilio.requests, FakeTwilio.fail = [], False
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeTwilio)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    app.config.update(TWILIO_ACCOUNT_SID="AC" + "1" * 32,
-                      TWILIO_API_BASE=f"http://127.0.0.1:{server.server_port}")
+    server = fake_provider(app, FakeTwilio)
     yield FakeTwilio
     server.shutdown()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import threading
 import xml.etree.ElementTree as ET
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from app import menus
 from app.hold.models import CallbackRequest
 from app.models import Call, CallEvent, db
 from app.simulator import press
+from tests.conftest import fake_provider
 
 CALLER = "+15557770001"
 LINE = "+15550002222"
@@ -63,10 +64,7 @@ def provider(app):
         ["espeak-ng", "-v", "ko", "-s", "130", "--stdout", "정전 신고 부탁합니다."],
         capture_output=True, check=True).stdout
     Recordings.asked = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Recordings)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    app.config.update(TWILIO_ACCOUNT_SID="AC" + "1" * 32,
-                      TWILIO_API_BASE=f"http://127.0.0.1:{server.server_port}")
+    server = fake_provider(app, Recordings)
     yield Recordings
     server.shutdown()
 
