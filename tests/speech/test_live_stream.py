@@ -26,6 +26,9 @@ from tests.conftest import POSTGRES, _drop_schema, _fresh_schema_url
 pytestmark = [pytest.mark.db, pytest.mark.xdist_group("live-speech")]
 TOKEN = TestConfig.TWILIO_AUTH_TOKEN
 BASE = TestConfig.PUBLIC_BASE_URL
+# espeak-ng's robotic Korean: of the demo's phrases only this one is recognised at every
+# lead-in and speed we tried, so the tests that need exact words say it.
+AGENT = "상담원 연결"
 NO_MODELS = "/nonexistent/holdline-models"  # only the Korean package: loaded once a process
 
 
@@ -115,15 +118,15 @@ def test_a_key_pressed_over_the_stream_picks_the_option(live):
 def test_paced_real_time_speech_over_the_prompt_is_kept_and_stops_the_prompt(live):
     call_sid, url, action = stream_turn(live)
     caller = StreamCaller(url, TOKEN, call_sid, server=live.test_server, paced=True)
-    result = caller.converse(speak("요금 확인", "ko-KR", 150), at_s=0.6, after_prompt=False)
+    result = caller.converse(speak(AGENT, "ko-KR", 150), at_s=0.6, after_prompt=False)
     assert result.cleared, "the caller talked over the prompt: it must stop"
     assert result.prompt_bytes > 3 * 8000  # the prompt is several seconds long
     found = heard(live, call_sid)[-1]
-    assert found["result"] == "speech" and found["text"] == "요금 확인"
+    assert found["result"] == "speech" and found["text"] == AGENT
     assert found["barge_in_ms"] < 2000
     body = requests.post(live.test_server + action.removeprefix(BASE), data={
         "CallSid": call_sid}, headers=signed(action, {"CallSid": call_sid})).text
-    assert "요금 납부 링크를" in body
+    assert "상담원을 연결해 드리겠습니다." in body and "<Enqueue" in body
 
 
 def signed(url: str, params: dict) -> dict:
@@ -151,17 +154,22 @@ def test_a_caller_who_talks_past_the_limit_is_cut_off(live):
 
 
 def test_two_calls_at_once_each_hear_their_own_caller(live):
-    turns = [stream_turn(live) for _ in range(2)]
-    words = ["상담원 연결", "요금 확인"]
-    threads = [threading.Thread(target=StreamCaller(
-        url, TOKEN, sid, server=live.test_server, paced=True).converse,
-        args=(speak(w, "ko-KR", 150),), kwargs={"at_s": 0.3})
-        for (sid, url, _), w in zip(turns, words, strict=True)]
+    """One caller talks while the other presses a key, both paced in real time."""
+    (talker, talk_url, _), (presser, press_url, _) = stream_turn(live), stream_turn(live)
+    threads = [
+        threading.Thread(target=StreamCaller(talk_url, TOKEN, talker, paced=True,
+                                             server=live.test_server).converse,
+                         args=(speak(AGENT, "ko-KR", 150),), kwargs={"at_s": 0.3}),
+        threading.Thread(target=StreamCaller(press_url, TOKEN, presser, paced=True,
+                                             server=live.test_server).converse,
+                         kwargs={"digit": "2", "at_s": 0.3})]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert [heard(live, sid)[-1]["text"] for sid, _, _ in turns] == words
+    spoke, pressed = heard(live, talker)[-1], heard(live, presser)[-1]
+    assert (spoke["result"], spoke["text"]) == ("speech", AGENT)
+    assert (pressed["result"], pressed["digits"]) == ("dtmf", "2")
 
 
 def test_an_unsigned_upgrade_is_refused_before_the_socket_opens(live):
