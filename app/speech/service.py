@@ -94,15 +94,14 @@ def check_published(app: Flask) -> list[str]:
 def check_menus(app: Flask, menus: list) -> list[str]:
     """Start-up: warn for each published menu language with no model; load the others."""
     warnings, wanted = [], set()
-    with app.app_context():
-        for menu in menus:
-            for language in sorted(vosk_languages(menu)):
-                try:
-                    wanted.add(registry(app).find(language).language)
-                except ModelError:
-                    warnings.append(f"menu {menu.name!r} asks for built-in speech in "
-                                    f"{language} but no model is installed: those prompts "
-                                    f"use provider speech (flask models download NAME)")
+    for menu in menus:
+        for language in sorted(vosk_languages(menu)):
+            try:
+                wanted.add(registry(app).find(language).language)
+            except ModelError:
+                warnings.append(f"menu {menu.name!r} asks for built-in speech in "
+                                f"{language} but no model is installed: those prompts "
+                                f"use provider speech (flask models download NAME)")
     for warning in warnings:
         log.warning(warning)
     for language in wanted:  # the first call should not wait seconds for a model load

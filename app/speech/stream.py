@@ -25,6 +25,10 @@ class StreamError(ValueError):
     """A message we cannot use: the stream goes on without it."""
 
 
+class UnsupportedFormat(StreamError):
+    """The stream's audio is not what we decode: nothing on it can be heard."""
+
+
 @dataclass(frozen=True)
 class Plan:
     """What one listening turn needs: the prompt audio and the phrases it expects."""
@@ -52,7 +56,7 @@ def check_format(start: dict[str, Any]) -> None:
     media = start.get("mediaFormat") or {}
     if (media.get("encoding") != "audio/x-mulaw" or str(media.get("sampleRate")) != "8000"
             or str(media.get("channels", 1)) != "1"):
-        raise StreamError(f"unsupported audio format {media!r}; want 8 kHz mono mu-law")
+        raise UnsupportedFormat(f"unsupported audio format {media!r}; want 8 kHz mono mu-law")
 
 
 class PromptStream:

@@ -16,12 +16,12 @@ from simple_websocket import ConnectionClosed
 from twilio.request_validator import RequestValidator
 
 from .. import calls
-from ..flow.actions import Event, Input, NoInput
+from ..flow.actions import Event, Input, NoInput, Say
 from ..models import Call, db
 from ..speech import service as speech
 from ..speech.registry import ModelError
 from ..speech.session import Outcome, Timers
-from ..speech.stream import Plan, PromptStream, StreamError
+from ..speech.stream import Plan, PromptStream, StreamError, UnsupportedFormat
 from ..speech.tts import SpeakFailed, speak
 from . import listening
 from .security import auth_token, public_url, twilio_signed
@@ -71,7 +71,7 @@ def listen_once(ws, prompts, listen) -> dict:
     if token is None:
         return {"result": "fallback", "reason": "all built-in recognizers are busy"}
     try:
-        plan = Plan(b"".join(speak(p.text, p.language) for p in prompts if hasattr(p, "text")),
+        plan = Plan(b"".join(speak(p.text, p.language) for p in prompts if isinstance(p, Say)),
                     listen.hints, Timers(listen.timeout_s, END_OF_SPEECH_S, MAX_UTTERANCE_S))
         prompt = PromptStream(plan, speech.model_for(listen.language),
                               lambda m: ws.send(json.dumps(m, separators=(",", ":"))))
@@ -99,7 +99,7 @@ def receive(ws, prompt: PromptStream) -> dict:
         except StreamError as exc:
             bad += 1
             log.info("ignored a stream message: %s", exc)
-            if prompt.session is None and "format" in str(exc) or bad >= MAX_BAD_MESSAGES:
+            if isinstance(exc, UnsupportedFormat) or bad >= MAX_BAD_MESSAGES:
                 return {"result": "fallback", "reason": str(exc)[:200]}
             continue
         if outcome is not None:
