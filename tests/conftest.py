@@ -3,10 +3,11 @@ HOLDLINE_TEST_DATABASE_URL points at one), a signed-webhook helper and the simul
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import uuid
-from http.server import ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import text
@@ -137,6 +138,21 @@ def login(client):
                                            "csrf_token": token})
 
     return sign_in
+
+
+class ProviderHandler(BaseHTTPRequestHandler):
+    """Base of the fake provider APIs: answers with a body, keeps the test log quiet."""
+
+    def reply(self, status: int, body: dict | bytes, content_type: str = "application/json"):
+        data = json.dumps(body).encode() if isinstance(body, dict) else body
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
 
 
 def fake_provider(app, handler) -> ThreadingHTTPServer:

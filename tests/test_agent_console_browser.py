@@ -10,7 +10,7 @@ from datetime import timedelta
 from app.agents.models import AgentProfile
 from app.models import db, utcnow
 from app.simulator import Http, Simulator, press, say
-from tests.admin.test_browser import live_server, page, pytestmark, shot  # noqa: F401
+from tests.admin.test_browser import live_server, page, pytestmark, shot, sign_in  # noqa: F401
 from tests.test_agents import MARIA, callback_request
 
 
@@ -26,10 +26,7 @@ def test_agent_sees_a_new_caller_appear_without_a_reload(page, live_server, app,
                                 skills=["general"]))
     db.session.commit()  # from here on only the live server touches the database
 
-    page.goto("/login")
-    page.fill("#username", "andy")
-    page.fill("#password", "a-long-password")
-    page.click("button[type=submit]")
+    sign_in(page, "andy")
     page.wait_for_selector("#line >> text=Nobody is waiting.")
     assert "+15559990002" in page.inner_text("#failed")
     assert "tried 3 of 3" in page.inner_text("#failed")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
 import pytest
@@ -18,7 +16,7 @@ from app.agents.models import AgentProfile, Assignment
 from app.hold.models import CallbackRequest, HoldSession
 from app.models import Call, CallEvent, Message, db, utcnow
 from app.simulator import press, say
-from tests.conftest import csrf_from, fake_provider
+from tests.conftest import ProviderHandler, csrf_from, fake_provider
 from tests.test_hold import library  # noqa: F401  (segments on disk, so hold plays music)
 
 MARIA = "+15551230001"
@@ -334,7 +332,7 @@ def test_an_agent_who_misses_a_callback_does_not_use_up_the_customers_tries(
 # --- a caller who hangs up while being bridged ---------------------------------------
 
 
-class CallsApi(BaseHTTPRequestHandler):
+class CallsApi(ProviderHandler):
     """The provider's Calls API: places legs, and answers an update of a call with the
     error set for it in `errors` (status, code), as it does for a call that has ended."""
 
@@ -354,17 +352,6 @@ class CallsApi(BaseHTTPRequestHandler):
         self.reply(status, {"sid": sid, "status": "in-progress"} if status == 200 else {
             "code": code, "message": "Call is not in-progress. Cannot redirect.",
             "status": status})
-
-    def reply(self, status: int, payload: dict) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture

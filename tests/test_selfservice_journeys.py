@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import pytest
@@ -15,7 +14,7 @@ from sqlalchemy import select
 from app.models import Call, CallEvent, Message, db
 from app.selfservice.models import FormSubmission, SmsLink
 from app.simulator import press, say
-from tests.conftest import csrf_from, fake_provider
+from tests.conftest import ProviderHandler, csrf_from, fake_provider
 
 CALLER = "+15559990000"
 
@@ -128,7 +127,7 @@ def test_outbox_page_needs_a_login_and_lists_texts(simulate, client, make_user, 
 # --- the real twilio library against a local fake of its REST API -------------------
 
 
-class FakeTwilio(BaseHTTPRequestHandler):
+class FakeTwilio(ProviderHandler):
     requests: list = []
     fail = False
 
@@ -137,17 +136,8 @@ class FakeTwilio(BaseHTTPRequestHandler):
         FakeTwilio.requests.append((self.path, self.headers.get("Authorization"),
                                     parse_qs(body)))
         status = 500 if FakeTwilio.fail else 201
-        payload = {"sid": "SM" + "a" * 32, "status": "queued"} if status == 201 else {
-            "code": 20500, "message": "Internal error", "status": 500}
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        self.reply(status, {"sid": "SM" + "a" * 32, "status": "queued"} if status == 201 else {
+            "code": 20500, "message": "Internal error", "status": 500})
 
 
 @pytest.fixture
@@ -193,7 +183,7 @@ def test_sms_status_needs_a_signature(client):
 # --- the HTTP lookup connector inside a real call ----------------------------------
 
 
-class Billing(BaseHTTPRequestHandler):
+class Billing(ProviderHandler):
     mode = "ok"
 
     def do_GET(self):  # noqa: N802
@@ -202,13 +192,7 @@ class Billing(BaseHTTPRequestHandler):
         status, body = {"ok": (200, b'{"data": {"due": "$12.50"}}'),
                         "error": (500, b"oops"), "garbage": (200, b"<html>")}.get(
             Billing.mode, (200, b'{"data": {"due": "$12.50"}}'))
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.reply(status, body)
 
 
 @pytest.fixture

@@ -41,6 +41,14 @@ def page(live_server):
         browser.close()
 
 
+def sign_in(page, username: str) -> None:
+    """Log in through the real form (make_user's password)."""
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", "a-long-password")
+    page.click("button[type=submit]")
+
+
 def shot(page, name: str, tmp_path: Path) -> None:
     folder = Path(os.environ.get("HOLDLINE_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
@@ -70,10 +78,7 @@ def test_operator_edits_publishes_tests_and_reads_the_dashboard(page, make_user,
                                                                  tmp_path):
     make_user("olive", "operator")
     some_calls(simulate)
-    page.goto("/login")
-    page.fill("#username", "olive")
-    page.fill("#password", "a-long-password")
-    page.click("button[type=submit]")
+    sign_in(page, "olive")
     page.click("text=northwind-main")
     page.click("text=Edit the latest version")
 

@@ -3,7 +3,7 @@ is listed with its duration once the audio pipeline has levelled and cut it."""
 
 from __future__ import annotations
 
-from tests.admin.test_browser import live_server, page, pytestmark, shot  # noqa: F401
+from tests.admin.test_browser import live_server, page, pytestmark, shot, sign_in  # noqa: F401
 from tests.admin.test_content import sine_mp3
 
 WATCH_PROGRESS = """() => {
@@ -21,10 +21,7 @@ def test_operator_uploads_a_tip_and_sees_it_listed(page, make_user, app,  # noqa
     app.config["AUDIO_DIR"] = str(tmp_path / "audio")
     make_user("olive", "operator")
     audio = sine_mp3(tmp_path, name="heating tips.mp3")
-    page.goto("/login")
-    page.fill("#username", "olive")
-    page.fill("#password", "a-long-password")
-    page.click("button[type=submit]")
+    sign_in(page, "olive")
     page.click("nav >> text=Content")
     page.click("#channel-tips a")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import subprocess
 import threading
 import xml.etree.ElementTree as ET
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +14,7 @@ from app import menus
 from app.hold.models import CallbackRequest
 from app.models import Call, CallEvent, db
 from app.simulator import press
-from tests.conftest import fake_provider
+from tests.conftest import ProviderHandler, fake_provider
 
 CALLER = "+15557770001"
 LINE = "+15550002222"
@@ -38,7 +37,7 @@ def voicemail_line(app):
     db.session.commit()
 
 
-class Recordings(BaseHTTPRequestHandler):
+class Recordings(ProviderHandler):
     """The provider's recording store: the WAV for the right credentials only."""
 
     audio = b""
@@ -48,14 +47,10 @@ class Recordings(BaseHTTPRequestHandler):
         Recordings.asked.append((self.path, self.headers.get("Authorization")))
         found = self.path.endswith("/Recordings/RE1.wav") and self.headers.get(
             "Authorization", "").startswith("Basic ")
-        self.send_response(200 if found else 404)
-        self.send_header("Content-Length", str(len(self.audio) if found else 0))
-        self.end_headers()
         if found:
-            self.wfile.write(self.audio)
-
-    def log_message(self, *args):
-        pass
+            self.reply(200, self.audio, "audio/x-wav")
+        else:
+            self.reply(404, b"")
 
 
 @pytest.fixture
