@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -135,28 +136,67 @@ def call(ctx: click.Context, caller: str, dialled: str, server: str | None,
          wait_loops: int) -> None:
     """Simulate a call. Script, in order: --say TEXT, --press DIGITS, --silence."""
     from . import simulator
-    from .voice.security import auth_token
 
     script = _script(ctx.args)
-    base = current_app.config.get("PUBLIC_BASE_URL") or server or "http://localhost:5000"
     transport = (simulator.Http(server) if server
                  else simulator.InProcess(current_app.test_client()))
-    with current_app.test_request_context():
-        token = auth_token()
+    token, base = _signing(server)
     sim = simulator.Simulator(transport, token, base, caller=caller, dialled=dialled,
                               wait_loops=wait_loops)
-    transcript = sim.run(script)
+    try:
+        transcript = sim.run(script)
+    except simulator.SimulationFailed as exc:
+        _fail(str(exc))
     click.echo(str(transcript))
-    if not server:
-        _print_texts(transcript.call_sid)
+    if transcript.ended_by == "error":
+        _fail(_refusal_hint(transcript, base))
+    _print_texts(transcript.call_sid, server)
 
 
-def _print_texts(call_sid: str) -> None:
-    """Texts the call sent (the local outbox, when no provider credentials are set)."""
+def _signing(server: str | None) -> tuple[str, str]:
+    """The token and base URL to sign with, as the app checks them: PUBLIC_BASE_URL when
+    set, else the server's address (in process, where `make run` serves, so texted
+    links point there)."""
+    from .voice.security import auth_token, public_base
+
+    here = server or f"http://localhost:{os.environ.get('PORT', '5000')}"
+    with current_app.test_request_context(base_url=here):
+        return auth_token(), public_base()
+
+
+def _refusal_hint(transcript, base: str) -> str:
+    status = transcript.said("ERROR")[-1] if transcript.said("ERROR") else "an error"
+    if "403" in status:
+        return (f"the server refused the signature ({status}): it checks requests against "
+                f"PUBLIC_BASE_URL ({base}) and its auth token; run flask call from the "
+                "server's checkout, or set PUBLIC_BASE_URL and TWILIO_AUTH_TOKEN to the server's")
+    return f"the server answered {status}: see its log for why"
+
+
+def _fail(line: str) -> None:
+    click.secho(f"ERROR: {line}", fg="red", err=True)
+    sys.exit(1)
+
+
+def _print_texts(call_sid: str, server: str | None) -> None:
+    """Texts the call sent (the local outbox, when no provider credentials are set). With
+    --url they are read from this checkout's database, which `make run` shares."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from .models import Call, Message
 
-    call = db.session.scalar(select(Call).where(Call.call_sid == call_sid))
-    for message in db.session.scalars(select(Message).where(Message.call_id == call.id)):
+    try:
+        call = db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+        messages = [] if call is None else list(db.session.scalars(
+            select(Message).where(Message.call_id == call.id).order_by(Message.id)))
+    except SQLAlchemyError:
+        call, messages = None, []
+    if call is None:
+        if server:
+            click.echo(f"  TEXTS: not in this checkout's database (the server at {server} "
+                       "keeps another DATABASE_URL): see its outbox in /admin")
+        return
+    for message in messages:
         click.echo(f"   TEXT: to {message.to_number} [{message.status}]: {message.body}")
 
 

@@ -13,11 +13,16 @@ from urllib.parse import urlsplit
 
 import requests
 from twilio.request_validator import RequestValidator
+from websocket import WebSocketException
 
 from .speech.caller import StreamCaller
-from .speech.tts import speak
+from .speech.tts import SpeakFailed, speak
 
 MAX_REQUESTS = 200  # a runaway flow stops the simulation, not the machine
+
+
+class SimulationFailed(Exception):
+    """The simulated call could not go on; the message says what failed and what to do."""
 
 
 @dataclass(frozen=True)
@@ -59,15 +64,14 @@ class Transcript:
 
 
 class InProcess:
-    """Posts through a Flask test client (no server needed)."""
+    """Posts through a Flask test client (no server needed), to the full URL, so the app
+    sees the host the simulator signed for."""
 
     def __init__(self, client) -> None:
         self.client = client
 
     def post(self, url: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
-        parts = urlsplit(url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        response = self.client.post(path, data=params, headers=headers)
+        response = self.client.post(url, data=params, headers=headers)
         return response.status_code, response.get_data(as_text=True)
 
 
@@ -80,8 +84,19 @@ class Http:
     def post(self, url: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
         parts = urlsplit(url)
         target = self.server + parts.path + (f"?{parts.query}" if parts.query else "")
-        response = requests.post(target, data=params, headers=headers, timeout=15)
+        try:
+            response = requests.post(target, data=params, headers=headers, timeout=15)
+        except requests.RequestException as exc:
+            raise SimulationFailed(f"cannot reach {self.server} ({type(exc).__name__}): is "
+                                   "the server running (make run)?") from exc
         return response.status_code, response.text
+
+
+def twiml(body: str) -> ET.Element:
+    try:
+        return ET.fromstring(body)
+    except ET.ParseError as exc:
+        raise SimulationFailed(f"the server's answer is not TwiML ({exc}): see its log") from exc
 
 
 def language_of(text: str) -> str:
@@ -133,7 +148,7 @@ class Simulator:
             if self.requests >= MAX_REQUESTS:
                 transcript.ended_by = "limit"
                 return
-            root = ET.fromstring(body)
+            root = twiml(body)
             transcript.responses.append(root)
             status, body = self.play(root, steps, transcript)
 
@@ -177,9 +192,13 @@ class Simulator:
         step = steps.pop(0)
         caller = StreamCaller(connect.find("Stream").get("url"), self.auth_token,
                               self.call_sid, server=self.transport.server, paced=False)
-        audio = speak(step.value, language_of(step.value)) if step.kind == "say" else b""
-        result = caller.converse(audio, digit=step.value[:1] if step.kind == "press" else None,
-                                 at_s=0.3)
+        try:
+            audio = speak(step.value, language_of(step.value)) if step.kind == "say" else b""
+            result = caller.converse(audio, at_s=0.3,
+                                     digit=step.value[:1] if step.kind == "press" else None)
+        except (SpeakFailed, OSError, WebSocketException) as exc:
+            raise SimulationFailed(f"the media stream failed ({exc}): built-in speech needs "
+                                   "espeak-ng and ffmpeg (make installs them)") from exc
         transcript.add("IVR", f"[a {result.prompt_bytes / 8000:.1f} s prompt, spoken and "
                               "heard on our own servers]")
         transcript.add("CALLER", {"press": f"[presses {step.value[:1]}]",
@@ -223,7 +242,7 @@ class Simulator:
             if status != 200:
                 transcript.add("ERROR", f"HTTP {status} from {urlsplit(next_url).path}")
                 return 0, None
-            root = ET.fromstring(body)
+            root = twiml(body)
             transcript.responses.append(root)
             outcome = self.hold_doc(root, steps, transcript)
             if outcome[0] == "leave":

@@ -12,11 +12,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import text
 from twilio.request_validator import RequestValidator
+from werkzeug.serving import make_server
 
 from app import create_app
 from app.config import TestConfig
 from app.models import db
 from app.simulator import InProcess, Simulator
+
+pytest_plugins = ["pytester"]  # tests of the skip policy run pytest on a tiny suite
 
 POSTGRES = os.environ.get("HOLDLINE_TEST_DATABASE_URL", "").startswith("postgres")
 
@@ -67,6 +70,17 @@ def _psycopg(url: str) -> str:
 
 
 @pytest.fixture
+def live_server(app):
+    """The test's app on a real socket (in-memory SQLite is one shared connection)."""
+    server = make_server("127.0.0.1", 0, app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 
@@ -97,6 +111,25 @@ def simulate(client, app):
         return sim.run(script)
 
     return run
+
+
+# The only skips a run may have: no package registry ships an English Vosk model, and
+# Python 3.13 removed audioop, the reference the G.711 tables are checked against.
+# Any other skip (a missing tool, model or package) fails the test with its reason.
+ALLOWED_SKIPS = ("English Vosk model", "audioop")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = str(report.longrepr[-1] if isinstance(report.longrepr, tuple)
+                     else report.longrepr)
+        if not any(allowed in reason for allowed in ALLOWED_SKIPS):
+            report.outcome = "failed"
+            report.longrepr = (f"skipped, which only {ALLOWED_SKIPS} may be: {reason}. "
+                               "A missing tool or model is a failure: run make test (it "
+                               "installs them) or make doctor")
 
 
 def pytest_collection_modifyitems(items):

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Run a command against a throwaway PostgreSQL server on loopback:
 #   tests/postgres.sh .venv/bin/python -m pytest -m db
-# Uses Debian's postgresql package (the Makefile installs it). PostgreSQL refuses to run
-# as root, so the cluster belongs to the 'postgres' system user.
+# Uses Debian's postgresql package (the Makefile installs it; app/system_tools.py lists
+# it). PostgreSQL refuses to run as root, so the cluster belongs to the 'postgres' system user.
 set -euo pipefail
-bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-[ -x "$bindir/initdb" ] || { echo "PostgreSQL server binaries not found (apt-get install postgresql)" >&2; exit 1; }
+# app/system_tools.py finds the server binaries (Debian keeps them off PATH).
+root=$(cd "$(dirname "$0")/.." && pwd)
+for tool in initdb pg_ctl createdb postgres; do python3 "$root/app/system_tools.py" path $tool >/dev/null || exit 1; done
+bindir=$(dirname "$(readlink -f "$(python3 "$root/app/system_tools.py" path initdb)")")
 port=${HOLDLINE_PG_PORT:-54329}
 data=$(mktemp -d /tmp/holdline-pg.XXXXXX)
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }

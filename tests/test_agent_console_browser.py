@@ -10,7 +10,7 @@ from datetime import timedelta
 from app.agents.models import AgentProfile
 from app.models import db, utcnow
 from app.simulator import Http, Simulator, press, say
-from tests.admin.test_browser import live_server, page, pytestmark, shot, sign_in  # noqa: F401
+from tests.admin.test_browser import page, pytestmark, shot, sign_in  # noqa: F401
 from tests.test_agents import MARIA, callback_request
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
 from app.models import Menu, MenuVersion, db
 
@@ -126,3 +129,48 @@ def test_models_download_failure_is_a_clear_error_and_installs_nothing(app, tmp_
         "http://127.0.0.1:9"])
     assert result.exit_code == 1 and "Error:" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_readme_example_works_with_nothing_set(app):
+    """Right after `make run`: no PUBLIC_BASE_URL, the local token; signed as the app checks."""
+    app.config["PUBLIC_BASE_URL"] = None
+    result = app.test_cli_runner().invoke(args=[
+        "call", "--from", "+15551230001", "--say", "my power is out", "--press", "1"])
+    assert result.exit_code == 0, result.output
+    assert "known outage affecting Potrero Hill" in result.output
+    assert "ERROR" not in result.output
+
+
+def test_call_against_a_running_server_prints_its_texts(app, live_server):
+    app.config["PUBLIC_BASE_URL"] = None
+    result = app.test_cli_runner().invoke(args=[
+        "call", "--url", live_server, "--from", "+15559990000", "--press", "3", "--press", "1"])
+    assert result.exit_code == 0, result.output
+    text = next(line for line in result.output.splitlines() if "TEXT:" in line)
+    assert "Northwind Energy: Start service:" in text and f"{live_server}/s/" in text
+
+
+def test_call_failures_are_one_clear_line(app):
+    runner = app.test_cli_runner()
+    unreachable = runner.invoke(args=["call", "--url", "http://127.0.0.1:9", "--say", "hi"])
+    assert unreachable.exit_code == 1 and isinstance(unreachable.exception, SystemExit)
+    assert "cannot reach http://127.0.0.1:9" in unreachable.output
+    assert "make run" in unreachable.output
+    with refusing_server() as url:  # a server with another token refuses our signature
+        refused = runner.invoke(args=["call", "--url", url, "--say", "hi"])
+    assert refused.exit_code == 1 and isinstance(refused.exception, SystemExit)
+    assert "refused the signature (HTTP 403)" in refused.output
+    assert "Traceback" not in unreachable.output + refused.output
+
+
+@contextmanager
+def refusing_server():
+    def refuse(environ, start_response):
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        start_response("403 FORBIDDEN", [("Content-Type", "text/plain")])
+        return [b"Forbidden"]
+
+    server = make_server("127.0.0.1", 0, refuse)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()

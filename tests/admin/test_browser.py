@@ -7,34 +7,23 @@ Set HOLDLINE_SCREENSHOTS=docs/screenshots to refresh the README's screenshots.
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from playwright.sync_api import sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
+from app import system_tools
+
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--disable-sync"]
-playwright = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium")
-
-
-@pytest.fixture
-def live_server(app):
-    """The test's app on a real socket (in-memory SQLite is one shared connection)."""
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+pytestmark = pytest.mark.browser  # a missing Chromium fails these tests, never skips them
 
 
 @pytest.fixture
 def page(live_server):
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    chromium = system_tools.path("chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900},
                                       base_url=live_server)
         yield context.new_page()

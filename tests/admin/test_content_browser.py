@@ -3,7 +3,7 @@ is listed with its duration once the audio pipeline has levelled and cut it."""
 
 from __future__ import annotations
 
-from tests.admin.test_browser import live_server, page, pytestmark, shot, sign_in  # noqa: F401
+from tests.admin.test_browser import page, pytestmark, shot, sign_in  # noqa: F401
 from tests.admin.test_content import sine_mp3
 
 WATCH_PROGRESS = """() => {

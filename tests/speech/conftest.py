@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from app import system_tools
 from app.speech.registry import LoadedModel, ModelRegistry, packaged_korean_model
 
 FRAME = 160  # 20 ms of 8 kHz mu-law, as Twilio sends it
@@ -27,9 +27,7 @@ def ko_model() -> LoadedModel:
 @pytest.fixture(scope="session")
 def say(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., bytes]:
     """say(text, speed=130) -> 8 kHz mono mu-law bytes of espeak-ng Korean speech."""
-    for tool in ("espeak-ng", "ffmpeg"):
-        if shutil.which(tool) is None:
-            pytest.skip(f"{tool} is not installed (make test installs it)")
+    espeak, ffmpeg = system_tools.path("espeak-ng"), system_tools.path("ffmpeg")
     cache: Path = tmp_path_factory.mktemp("korean-speech")
 
     def synthesise(text: str, speed: int = 130) -> bytes:
@@ -38,10 +36,10 @@ def say(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., bytes]:
         if not target.exists():
             wav = cache / f"{key}.wav"
             subprocess.run(
-                ["espeak-ng", "-v", "ko", "-s", str(speed), "-w", str(wav), text], check=True
+                [espeak, "-v", "ko", "-s", str(speed), "-w", str(wav), text], check=True
             )
             subprocess.run(
-                ["ffmpeg", "-loglevel", "error", "-y", "-i", str(wav)]
+                [ffmpeg, "-loglevel", "error", "-y", "-i", str(wav)]
                 + ["-ar", "8000", "-ac", "1", "-f", "mulaw", str(target)],
                 check=True,
             )
