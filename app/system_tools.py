@@ -31,6 +31,7 @@ TOOLS = {tool.name: tool for tool in (
     Tool("ffmpeg", "ffmpeg", "run", "decodes, resamples and encodes hold audio"),
     Tool("ffprobe", "ffmpeg", "run", "reads an uploaded track's format before import"),
     Tool("espeak-ng", "espeak-ng", "run", "speaks built-in-speech prompts and demo tips"),
+    Tool("bash", "bash", "run", "runs the install step and the PostgreSQL test wrapper"),
     Tool("chromium", "chromium", "test", "runs the browser tests"),
     Tool("initdb", "postgresql", "test", "makes the throwaway PostgreSQL of the tests"),
     Tool("pg_ctl", "postgresql", "test", "starts and stops that PostgreSQL"),

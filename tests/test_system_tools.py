@@ -140,7 +140,7 @@ def test_a_missing_tool_is_one_line_naming_its_package(monkeypatch):
                             env={"PATH": "/nonexistent"})
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 1
-    assert [line.split()[1] for line in lines] == ["ffmpeg", "ffprobe", "espeak-ng"]
+    assert [line.split()[1] for line in lines] == ["ffmpeg", "ffprobe", "espeak-ng", "bash"]
     assert all(line.startswith("missing: ") and "apt-get install" in line for line in lines)
 
 
@@ -163,3 +163,26 @@ def test_a_skip_fails_the_run_unless_it_is_the_english_model(pytester):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1, skipped=1)
     result.stdout.fnmatch_lines(["*skipped, which only*ffmpeg is not installed*"])
+
+
+@pytest.mark.parametrize("uid, has_apt, says", [
+    ("0", False, "This machine has no apt-get: install them with its package manager"),
+    ("1000", True, "Install them as root: apt-get install espeak-ng ffmpeg"),
+])
+def test_without_apt_or_root_the_install_step_is_one_line(tmp_path, uid, has_apt, says):
+    """scripts/system-tools.sh on a machine where the tools are missing and cannot be
+    installed: it names the packages once and stops, with nothing half-done."""
+    (tmp_path / "python3").symlink_to(sys.executable)
+    (tmp_path / "bash").symlink_to(system_tools.path("bash"))
+    (tmp_path / "id").write_text(f"#!/bin/sh\necho {uid}\n")
+    (tmp_path / "id").chmod(0o755)
+    if has_apt:
+        (tmp_path / "apt-get").write_text("#!/bin/sh\necho apt-get must not run >&2\nexit 9\n")
+        (tmp_path / "apt-get").chmod(0o755)
+    script = str(ROOT / "scripts" / "system-tools.sh")
+    result = subprocess.run([system_tools.path("bash"), script, "run"], cwd=ROOT,
+                            capture_output=True, text=True, env={"PATH": str(tmp_path)})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Missing system packages: espeak-ng ffmpeg. {says}" + (
+            ", then run make again." if not has_apt else "")]
