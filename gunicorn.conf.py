@@ -2,14 +2,29 @@
 
 A Media Stream holds a worker thread for as long as the caller talks to one prompt, so
 workers get more threads than webhooks alone would need.
+
+The app and the speech models load once, in the master, before the workers fork: the
+model's pages (about 500 MB for Korean) are then shared by every worker instead of
+copied into each (bench/memory.py measures it).
 """
 
 worker_class = "gthread"
 threads = 32
+preload_app = True
 
 
-def post_worker_init(worker):
-    """Warn about menus with no speech model, and load the models before the first call."""
+def when_ready(server):
+    """In the master, before any worker forks: warn about menus with no speech model and
+    load the models the published menus use."""
     from app.speech.service import check_published
 
-    check_published(worker.wsgi)
+    check_published(server.app.wsgi(), wait=True)  # a loading thread would not survive fork
+
+
+def post_fork(server, worker):
+    """A worker must not reuse the master's database connections: drop them (without
+    closing them under the master) so each worker opens its own."""
+    from app.models import db
+
+    with server.app.wsgi().app_context():
+        db.engine.dispose(close=False)

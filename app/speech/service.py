@@ -72,8 +72,9 @@ def vosk_languages(menu) -> set[str]:
             and node.type in ("menu", "collect")}
 
 
-def check_published(app: Flask) -> list[str]:
-    """check_menus over every published menu (nothing to check before the first migration)."""
+def check_published(app: Flask, wait: bool = False) -> list[str]:
+    """check_menus over every published menu (nothing to check before the first migration).
+    wait=True loads the models before returning (gunicorn's master, before it forks)."""
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -88,10 +89,10 @@ def check_published(app: Flask) -> list[str]:
     except SQLAlchemyError as exc:
         log.warning("could not read the published menus for a speech check: %s", exc)
         return []
-    return check_menus(app, definitions)
+    return check_menus(app, definitions, wait)
 
 
-def check_menus(app: Flask, menus: list) -> list[str]:
+def check_menus(app: Flask, menus: list, wait: bool = False) -> list[str]:
     """Start-up: warn for each published menu language with no model; load the others."""
     warnings, wanted = [], set()
     for menu in menus:
@@ -105,7 +106,11 @@ def check_menus(app: Flask, menus: list) -> list[str]:
     for warning in warnings:
         log.warning(warning)
     for language in wanted:  # the first call should not wait seconds for a model load
-        threading.Thread(target=_preload, args=(registry(app), language), daemon=True).start()
+        if wait:
+            _preload(registry(app), language)
+        else:
+            threading.Thread(target=_preload, args=(registry(app), language),
+                             daemon=True).start()
     return warnings
 
 
