@@ -54,12 +54,14 @@ def catalog(call: Call, queue: str, segment_url: Callable[[plan.Segment], str],
 
     channels = db.session.scalars(select(HoldChannel).where(HoldChannel.active.is_(True))
                                   .order_by(HoldChannel.position)).all()
+    language, voice = calls.call_language(call)
     return plan.Catalog(
         channels=tuple(plan.Channel(c.key, c.name, c.kind, c.digit, tuple(c.phrases))
                        for c in channels),
         segments=todays_segments({c.id: c.key for c in channels}), questions=questions(),
         recent_tracks=recent_tracks(call), caller_last4=call.from_number[-4:],
         fallback_url=fallback_url, segment_url=segment_url,
+        language=language, voice=voice,
         unanswerable=unanswerable(queue),
         voicemail=current_app.config["UNANSWERED_VOICEMAIL"])
 
