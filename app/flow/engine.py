@@ -49,6 +49,11 @@ DEFAULT_REPROMPTS = {
 }
 HANDOFF_LINE = N_("Let me get you to someone who can help.")
 APOLOGY = N_("Sorry, something went wrong on our side.")
+# Commands that work everywhere, in languages other than the menu's own (the operator's
+# settings.globals list the menu language's words).
+GLOBAL_WORDS = {"person": N_("agent, representative, operator, human, person"),
+                "repeat": N_("repeat, say that again"), "main_menu": N_("main menu, start over"),
+                "back": N_("go back, previous menu")}
 OPEN_LINK_NOTICE = N_("We texted you a link to {form} earlier. If you need help with it, "
                       "say agent or press 0.")
 
@@ -179,8 +184,8 @@ class _Turn:
     def carried_forward(self, node: MenuNode) -> bool:
         """The caller's words already name one of this menu's options: take it, unasked."""
         speech = (self.state.carry or {}).get("speech")
-        if not speech:
-            return False
+        if not speech or yesno.hear(speech, language=self.language()).bare:
+            return False  # "no" answered the last question, not this one
         match = intents.best_match(speech, [o.phrases for o in node.options],
                                    self.settings.synonyms)
         if match.index is None or match.score < self.settings.accept_threshold \
@@ -233,7 +238,7 @@ class _Turn:
 
     def hints(self, node: Node) -> tuple[str, ...]:
         phrases = [p for o in getattr(node, "options", []) for p in o.phrases]
-        phrases += [p for g in self.settings.globals.values() for p in g.phrases]
+        phrases += [p for name in self.settings.globals for p in self.global_phrases(name)]
         return tuple(dict.fromkeys(phrases))
 
     def prompt_again(self, node_id: str, node: Node, lead: str | None = None) -> None:
@@ -258,15 +263,21 @@ class _Turn:
         else:
             self.fail(node, "no_match")
 
+    def global_phrases(self, name: str) -> list[str]:
+        command = self.settings.globals[name]
+        local = phrases(self.language()).translated_list(GLOBAL_WORDS[name])
+        return [*command.phrases, *local]
+
     def global_command(self, event: Input) -> str | None:
         for name, command in self.settings.globals.items():
             if event.digits and event.digits in command.keys:
                 return name
             if not event.speech:
                 continue
-            if name == "person" and intents.mentions(event.speech, command.phrases):
+            said = self.global_phrases(name)
+            if name == "person" and intents.mentions(event.speech, said):
                 return name
-            if name != "person" and intents.says_whole(event.speech, command.phrases):
+            if name != "person" and intents.says_whole(event.speech, said):
                 return name
         return None
 
@@ -288,7 +299,7 @@ class _Turn:
 
     def menu_input(self, node: MenuNode, event: Input) -> None:
         if event.speech and (option := self.yes_no_option(node, event.speech)):
-            self.choose(node, option, via="speech", score=1.0, speech=event.speech)
+            self.choose(node, option, via="speech", score=1.0)  # a yes/no: nothing to carry
             return
         if event.digits:
             chosen = next((o for o in node.options if o.key == event.digits), None)

@@ -75,6 +75,13 @@ class Phrases:
         return frozenset(said.split())
 
 
+    def translated_list(self, english: str) -> list[str]:
+        """A catalogued comma-separated list in this language only (empty when the
+        language has no translation of it: English lists are the operator's to set)."""
+        said = self._t.gettext(english)
+        return [] if said == english else [w.strip() for w in said.split(",") if w.strip()]
+
+
 @cache
 def phrases(language: str | None) -> Phrases:
     return Phrases(language)
