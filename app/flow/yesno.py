@@ -50,12 +50,17 @@ def hear(utterance: str | None, digits: str | None = None,
     yes, no, negation = word_lists(language)
     answer: bool | None = None
     rest: list[str] = []
-    negated = False
-    for word in _tokens(utterance or ""):
-        if negated and word in CLAUSE_END:
-            negated = False
+    negated, clause = False, 0  # clause: where the current clause starts in rest
+    tokens = _tokens(utterance or "")
+    for i, word in enumerate(tokens):
+        if word in CLAUSE_END:
+            negated, clause = False, len(rest)
         if word in negation:
-            negated, answer = True, False if answer is None else answer
+            answer = False if answer is None else answer
+            if _ends_clause(tokens, i) and len(rest) > clause:
+                del rest[clause:]  # negation after its words: "요금 말고" (not billing)
+            else:
+                negated = True
             continue
         if word in no or (negated and word in yes):  # "not right" is a no
             answer = False
@@ -64,6 +69,10 @@ def hear(utterance: str | None, digits: str | None = None,
         elif not negated and word not in PUNCTUATION:
             rest.append(word)
     return Answer(answer, " ".join(rest))
+
+
+def _ends_clause(tokens: list[str], i: int) -> bool:
+    return i + 1 == len(tokens) or tokens[i + 1] in CLAUSE_END
 
 
 def is_yes_or_no(phrase: str, language: str | None = None) -> bool | None:
