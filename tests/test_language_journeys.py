@@ -53,7 +53,7 @@ def texts_to(number: str) -> list[Message]:
 
 
 def test_korean_billing_text_form_and_goodbye_have_no_english(simulate, client, korean):
-    t = simulate([press("9"), say("요금 확인"), say("아니요")])
+    t = simulate([press("9"), say("요금 확인")])
     heard = after_korean_chosen(t)
     assert english_lines(heard) == []
     assert heard[-1] == "전화 주셔서 감사합니다. 안녕히 계세요." and t.ended_by == "hangup"
