@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from . import intents
 from .phrases import N_, phrases
@@ -33,6 +34,7 @@ class Answer:
             " ".join(w for w in self.rest.split() if w not in POLITE))
 
 
+@cache
 def word_lists(language: str | None) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     p = phrases(language)
     return p.words(YES_WORDS), p.words(NO_WORDS), p.words(NOT_WORDS)

@@ -6,8 +6,8 @@ from flask import Blueprint, Response, current_app, render_template, request
 from sqlalchemy import select
 
 from .. import telephony
-from ..flow.phrases import languages, phrases
 from ..auth import role_required
+from ..flow.phrases import languages, phrases
 from ..models import Message, db
 from ..voice.security import twilio_signed
 from . import service
