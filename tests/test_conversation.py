@@ -179,3 +179,12 @@ def test_a_question_for_details_is_acknowledged_first(simulate):
     t = simulate([say("billing")], caller=STRANGER)
     assert "Sure, I can help with billing. Please say or key in your eight digit account" \
         in " ".join(t.said())
+
+
+@pytest.mark.parametrize("node, said, goes", [("anything_else", "no", "goodbye"),
+                                              ("anything_else", "yeah sure", "main"),
+                                              ("pay_offer", "no thanks", "anything_else"),
+                                              ("no_outage", "nope", "anything_else")])
+def test_a_bare_yes_or_no_answers_the_demos_questions(demo, node, said, goes):
+    result = step(demo, CallState(node=node), Input(speech=said))
+    assert goes in [t.node for t in result.trace if t.kind == "entered"]
