@@ -81,6 +81,8 @@ def test_korean_confirm_then_a_person_then_korean_hold_and_callback(simulate, ko
     assert "알겠습니다. 다시 해 보겠습니다." in heard
     assert "상담원을 연결해 드리겠습니다." in heard  # the Korean queue node, not the English one
     assert "대기 순서는 세 번째입니다. 예상 대기 시간은 약 4분입니다." in heard
+    choices = next(line for line in heard if line.startswith("기다리시는 동안"))
+    assert "재즈은(는) 1번을 누르세요." in choices and "jazz" not in choices  # shipped content
     assert any(line.startswith("감사합니다. 순서가 되면 다시 전화드리겠습니다.") for line in heard)
     call = db.session.scalar(select(Call).where(Call.call_sid == t.call_sid))
     assert call.queue == "general" and call.handoff_reason == "asked for a person"

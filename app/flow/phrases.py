@@ -65,6 +65,11 @@ class Phrases:
     def t(self, message: str, **params) -> str:
         return self._t.gettext(message).format(**params)
 
+    def content(self, text: str) -> str:
+        """Shipped content (demo channel names, quiz questions) in this language; any
+        other text, such as what an operator wrote, comes back as it is."""
+        return self._t.gettext(text) if text else text
+
     def tn(self, singular: str, plural: str, n: int, **params) -> str:
         """Plural rules of the language ("1 minute", "2 minutes"; Korean has one form)."""
         return self._t.ngettext(singular, plural, n).format(n=n, **params)
