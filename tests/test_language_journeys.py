@@ -6,6 +6,7 @@ hears Korean too, so the in-process simulator can speak it turn by turn."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -133,3 +134,12 @@ def test_the_whisper_speaks_human(simulate):
     assert "waited 1 minute." in whisper
     session.joined_at = utcnow() - timedelta(seconds=130)
     assert "waited 2 minutes." in agents.whisper(call)
+
+
+def test_a_broken_link_page_speaks_the_browsers_language(client):
+    korean = client.get("/s/not-a-real-token", headers={"Accept-Language": "ko-KR,ko;q=0.9"})
+    page = korean.get_data(as_text=True)
+    assert korean.status_code == 404 and '<html lang="ko">' in page
+    assert "이 링크는 사용할 수 없습니다" in page
+    english = client.get("/s/not-a-real-token").get_data(as_text=True)
+    assert "This link doesn't work" in html.unescape(english)

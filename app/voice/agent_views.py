@@ -60,7 +60,8 @@ def agent_leg():
         db.session.commit()
         return _goodbye(_not_reached(assignment))
     response = VoiceResponse()
-    response.say(agents.whisper(assignment.call))
+    response.say(agents.whisper(assignment.call),  # in the business's language
+                 language=agents.agent_phrases(assignment.call).language)
     response.redirect(url("voice.agent_connect", a=assignment.id), method="POST")
     return twiml(response)
 
