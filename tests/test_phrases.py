@@ -4,6 +4,7 @@ Korean has them all, and the validator refuses languages we cannot speak."""
 from __future__ import annotations
 
 import copy
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ KEYWORDS = {"t": None, "N_": None, "tn": (1, 2), "_problem": None}
 METHODS = [("app/**.py", "python"), ("app/**/templates/**.html", "jinja2")]
 
 
+@cache
 def said_in_code() -> dict[str, str]:
     """Message id (or its singular) -> the file that says it, as pybabel extract sees it."""
     found = {}
