@@ -143,3 +143,42 @@ def test_a_broken_link_page_speaks_the_browsers_language(client):
     assert "이 링크는 사용할 수 없습니다" in page
     english = client.get("/s/not-a-real-token").get_data(as_text=True)
     assert "This link doesn't work" in html.unescape(english)
+
+
+CLINIC = {  # a Spanish-only line: every system phrase, the person command and hold in Spanish
+    "name": "clinica", "start": "main",
+    "settings": {"person": "agente", "language": "es-US", "voices": {"es-US": "Polly.Lupe"}},
+    "nodes": {
+        "main": {"type": "menu", "prompt": "Diga cita para paciente nuevo, o urgencia.",
+                 "options": [{"key": "1", "intent": "una cita para paciente nuevo",
+                              "phrases": ["cita paciente nuevo"], "go": "cita"},
+                             {"key": "2", "intent": "una urgencia", "phrases": ["urgencia"],
+                              "go": "agente"}]},
+        "cita": {"type": "hangup", "prompt": "Le enviaremos su cita por mensaje. Adiós."},
+        "agente": {"type": "queue", "queue": "general", "prompt": "Le comunico."},
+    },
+}
+
+
+@pytest.fixture
+def clinic(app):
+    menus.save_version(CLINIC, publish=True)
+    menus.route_number("+15005550777", "clinica")
+    db.session.commit()
+
+
+def test_spanish_confirm_is_answered_with_si(simulate, clinic):
+    t = simulate([say("quiero una cita nueva"), say("sí")], dialled="+15005550777")
+    assert t.said()[1] == ("¿Quería ayuda con una cita para paciente nuevo? Diga sí u "
+                           "oprima 1, o diga no u oprima 2.")
+    assert t.said()[-1] == "Le enviaremos su cita por mensaje. Adiós."
+
+
+def test_spanish_person_command_and_hold_are_spanish(simulate, clinic):
+    t = simulate([say("quiero hablar con un agente")], dialled="+15005550777")
+    assert t.ended_by == "queue" and "Le comunico." in t.said()
+    assert any(line.startswith("Usted es el tercero en la fila, aproximadamente cuatro "
+                               "minutos.") for line in t.said())
+    assert any(line.startswith("Mientras espera, elija lo que quiere escuchar. Para jazz, "
+                               "oprima 1. Para música clásica") for line in t.said())
+    assert not any(english in t.ivr_text for english in ("in line", "While you wait", "press"))
