@@ -304,7 +304,7 @@ class _Hold:
     def retry(self, purpose: str) -> None:
         """A misheard answer gets a short second try of the same thing, not the whole
         channel menu again (the choices are a star away)."""
-        if purpose == "quiz" and self.state.quiz_current is not None:
+        if purpose == "quiz" and self.current_question() is not None:
             self.ask_question(again=True)
         elif purpose == "callback":
             self.offer_callback(again=True)
