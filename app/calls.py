@@ -25,6 +25,7 @@ from .flow.actions import (
     Transfer,
 )
 from .flow.engine import step
+from .flow.phrases import phrases
 from .flow.state import CallState
 from .lookups import SOURCES
 from .menus import menu_of, version_for_number
@@ -53,7 +54,16 @@ def caller_profile(customer: Customer | None, number: str = "") -> dict:
     form = forms().get(link.form) if link is not None else None
     if form is not None:
         profile["open_link"] = form.title.lower()
+        profile["open_link_unheard"] = not notice_given(number, link.created_at)
     return profile
+
+
+def notice_given(number: str, since) -> bool:
+    """Was this number already told about its open link (texted at `since`)? The notice
+    always names the newest open link, so any notice since then was about this one."""
+    return db.session.scalar(select(CallEvent.id).join(Call).where(
+        Call.from_number == number, CallEvent.kind == "returning_caller",
+        CallEvent.at >= since).limit(1)) is not None
 
 
 def find_call(call_sid: str) -> Call | None:
@@ -154,20 +164,27 @@ def note_outcome(call: Call, actions: list[Action], state: CallState) -> None:
                 action.queue, state.handoff_reason or "left a voicemail", "voicemail")
 
 
-AFTER_THE_TONE = {"en": "Please leave your message after the tone, then press pound.",
-                  "ko": "삐 소리가 나면 메시지를 남기시고 우물 정자를 눌러 주세요."}
+def call_language(call: Call) -> tuple[str, str | None]:
+    """The caller's language and its voice: those of the node the call is at (for a
+    queued caller, the queue node they entered), else the menu's."""
+    if call.menu_version is None:
+        return "en-US", None
+    menu = menu_of(call.menu_version)
+    node = menu.nodes.get((call.state or {}).get("node") or "")
+    language = (node and node.language) or menu.settings.language
+    voice = menu.settings.voices.get(language) or (
+        menu.settings.voice if language == menu.settings.language else None)
+    return language, voice
 
 
 def voicemail_for(call: Call) -> list[Action]:
     """A message for the call's team, in the language of the node it was handed over at."""
-    menu = menu_of(call.menu_version)
-    node = menu.nodes.get((call.state or {}).get("node") or "")
-    language = (node and node.language) or menu.settings.language
+    language, voice = call_language(call)
     queue = call.queue or current_app.config["DEFAULT_QUEUE"]
     call.outcome, call.queue = "voicemail", queue
     record_event(call, "voicemail_offered", reason="nobody could answer")
-    prompt = AFTER_THE_TONE.get(language.split("-")[0], AFTER_THE_TONE["en"])
-    return [Say(prompt, language), Record(queue, 120, language)]
+    prompt = phrases(language).t("Please leave your message after the tone, then press pound.")
+    return [Say(prompt, language, voice), Record(queue, 120, language)]
 
 
 def end_call(call: Call, status: str, duration_s: int | None) -> None:

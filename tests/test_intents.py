@@ -44,7 +44,9 @@ def at_main(menu):
     ("what's the status of my ticket", "request_number"),
 ])
 def test_natural_phrasings_land_on_the_right_node(menu, at_main, said, node):
-    assert step(menu, at_main, Input(speech=said, confidence=0.9)).state.node == node
+    # the branch is entered (words naming a sub-option carry on past it)
+    trace = step(menu, at_main, Input(speech=said, confidence=0.9)).trace
+    assert node in [t.node for t in trace if t.kind == "entered"]
 
 
 @pytest.mark.parametrize("said", ["let me talk to a person", "agent", "operator please",

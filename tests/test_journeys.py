@@ -103,7 +103,7 @@ def test_nonsense_gets_reprompts_then_a_person(simulate):
 # Paths to every node that waits for the caller, then the person command from there.
 NODE_PATHS = {
     "main": [],
-    "balance": [press("1")],
+    "pay_offer": [press("1")],
     "outage": [press("2")],
     "outage_zip": [press("2"), press("2")],
     "service": [press("3")],

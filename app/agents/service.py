@@ -8,14 +8,17 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from ..flow.phrases import N_, phrases
 from ..hold import service as hold
 from ..hold.models import CallbackRequest, HoldSession
 from ..models import Call, CallEvent, db, utcnow
 from .models import AgentProfile, Assignment
 
-DONE_KINDS = {"lookup": "looked up {source}", "link_sent": "was texted a {form} link",
-              "link_opened": "opened the {form} link", "link_submitted": "submitted {form}",
-              "collected": "gave their {variable}", "hold_quiz_answered": "played the quiz"}
+# What the caller already did, as the agent hears it (forms by title, not by id).
+DONE_KINDS = {"lookup": N_("looked up {source}"), "link_sent": N_("was texted the {form} link"),
+              "link_opened": N_("opened the {form} link"), "link_submitted": N_("submitted {form}"),
+              "collected": N_("gave their {variable}"),
+              "hold_quiz_answered": N_("played the quiz")}
 MISSED = ("no-answer", "busy", "failed", "canceled")  # a leg's final status: nobody picked up
 OPEN = ("ringing", "connected")  # assignment statuses not yet settled
 FAILED_SHOWN = timedelta(days=7)  # how long the console lists callbacks that ran out of tries
@@ -171,8 +174,8 @@ def context(call: Call) -> dict:
     variables = (call.state or {}).get("variables", {})
     caller = variables.get("caller", {})
     said = [e.detail["speech"] for e in events if e.kind == "input" and e.detail.get("speech")]
-    done = [DONE_KINDS[e.kind].format(**{"source": "", "form": "", "variable": "",
-                                         **e.detail}).replace("  ", " ")
+    p = agent_phrases(call)
+    done = [p.t(DONE_KINDS[e.kind], **done_words(e.detail)).replace("  ", " ")
             for e in events if e.kind in DONE_KINDS]
     session = db.session.scalar(select(HoldSession).where(HoldSession.call_id == call.id))
     return {
@@ -191,16 +194,37 @@ def context(call: Call) -> dict:
     }
 
 
+def agent_phrases(call: Call):
+    """Agents hear the business's own language: the menu's, not the caller's branch."""
+    from ..menus import menu_of
+
+    return phrases(menu_of(call.menu_version).settings.language if call.menu_version
+                   else None)
+
+
+def done_words(detail: dict) -> dict:
+    """An event's details in words: a form's title, a variable's name without underscores."""
+    from ..selfservice.service import forms
+
+    form = forms().get(detail.get("form") or "")
+    return {"source": str(detail.get("source") or ""),
+            "form": form.title if form else str(detail.get("form") or ""),
+            "variable": str(detail.get("variable") or "").replace("_", " ")}
+
+
 def whisper(call: Call) -> str:
     """A few seconds for the agent before the caller is on the line."""
-    info = context(call)
-    parts = [info["name"] + (", known customer" if info["matched"] else ", number not on file")]
+    info, p = context(call), agent_phrases(call)
+    parts = [p.t("{name}, known customer", name=info["name"]) if info["matched"]
+             else p.t("{name}, number not on file", name=info["name"])]
     if info["intent"] or info["reason"]:
-        parts.append(", ".join(p for p in (info["intent"], info["reason"]) if p))
+        parts.append(", ".join(part for part in (info["intent"], info["reason"]) if part))
     if info["done"]:
-        parts.append("Already " + "; ".join(info["done"][-3:]))
+        parts.append(p.t("Already {done}", done="; ".join(info["done"][-3:])))
     if info["hold_s"]:
-        parts.append(f"waited {max(1, round(info['hold_s'] / 60))} minutes")
+        parts.append(p.tn("waited {n} minute", "waited {n} minutes",
+                          max(1, round(info["hold_s"] / 60))))
     if (info["voicemail"] or {}).get("transcript"):
-        parts.append("They left a message: " + info["voicemail"]["transcript"][:200])
+        parts.append(p.t("They left a message: {text}",
+                         text=info["voicemail"]["transcript"][:200]))
     return ". ".join(parts) + "."

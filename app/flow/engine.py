@@ -10,7 +10,7 @@ import copy
 import re
 from dataclasses import dataclass, field
 
-from . import intents
+from . import intents, yesno
 from .actions import (
     Action,
     Enqueue,
@@ -29,24 +29,33 @@ from .actions import (
     Trace,
     Transfer,
 )
+from .phrases import N_, phrases
 from .schema import TERMINAL_TYPES, CollectNode, Escalation, Menu, MenuNode, Node
 from .spoken_numbers import luhn_valid, spoken_to_digits
 from .state import CallState
 from .template import render
 
 MAX_HOPS = 25  # say/lookup chains longer than this are a broken menu, not a call flow
+# System phrases are English message ids, said in the caller's language (app/locale).
 DEFAULT_REPROMPTS = {
     "no_input": [
-        "Sorry, I didn't hear anything.",
-        "I still didn't hear you. You can press a key, or press 0 to talk to a person.",
+        N_("Sorry, I didn't hear anything."),
+        N_("I still didn't hear you. You can press a key, or press 0 to talk to a person."),
     ],
     "no_match": [
-        "Sorry, I didn't catch that.",
-        "Sorry, I still didn't understand. You can press a key, or say agent for a person.",
+        N_("Sorry, I didn't catch that."),
+        N_("Sorry, I still didn't understand. You can press a key, or say agent for a person."),
     ],
 }
-HANDOFF_LINE = "Let me get you to someone who can help."
-APOLOGY = "Sorry, something went wrong on our side."
+HANDOFF_LINE = N_("Let me get you to someone who can help.")
+APOLOGY = N_("Sorry, something went wrong on our side.")
+# Commands that work everywhere, in languages other than the menu's own (the operator's
+# settings.globals list the menu language's words).
+GLOBAL_WORDS = {"person": N_("agent, representative, operator, human, person"),
+                "repeat": N_("repeat, say that again"), "main_menu": N_("main menu, start over"),
+                "back": N_("go back, previous menu")}
+OPEN_LINK_NOTICE = N_("We texted you a link to {form} earlier. If you need help with it, "
+                      "say agent or press 0.")
 
 
 @dataclass
@@ -80,9 +89,9 @@ class _Turn:
             return
         if isinstance(event, Start):
             self.state.variables["caller"] = dict(event.caller)
-            if event.caller.get("open_link"):  # a returning caller stuck on a texted form
-                self.note("returning_caller", form=event.caller["open_link"])
-                self.say(self.settings.open_link_prompt)
+            # a returning caller stuck on a texted form hears so after the greeting
+            self.state.notice_due = bool(event.caller.get("open_link")) and \
+                event.caller.get("open_link_unheard", True)  # once per open link
             self.enter(self.menu.start)
             return
         node = self.menu.nodes.get(self.state.node or "")
@@ -111,6 +120,7 @@ class _Turn:
         for _ in range(MAX_HOPS):
             node = self.menu.nodes[node_id]
             self.state.node, self.state.attempts, self.state.pending = node_id, 0, None
+            self.state.rejections = 0
             self.note("entered", node_id, type=node.type)
             next_id = self.run(node_id, node)
             if next_id is None:
@@ -124,7 +134,12 @@ class _Turn:
         if node.type == "say":
             self.say(node.prompt)
             return node.next
+        if node.type not in ("lookup", "sms_link"):
+            self.give_notice()
+        if node.type == "menu" and self.carried_forward(node):
+            return None
         if node.type in ("menu", "collect"):
+            self.acknowledge(node)
             self.say(node.prompt)
             self.listen(node_id, node)
         elif node.type == "lookup":
@@ -154,6 +169,42 @@ class _Turn:
 
     def finish(self) -> None:
         self.state.done = True
+        self.state.carry = None
+
+    def give_notice(self) -> None:
+        """The returning-caller notice: once, after the greeting, before the first question."""
+        caller = self.state.variables.get("caller", {})
+        if not self.state.notice_due:
+            return
+        self.state.notice_due = False
+        self.note("returning_caller", form=caller.get("open_link"))
+        template = self.settings.open_link_prompt
+        self.say(template if template else self.t(OPEN_LINK_NOTICE, form=caller["open_link"]))
+
+    def carried_forward(self, node: MenuNode) -> bool:
+        """The caller's words already name one of this menu's options: take it, unasked."""
+        speech = (self.state.carry or {}).get("speech")
+        if not speech or yesno.hear(speech, language=self.language()).bare:
+            return False  # "no" answered the last question, not this one
+        match = intents.best_match(speech, [o.phrases for o in node.options],
+                                   self.settings.synonyms)
+        if match.index is None or match.score < self.settings.accept_threshold \
+                or match.score - match.runner_up < 0.1:
+            return False
+        self.choose(node, node.options[match.index], via="carried", speech=speech,
+                    score=round(match.score, 3))
+        return True
+
+    def acknowledge(self, node: Node) -> None:
+        """A question for details (an account number) right after a choice gets a word of
+        acknowledgement first, so it doesn't come out of nowhere."""
+        label = (self.state.carry or {}).get("label")
+        if label and isinstance(node, CollectNode):
+            self.say(self.t("Sure, I can help with {label}.", label=label))
+
+    def t(self, message: str, **params) -> str:
+        """A system phrase in the current node's language."""
+        return phrases(self.language()).t(message, **params)
 
     def fill(self, text: str) -> str:
         return render(text, self.state.variables)
@@ -166,10 +217,12 @@ class _Turn:
     def say(self, text: str | None) -> None:
         if text:
             language = self.language()
-            voice = self.settings.voice if language == self.settings.language else None
+            voice = self.settings.voices.get(language) or (
+                self.settings.voice if language == self.settings.language else None)
             self.actions.append(Say(self.fill(text), language, voice))
 
     def listen(self, node_id: str, node: Node) -> None:
+        self.state.carry = None  # the caller is asked: their last words are used up
         numeric = isinstance(node, CollectNode) and node.input == "digits"
         self.actions.append(
             Listen(
@@ -185,7 +238,7 @@ class _Turn:
 
     def hints(self, node: Node) -> tuple[str, ...]:
         phrases = [p for o in getattr(node, "options", []) for p in o.phrases]
-        phrases += [p for g in self.settings.globals.values() for p in g.phrases]
+        phrases += [p for name in self.settings.globals for p in self.global_phrases(name)]
         return tuple(dict.fromkeys(phrases))
 
     def prompt_again(self, node_id: str, node: Node, lead: str | None = None) -> None:
@@ -210,15 +263,21 @@ class _Turn:
         else:
             self.fail(node, "no_match")
 
+    def global_phrases(self, name: str) -> list[str]:
+        command = self.settings.globals[name]
+        local = phrases(self.language()).translated_list(GLOBAL_WORDS[name])
+        return [*command.phrases, *local]
+
     def global_command(self, event: Input) -> str | None:
         for name, command in self.settings.globals.items():
             if event.digits and event.digits in command.keys:
                 return name
             if not event.speech:
                 continue
-            if name == "person" and intents.mentions(event.speech, command.phrases):
+            said = self.global_phrases(name)
+            if name == "person" and intents.mentions(event.speech, said):
                 return name
-            if name != "person" and intents.says_whole(event.speech, command.phrases):
+            if name != "person" and intents.says_whole(event.speech, said):
                 return name
         return None
 
@@ -239,6 +298,9 @@ class _Turn:
             self.enter(previous, remember=False)
 
     def menu_input(self, node: MenuNode, event: Input) -> None:
+        if event.speech and (option := self.yes_no_option(node, event.speech)):
+            self.choose(node, option, via="speech", score=1.0)  # a yes/no: nothing to carry
+            return
         if event.digits:
             chosen = next((o for o in node.options if o.key == event.digits), None)
             if chosen:
@@ -252,6 +314,15 @@ class _Turn:
         )
         self.judge_speech(node, event, match)
 
+    def yes_no_option(self, node: MenuNode, speech: str):
+        """A bare yes or no (in the caller's language) picks the option whose phrase is a
+        yes or a no: "네" answers "Is there anything else?" as well as "yes" does."""
+        answer = yesno.hear(speech, language=self.language())
+        if not answer.bare:
+            return None
+        return next((o for o in node.options if any(
+            yesno.is_yes_or_no(p, self.language()) is answer.yes for p in o.phrases)), None)
+
     def judge_speech(self, node: MenuNode, event: Input, match: intents.Match) -> None:
         option = node.options[match.index] if match.index is not None else None
         unsure_asr = event.confidence is not None and event.confidence < 0.35
@@ -259,44 +330,56 @@ class _Turn:
         detail = {"speech": event.speech, "score": round(match.score, 3)}
         if option and match.score >= self.settings.accept_threshold and clear_winner \
                 and not unsure_asr:
-            self.choose(node, option, via="speech", score=round(match.score, 3))
+            self.choose(node, option, via="speech", score=round(match.score, 3),
+                        speech=event.speech)
         elif option and match.score >= self.settings.confirm_threshold:
             self.note("confirm", intent=option.label, **detail)
-            self.state.pending = {"kind": "option", "index": match.index}
+            self.state.pending = {"kind": "option", "index": match.index,
+                                  "speech": event.speech}
             self.ask_confirm(self.state.pending)
         else:
             self.note("no_match", **detail)
             self.fail(node, "no_match")
 
-    def choose(self, node: MenuNode, option, **detail) -> None:
+    def choose(self, node: MenuNode, option, *, speech: str | None = None, **detail) -> None:
         self.note("match", intent=option.label, go=option.go, **detail)
         self.state.variables["last_intent"] = option.label
+        self.state.carry = {"speech": speech, "label": option.label}
         self.enter(option.go)
 
     def ask_confirm(self, pending: dict) -> None:
         node = self.menu.nodes[self.state.node]
         if pending["kind"] == "option":
-            question = f"Did you want help with {node.options[pending['index']].label}?"
+            question = self.t("Did you want help with {label}?",
+                              label=node.options[pending["index"]].label)
         else:
-            question = f"I heard {' '.join(pending['value'])}. Is that right?"
-        self.say(question + " Say yes or press 1, or say no or press 2.")
+            question = self.t("I heard {digits}. Is that right?",
+                              digits=" ".join(pending["value"]))
+        self.say(question + " " + self.t("Say yes or press 1, or say no or press 2."))
         self.listen(self.state.node, node)
 
     def answer_pending(self, node: Node, event: Input) -> bool:
-        """Resolve a confirm question; False when the input was a fresh answer instead."""
-        answer = intents.yes_or_no(event.speech, event.digits)
+        """Resolve a confirm question; False when the input was a fresh answer instead.
+
+        A "no" means we misheard, not that the caller failed: it re-asks without counting
+        an attempt, and "no, I said outage" is taken as the fresh answer it contains.
+        Only repeated rejections lead to a person, so no caller loops forever."""
+        answer = yesno.hear(event.speech, event.digits, self.language())
         pending, self.state.pending = self.state.pending, None
-        if answer is None:
+        if answer.yes is None:
             return False
-        self.note("confirmed" if answer else "rejected", pending=pending)
-        if not answer:
-            self.state.attempts += 1
-            if self.state.attempts >= self.settings.max_attempts:
+        self.note("confirmed" if answer.yes else "rejected", pending=pending)
+        if not answer.yes:
+            self.state.rejections += 1
+            if self.state.rejections > self.settings.max_attempts:
                 self.escalate(node, "no_match")
+            elif not answer.bare and isinstance(node, MenuNode):
+                self.menu_input(node, Input(speech=answer.rest))
             else:
-                self.prompt_again(self.state.node, node, "Okay, let's try again.")
+                self.prompt_again(self.state.node, node, self.t("Okay, let's try again."))
         elif pending["kind"] == "option":
-            self.choose(node, node.options[pending["index"]], via="confirm")
+            self.choose(node, node.options[pending["index"]], via="confirm",
+                        speech=pending.get("speech"))
         else:
             self.store_value(node, pending["value"])
         return True
@@ -316,14 +399,22 @@ class _Turn:
 
     def check_value(self, node: CollectNode, value: str | None) -> str | None:
         if not value or not value.isdigit():
-            return "Sorry, I need the number as digits."
+            return self.t("Sorry, I need the number as digits.")
         if not node.min_length <= len(value) <= node.max_length:
-            return f"That number should have {_length_words(node)}."
+            return self.length_problem(node)
         if node.pattern and not re.fullmatch(node.pattern, value):
-            return "That number doesn't look right."
+            return self.t("That number doesn't look right.")
         if node.check_digit == "luhn" and not luhn_valid(value):
-            return "That number doesn't look right."
+            return self.t("That number doesn't look right.")
         return None
+
+    def length_problem(self, node: CollectNode) -> str:
+        if node.min_length == node.max_length:
+            return phrases(self.language()).tn("That number should have {n} digit.",
+                                               "That number should have {n} digits.",
+                                               node.min_length)
+        return self.t("That number should have {low} to {high} digits.",
+                      low=node.min_length, high=node.max_length)
 
     def store_value(self, node: CollectNode, value: str) -> None:
         self.state.variables[node.variable] = value
@@ -341,7 +432,8 @@ class _Turn:
             if node.error:
                 self.enter(node.error)
             else:
-                self.hand_off("lookup failed", apology="Sorry, I can't look that up right now.")
+                self.hand_off("lookup failed",
+                              apology=self.t("Sorry, I can't look that up right now."))
             return
         self.state.variables[node.result] = event.data or {}
         self.note("lookup", source=node.source, found=bool(event.data))
@@ -359,10 +451,11 @@ class _Turn:
             self.enter(node.next)
         elif event.error == "rate limited":
             self.hand_off("self-service could not help",
-                          apology="We've already texted you several links in the last hour.")
+                          apology=self.t("We've already texted you several links in the "
+                                         "last hour."))
         else:
             self.hand_off("self-service could not help",
-                          apology="Sorry, I couldn't send the text message right now.")
+                          apology=self.t("Sorry, I couldn't send the text message right now."))
 
     # -- failures and hand-off ------------------------------------------------------
     def fail(self, node: Node, kind: str, lead: str | None = None) -> None:
@@ -372,7 +465,8 @@ class _Turn:
         if self.state.attempts >= self.settings.max_attempts or node.type in TERMINAL_TYPES:
             self.escalate(node, kind)
             return
-        lines = self.escalation(node, kind).reprompts or DEFAULT_REPROMPTS[kind]
+        lines = self.escalation(node, kind).reprompts or [
+            self.t(line) for line in DEFAULT_REPROMPTS[kind]]
         line = lines[min(self.state.attempts, len(lines)) - 1]
         self.prompt_again(self.state.node, node, lead or line)
 
@@ -390,15 +484,14 @@ class _Turn:
 
     def hand_off(self, reason: str, apology: bool | str = False) -> None:
         if apology:
-            self.say(apology if isinstance(apology, str) else APOLOGY)
+            self.say(apology if isinstance(apology, str) else self.t(APOLOGY))
         self.state.handoff_reason = reason
         self.note("handoff", reason=reason)
         self.say(None if reason in ("asked for a person", "self-service could not help")
-                 else HANDOFF_LINE)
-        self.enter(self.settings.person)
+                 else self.t(HANDOFF_LINE))
+        self.enter(self.person_node())
 
+    def person_node(self) -> str:
+        """The person node for the caller's language (a Korean caller reaches Korean hold)."""
+        return self.settings.person_for.get(self.language()) or self.settings.person
 
-def _length_words(node: CollectNode) -> str:
-    if node.min_length == node.max_length:
-        return f"{node.min_length} digits"
-    return f"{node.min_length} to {node.max_length} digits"

@@ -147,9 +147,11 @@ def _default_globals() -> dict[str, GlobalCommand]:
 
 class Settings(Strict):
     person: NodeId  # where "agent"/0 goes from anywhere: a queue or transfer node
+    person_for: dict[str, NodeId] = Field(default_factory=dict)  # language: its person node
     main_menu: NodeId | None = None  # default: start
     language: str = "en-US"
     voice: str | None = None
+    voices: dict[str, str] = Field(default_factory=dict)  # language: Twilio voice for <Say>
     recognizer: Literal["provider", "vosk"] = "provider"
     accept_threshold: float = Field(default=0.78, ge=0, le=1)
     confirm_threshold: float = Field(default=0.55, ge=0, le=1)
@@ -159,9 +161,7 @@ class Settings(Strict):
         default_factory=_default_globals
     )
     synonyms: dict[str, list[str]] = Field(default_factory=dict)  # canonical: variants
-    open_link_prompt: str = (
-        "We texted you a link to {{ caller.open_link }} earlier. If you need help with it, "
-        "say agent or press 0.")
+    open_link_prompt: str | None = None  # None: the catalogue's notice in the caller's language
 
 
 class Menu(Strict):

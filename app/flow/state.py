@@ -13,6 +13,9 @@ class CallState:
     variables: dict[str, Any] = field(default_factory=dict)
     attempts: int = 0  # failed attempts at the current node
     pending: dict[str, Any] | None = None  # a confirm question awaiting yes/no
+    rejections: int = 0  # confirm questions answered "no" at the current node
+    carry: dict[str, Any] | None = None  # the last choice's words and label, not yet used
+    notice_due: bool = False  # the returning-caller notice, said before the first question
     handoff_reason: str | None = None
     turn: int = 0
     done: bool = False

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import intents
+from .phrases import has_catalogue, languages
 from .schema import PROMPTED_TYPES, Menu, Node
 from .template import syntax_errors
 
@@ -86,6 +87,8 @@ def check_menu(menu: Menu, known_sources: Iterable[str] | None = None,
             yield MenuError(node_id, "form", f"unknown form {node.form!r}")
     yield from _check_reachable(menu)
     yield from _check_say_loops(menu)
+    yield from check_languages(menu)
+    yield from check_suggestions(menu)
 
 
 def _check_lookup(node_id: str, node: Node, known: Iterable[str] | None) -> Iterator[MenuError]:
@@ -165,7 +168,8 @@ def _check_collect(node_id: str, node: Node) -> Iterator[MenuError]:
 
 def _check_reachable(menu: Menu) -> Iterator[MenuError]:
     seen: set[str] = set()
-    todo = [menu.start, menu.settings.person, menu.main_menu]
+    todo = [menu.start, menu.settings.person, menu.main_menu,
+            *menu.settings.person_for.values()]
     while todo:
         node_id = todo.pop()
         if node_id in seen or node_id not in menu.nodes:
@@ -186,3 +190,72 @@ def _check_say_loops(menu: Menu) -> Iterator[MenuError]:
             current = menu.nodes.get(current.next)
         if current is not None and current.type == "say" and node_id in seen:
             yield MenuError(node_id, "next", "dead end: say nodes loop without input")
+
+
+def check_languages(menu: Menu) -> Iterator[MenuError]:
+    """Every language a caller can hear needs a catalogue of system phrases (else the
+    engine's own words would be English), and each language's person node must exist."""
+    known = ", ".join(languages())
+    settings = menu.settings
+    if not has_catalogue(settings.language):
+        yield MenuError(None, "settings.language",
+                        f"no phrase catalogue for {settings.language!r} (have: {known})")
+    for node_id, node in menu.nodes.items():
+        if node.language and not has_catalogue(node.language):
+            yield MenuError(node_id, "language",
+                            f"no phrase catalogue for {node.language!r} (have: {known})")
+    for language, target in settings.person_for.items():
+        if target not in menu.nodes:
+            yield MenuError(None, f"settings.person_for.{language}",
+                            f"goes to unknown node {target!r}")
+        elif menu.nodes[target].type not in ("queue", "transfer"):
+            yield MenuError(target, f"settings.person_for.{language}",
+                            "no way to a person: the person node must be a queue or transfer")
+
+
+# "Say billing, outage, or request": the words a prompt tells callers to say. English and
+# Spanish put the verb first, Korean after ("요금 확인 또는 상담원이라고 말씀해 주세요").
+SUGGESTION = {
+    "en": re.compile(r"\bsay\s+(?!or\b)(.+?)(?=,?\s+or\s+(?:press|key)\b|[.;:!?]|$)", re.I),
+    "es": re.compile(r"\bdiga\s+(?!o\b)(.+?)(?=,?\s+u?o\s+oprima\b|[.;:!?]|$)", re.I),
+    "ko": re.compile(r"([^.?!]+?)(?:이)?라고\s*말씀"),
+}
+LIST_JOINS = re.compile(r",\s*(?:or\s+|o\s+|또는\s*)?|\s+or\s+|\s+o\s+|\s*또는\s*")
+
+
+def suggested_words(text: str, language: str) -> list[str]:
+    """Each word or phrase a prompt suggests saying, in the prompt's language."""
+    pattern = SUGGESTION.get(language.split("-")[0])
+    if pattern is None:
+        return []
+    text = re.sub(r"\{\{.*?\}\}", "", text)  # variables are read out, not suggested
+    words = [w.strip() for m in pattern.finditer(text) for w in LIST_JOINS.split(m.group(1))]
+    return [w for w in words if w and len(w) <= 40]
+
+
+def accepted_at(menu: Menu, node: Node, said: str) -> bool:
+    """Would these words be taken at this node: an option, or a command that works anywhere."""
+    settings = menu.settings
+    if any(intents.says_whole(said, g.phrases) for g in settings.globals.values()):
+        return True
+    options = getattr(node, "options", [])
+    match = intents.best_match(said, [o.phrases for o in options], settings.synonyms)
+    return match.index is not None and match.score >= settings.accept_threshold \
+        and match.score - match.runner_up >= 0.1
+
+
+def check_suggestions(menu: Menu) -> Iterator[MenuError]:
+    """A menu that says "say service" must accept "service" there, or callers who do as
+    they are told hear "Sorry, I didn't catch that"."""
+    for node_id, node in menu.nodes.items():
+        if node.type != "menu":
+            continue
+        language = node.language or menu.settings.language
+        texts = [("prompt", node.prompt), ("reprompt", node.reprompt)] + [
+            (f"{kind}.reprompts.{i}", line) for kind in ("no_input", "no_match")
+            for i, line in enumerate(getattr(getattr(node, kind), "reprompts", []))]
+        for field, text in texts:
+            for said in suggested_words(text or "", language):
+                if not accepted_at(menu, node, said):
+                    yield MenuError(node_id, field,
+                                    f"suggests saying {said!r}, but no option accepts it")

@@ -1,36 +1,40 @@
-"""Demo hold channels and quiz questions (content comes through the audio pipeline)."""
+"""Demo hold channels and quiz questions (content comes through the audio pipeline).
+
+The shipped names and questions are in the phrase catalogues, so a caller who queued in
+Korean hears them in Korean; what operators write themselves is said as written."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from ..flow.phrases import N_
 from ..models import db
 from .models import HoldChannel, QuizQuestion
 
 CHANNELS = [  # key, name, kind, digit, extra phrases callers use
-    ("jazz", "jazz", "music", "1", ["smooth jazz"]),
-    ("classical", "classical music", "music", "2", ["classical", "orchestra"]),
-    ("ambient", "calm ambient sounds", "music", "3", ["ambient", "calm", "relaxing"]),
-    ("tips", "today's energy tips", "spoken", "4", ["tips", "podcast", "energy tips"]),
-    ("quiz", "a quiz", "quiz", "5", ["quiz", "trivia", "game"]),
-    ("callback", "a call back", "callback", "6", ["call me back", "callback", "call back"]),
+    ("jazz", N_("jazz"), "music", "1", ["smooth jazz"]),
+    ("classical", N_("classical music"), "music", "2", ["classical", "orchestra"]),
+    ("ambient", N_("calm ambient sounds"), "music", "3", ["ambient", "calm", "relaxing"]),
+    ("tips", N_("today's energy tips"), "spoken", "4", ["tips", "podcast", "energy tips"]),
+    ("quiz", N_("a quiz"), "quiz", "5", ["quiz", "trivia", "game"]),
+    ("callback", N_("a call back"), "callback", "6", ["call me back", "callback", "call back"]),
 ]
 QUESTIONS = [  # question, choices, index of the answer, fact
-    ("Which appliance uses the most energy in a typical home?",
-     ["the fridge", "heating and cooling", "the TV"], 1,
-     "Heating and cooling is about half of a home's energy use."),
-    ("How much can an LED bulb save compared with an old incandescent one?",
-     ["about ten percent", "about half", "about three quarters"], 2,
-     "LEDs use about seventy five percent less energy."),
-    ("What should you do first when your power goes out?",
-     ["check your breaker panel", "open the fridge", "call a friend"], 0,
-     "A tripped breaker causes many outages inside one home."),
-    ("At which temperature setting does a water heater save energy and stay safe?",
-     ["one hundred twenty degrees", "one hundred sixty degrees", "ninety degrees"], 0,
-     "One hundred twenty degrees Fahrenheit is the usual recommendation."),
-    ("Which way should a ceiling fan turn in summer?",
-     ["clockwise", "counterclockwise", "it does not matter"], 1,
-     "Counterclockwise pushes cool air down."),
+    (N_("Which appliance uses the most energy in a typical home?"),
+     [N_("the fridge"), N_("heating and cooling"), N_("the TV")], 1,
+     N_("Heating and cooling is about half of a home's energy use.")),
+    (N_("How much can an LED bulb save compared with an old incandescent one?"),
+     [N_("about ten percent"), N_("about half"), N_("about three quarters")], 2,
+     N_("LEDs use about seventy five percent less energy.")),
+    (N_("What should you do first when your power goes out?"),
+     [N_("check your breaker panel"), N_("open the fridge"), N_("call a friend")], 0,
+     N_("A tripped breaker causes many outages inside one home.")),
+    (N_("At which temperature setting does a water heater save energy and stay safe?"),
+     [N_("one hundred twenty degrees"), N_("one hundred sixty degrees"), N_("ninety degrees")], 0,
+     N_("One hundred twenty degrees Fahrenheit is the usual recommendation.")),
+    (N_("Which way should a ceiling fan turn in summer?"),
+     [N_("clockwise"), N_("counterclockwise"), N_("it does not matter")], 1,
+     N_("Counterclockwise pushes cool air down.")),
 ]
 
 

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from .. import calls
+from ..flow.phrases import phrases
 from ..models import Call, db, utcnow
 from . import plan
 from .models import (
@@ -54,12 +55,17 @@ def catalog(call: Call, queue: str, segment_url: Callable[[plan.Segment], str],
 
     channels = db.session.scalars(select(HoldChannel).where(HoldChannel.active.is_(True))
                                   .order_by(HoldChannel.position)).all()
+    language, voice = calls.call_language(call)
+    said = phrases(language).content
     return plan.Catalog(
-        channels=tuple(plan.Channel(c.key, c.name, c.kind, c.digit, tuple(c.phrases))
+        channels=tuple(plan.Channel(c.key, said(c.name), c.kind, c.digit,
+                                    tuple(dict.fromkeys((*c.phrases, c.name))))
                        for c in channels),
-        segments=todays_segments({c.id: c.key for c in channels}), questions=questions(),
+        segments=todays_segments({c.id: c.key for c in channels}),
+        questions=questions(said),
         recent_tracks=recent_tracks(call), caller_last4=call.from_number[-4:],
         fallback_url=fallback_url, segment_url=segment_url,
+        language=language, voice=voice,
         unanswerable=unanswerable(queue),
         voicemail=current_app.config["UNANSWERED_VOICEMAIL"])
 
@@ -78,9 +84,11 @@ def todays_segments(channel_keys: dict[int, str]) -> dict[str, tuple[plan.Segmen
     return {key: tuple(items) for key, items in segments.items()}
 
 
-def questions() -> tuple[plan.Question, ...]:
+def questions(said: Callable[[str], str] = str) -> tuple[plan.Question, ...]:
+    """The active quiz, each text in the caller's language where the catalogue has it."""
     return tuple(
-        plan.Question(q.id, q.question, tuple(q.choices), q.answer, q.fact)
+        plan.Question(q.id, said(q.question), tuple(map(said, q.choices)), q.answer,
+                      said(q.fact))
         for q in db.session.scalars(select(QuizQuestion).where(QuizQuestion.active.is_(True))
                                     .order_by(QuizQuestion.position)))
 

@@ -115,6 +115,7 @@ class FormDef(BaseModel):
     fields: list[FormField] = Field(min_length=1, max_length=40)
     submit_label: str = Field(default="Send", min_length=1, max_length=60)
     confirmation: str = Field(min_length=1, max_length=2000)
+    language: str = Field(default="en-US", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")  # its page and texts
 
     @field_validator("fields")
     @classmethod

@@ -19,12 +19,14 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from ..flow.phrases import phrases
 from .form_schema import MAX_VALUE_CHARS, PLACEHOLDER, Choice, FormDef, FormField
 
 __all__ = ["FORMS_DIR", "Choice", "FormDef", "FormDefinitionError", "FormField", "entered_values",
            "form_files", "load_form", "load_forms", "parse_form",
            "read_form", "render_confirmation", "validate_submission"]
 
+Problem = tuple[str, dict]  # a catalogue message id and its parameters
 FORMS_DIR = Path(__file__).parent / "forms"
 # Control characters (not tab/newline) never belong in a form value.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -110,9 +112,23 @@ def _field_name(data: Any, index: int) -> str:
 
 def validate_submission(form: FormDef,
                         data: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-    """Check submitted values: (clean values as strings, {field name: message})."""
+    """Check submitted values: (clean values as strings, {field name: message}), the
+    messages in the form's language."""
+    clean, errors = _validate(form, data)
+    return clean, {name: _in_language(form, problem) for name, problem in errors.items()}
+
+
+def _in_language(form: FormDef, problem: str | tuple[str, dict]) -> str:
+    """Our messages are catalogue ids (with parameters); an operator's own is kept as is."""
+    if isinstance(problem, str):
+        return problem
+    message, params = problem
+    return phrases(form.language).t(message, **params)
+
+
+def _validate(form: FormDef, data: Mapping[str, str]) -> tuple[dict[str, str], dict]:
     clean: dict[str, str] = {}
-    errors: dict[str, str] = {}
+    errors: dict = {}
     for field in form.fields:
         raw = _normalise(field, data.get(field.name))
         if len(raw) > field.limit:
@@ -146,11 +162,11 @@ def _normalise(field: FormField, value: object) -> str:
     return " ".join(CONTROL.sub(" ", text).split())
 
 
-def _check(field: FormField, raw: str) -> tuple[str, str | None]:
+def _check(field: FormField, raw: str) -> tuple[str, Problem | None]:
     """Type check, then the operator's pattern on the cleaned value."""
     value, problem = CHECKS[field.type](field, raw)
     if problem is None and field.pattern and not re.fullmatch(field.pattern, value):
-        problem = field.pattern_message or "Please check this and try again."
+        problem = field.pattern_message or _problem("Please check this and try again.")
     return value, problem
 
 
@@ -160,44 +176,49 @@ def _required(field: FormField, clean: Mapping[str, str]) -> bool:
     return any(clean.get(other) == value for other, value in (field.required_if or {}).items())
 
 
-def _missing(field: FormField) -> str:
+def _problem(message: str, **params) -> tuple[str, dict]:
+    """A message id of the catalogue and its parameters, said in the form's language."""
+    return message, params
+
+
+def _missing(field: FormField) -> tuple[str, dict]:
     if field.type == "select":
-        return "Please choose an option."
-    if field.label.rstrip().endswith("?"):
-        return "Please answer this question."
-    return f"{field.label} is required."
+        return _problem("Please choose an option.")
+    if field.label.rstrip().endswith(("?", "？")):
+        return _problem("Please answer this question.")
+    return _problem("{label} is required.", label=field.label)
 
 
-def _too_long(field: FormField) -> str:
-    return f"Please use {field.limit} characters or fewer."
+def _too_long(field: FormField) -> tuple[str, dict]:
+    return _problem("Please use {limit} characters or fewer.", limit=field.limit)
 
 
-def _as_text(field: FormField, raw: str) -> tuple[str, str | None]:
+def _as_text(field: FormField, raw: str) -> tuple[str, Problem | None]:
     return raw, None
 
 
-def _email(field: FormField, raw: str) -> tuple[str, str | None]:
+def _email(field: FormField, raw: str) -> tuple[str, Problem | None]:
     if not EMAIL.fullmatch(raw):
-        return raw, "Please enter an email address, like name@example.com."
+        return raw, _problem("Please enter an email address, like name@example.com.")
     local, domain = raw.rsplit("@", 1)
     return f"{local}@{domain.lower()}", None
 
 
-def _tel(field: FormField, raw: str) -> tuple[str, str | None]:
+def _tel(field: FormField, raw: str) -> tuple[str, Problem | None]:
     number = re.sub(r"[\s().-]", "", raw)
     if not re.fullmatch(r"\+?\d{7,15}", number):
-        return raw, "Please enter a phone number, like 555 123 4567."
+        return raw, _problem("Please enter a phone number, like 555 123 4567.")
     return number, None
 
 
-def _zip(field: FormField, raw: str) -> tuple[str, str | None]:
+def _zip(field: FormField, raw: str) -> tuple[str, Problem | None]:
     code = raw.replace(" ", "")
     if not re.fullmatch(r"\d{5}(-\d{4})?", code):
-        return raw, "Please enter a 5-digit ZIP code."
+        return raw, _problem("Please enter a 5-digit ZIP code.")
     return code, None
 
 
-def _date(field: FormField, raw: str) -> tuple[str, str | None]:
+def _date(field: FormField, raw: str) -> tuple[str, Problem | None]:
     us = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", raw)
     try:
         if us:
@@ -206,35 +227,41 @@ def _date(field: FormField, raw: str) -> tuple[str, str | None]:
             return date.fromisoformat(raw).isoformat(), None
     except ValueError:
         pass
-    return raw, "Please enter a date, like 2025-03-31."
+    return raw, _problem("Please enter a date, like 2025-03-31.")
 
 
-def _select(field: FormField, raw: str) -> tuple[str, str | None]:
+def _select(field: FormField, raw: str) -> tuple[str, Problem | None]:
     if raw not in {choice.value for choice in field.choices or []}:
-        return raw, "Please choose one of the options."
+        return raw, _problem("Please choose one of the options.")
     return raw, None
 
 
-def _money(field: FormField, raw: str) -> tuple[str, str | None]:
+def _money(field: FormField, raw: str) -> tuple[str, Problem | None]:
     amount = re.sub(r"[\s$,]", "", raw)
     if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", amount):
-        return raw, "Please enter an amount in dollars, like 42.50."
+        return raw, _problem("Please enter an amount in dollars, like 42.50.")
     value = Decimal(amount)
     if field.min is not None and value < field.min:
-        return raw, f"The amount must be at least ${field.min:,.2f}."
+        return raw, _problem("The amount must be at least ${amount}.",
+                             amount=_dollars(field.min))
     if field.max is not None and value > field.max:
-        return raw, f"The amount can be at most ${field.max:,.2f}."
+        return raw, _problem("The amount can be at most ${amount}.",
+                             amount=_dollars(field.max))
     return f"{value:.2f}", None
 
 
-def _account(field: FormField, raw: str) -> tuple[str, str | None]:
+def _dollars(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
+
+
+def _account(field: FormField, raw: str) -> tuple[str, Problem | None]:
     number = re.sub(r"[\s-]", "", raw)
     if not number.isascii() or not number.isdigit():
-        return raw, "Please enter the account number using digits only."
+        return raw, _problem("Please enter the account number using digits only.")
     return number, None
 
 
-CHECKS: dict[str, Callable[[FormField, str], tuple[str, str | None]]] = {
+CHECKS: dict[str, Callable[[FormField, str], tuple[str, Problem | None]]] = {
     "text": _as_text, "textarea": _as_text, "email": _email, "tel": _tel, "zip": _zip,
     "date": _date, "select": _select, "money": _money, "account": _account,
 }

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from .. import telephony
 from ..calls import record_event
 from ..flow.actions import LinkSent
+from ..flow.phrases import phrases
 from ..models import Call, db, utcnow
 from .forms import FormDef, FormDefinitionError, load_forms, read_form, render_confirmation
 from .links import make_token, new_link_id
@@ -59,8 +60,11 @@ def send_link(call: Call, form_id: str, link_url, status_url: str | None) -> Lin
     db.session.add(link)
     # The token carries only the link id: the number and call stay on our row.
     token = make_token(current_app.config["SECRET_KEY"], link.id, "", "")
-    body = f"Northwind Energy: {form.title}: {link_url(token)} (link valid for " \
-           f"{max_age // 3600} hours)"
+    body = phrases(form.language).tn(
+        "{business}: {title}: {url} (link valid for {n} hour)",
+        "{business}: {title}: {url} (link valid for {n} hours)", max(1, max_age // 3600),
+        business=current_app.config.get("BUSINESS_NAME", "Northwind Energy"),
+        title=form.title, url=link_url(token))
     try:
         telephony.send_sms(call.from_number, body, status_callback=status_url, call_id=call.id)
     except telephony.SendFailed as exc:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from .. import telephony
 from ..auth import role_required
+from ..flow.phrases import languages, phrases
 from ..models import Message, db
 from ..voice.security import twilio_signed
 from . import service
@@ -20,8 +21,17 @@ sms_bp = Blueprint("sms", __name__, url_prefix="/sms")
 
 
 def problem(reason: str, status: int) -> tuple[str, int]:
-    """The same friendly page for expired, used and tampered links: it reveals nothing."""
-    return render_template("selfservice/link_problem.html", reason=reason), status
+    """The same friendly page for expired, used and tampered links: it reveals nothing,
+    so its language is the browser's (among those we have), not the form's."""
+    language = request.accept_languages.best_match(
+        [name.replace("_", "-") for name in languages()]) or "en"
+    return render_template("selfservice/link_problem.html", reason=reason,
+                           **page_language(language)), status
+
+
+def page_language(language: str) -> dict:
+    """What a page needs to speak the caller's language: its phrases and the lang tag."""
+    return {"t": phrases(language).t, "lang": language.split("-")[0]}
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
@@ -42,16 +52,20 @@ def form_page(token: str):
     if request.method == "GET":
         service.mark_opened(link)
         db.session.commit()
-        return render_template("selfservice/form.html", form=form)
+        return render_template("selfservice/form.html", form=form,
+                               **page_language(form.language))
     clean, errors = validate_submission(form, request.form)
     if errors:
         return render_template("selfservice/form.html", form=form, errors=errors,
-                               values=entered_values(form, request.form)), 422
+                               values=entered_values(form, request.form),
+                               **page_language(form.language)), 422
     if not service.submit(link, form, clean):
         return problem("used", 410)
     db.session.commit()
     return render_template("selfservice/done.html", form=form,
-                           message="Thanks. We've received it and texted you a confirmation.")
+                           message=phrases(form.language).t(
+                               "Thanks. We've received it and texted you a confirmation."),
+                           **page_language(form.language))
 
 
 @sms_bp.post("/status")

@@ -7,9 +7,10 @@ import logging
 from flask import request
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from .. import telephony
+from .. import calls, telephony
 from ..agents import service as agents
 from ..agents.models import Assignment
+from ..flow.phrases import phrases
 from ..models import db, utcnow
 from .security import twilio_signed
 from .views import bp, twiml, url
@@ -59,7 +60,8 @@ def agent_leg():
         db.session.commit()
         return _goodbye(_not_reached(assignment))
     response = VoiceResponse()
-    response.say(agents.whisper(assignment.call))
+    response.say(agents.whisper(assignment.call),  # in the business's language
+                 language=agents.agent_phrases(assignment.call).language)
     response.redirect(url("voice.agent_connect", a=assignment.id), method="POST")
     return twiml(response)
 
@@ -112,10 +114,12 @@ def agent_connect():
 def caller_join():
     assignment = _assignment()
     response = VoiceResponse()
-    if assignment is None:
+    if assignment is None:  # we cannot tell whose call this is: the business's language
         response.say("Sorry, we lost the connection to the agent. Please call us again.")
         return twiml(response)
-    response.say("Thanks for waiting. Connecting you now.")
+    language, voice = calls.call_language(assignment.call)
+    response.say(phrases(language).t("Thanks for waiting. Connecting you now."),
+                 language=language, voice=voice)
     response.append(_room(assignment))
     return twiml(response)
 

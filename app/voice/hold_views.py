@@ -54,7 +54,7 @@ def render(actions, queue: str) -> VoiceResponse:
 
 def _prompt(parent, prompt) -> None:
     if isinstance(prompt, Say):
-        parent.say(prompt.text)
+        parent.say(prompt.text, language=prompt.language, voice=prompt.voice)
     else:
         parent.play(prompt.url)
 

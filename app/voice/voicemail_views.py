@@ -14,6 +14,7 @@ from flask import Flask, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from .. import calls, telephony
+from ..flow.phrases import phrases
 from ..hold.models import CallbackRequest
 from ..models import CallEvent, db, utcnow
 from ..speech import service as speech
@@ -23,17 +24,19 @@ from .security import twilio_signed
 from .views import bp, twiml
 
 log = logging.getLogger(__name__)
-THANKS = {"en": "Thank you. Your message is saved, and one of our team will call you back.",
-          "ko": "감사합니다. 메시지가 저장되었습니다. 담당자가 곧 연락드리겠습니다."}
 
 
 @bp.post("/recorded")
 @twilio_signed
 def recorded():
     """The caller finished (or pressed #): thank them in their language and hang up."""
-    language = request.args.get("language", "en-US")
+    call = calls.find_call(request.form.get("CallSid", ""))
+    language, voice = calls.call_language(call) if call else (
+        request.args.get("language", "en-US")[:10], None)
     response = VoiceResponse()
-    response.say(THANKS.get(language.split("-")[0], THANKS["en"]), language=language)
+    response.say(phrases(language).t(
+        "Thank you. Your message is saved, and one of our team will call you back."),
+        language=language, voice=voice)
     response.hangup()
     return twiml(response)
 

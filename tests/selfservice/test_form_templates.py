@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from app.flow.phrases import phrases
 from app.selfservice.forms import (
     FormDef,
     entered_values,
@@ -27,8 +28,10 @@ VOID = {"input", "meta", "link", "br", "img", "hr"}
 
 @pytest.fixture(scope="module")
 def env() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
-                       undefined=StrictUndefined)
+    environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
+                              undefined=StrictUndefined)
+    environment.globals["t"] = phrases("en-US").t  # as the views pass it, in English
+    return environment
 
 
 class Page(HTMLParser):
