@@ -20,6 +20,8 @@ class Config:
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN")  # /metrics answers 403 while unset
     QUEUE_HOURS = os.environ.get("HOLDLINE_QUEUE_HOURS", "")  # "general=08:00-20:00,..."
     CENTRE_TIMEZONE = os.environ.get("HOLDLINE_TIMEZONE", "UTC")
+    # Internal hosts/networks the HTTP lookup may reach ("billing.internal,10.1.0.0/16").
+    LOOKUP_ALLOW = os.environ.get("HOLDLINE_LOOKUP_ALLOW", "")
     MAX_CONTENT_LENGTH = 64 * 1024  # no real webhook comes close
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
