@@ -87,6 +87,16 @@ def test_bad_pattern():
     has(errors_of(bad), "ask", "pattern", "bad pattern")
 
 
+@pytest.mark.parametrize("pattern", [r"([0-9])\1", r"(?=1)[0-9]+", r"(?<!0)[0-9]+"])
+def test_a_pattern_re2_cannot_run_in_linear_time_is_refused(pattern):
+    """Backreferences and lookaround can backtrack without bound: the operator is told."""
+    def backtracking(m):
+        m["nodes"]["main"]["options"][0]["go"] = "ask"
+        m["nodes"]["ask"] = {"type": "collect", "prompt": "Number?", "variable": "n",
+                             "pattern": pattern, "next": "bye"}
+    has(errors_of(backtracking), "ask", "pattern", "bad pattern")
+
+
 def test_missing_prompt_and_bad_placeholder():
     def broken(m):
         m["nodes"]["main"]["prompt"] = ""

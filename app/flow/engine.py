@@ -7,7 +7,6 @@ person, and nothing here can leave a caller in silence or in an endless loop.
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass, field
 
 from . import intents
@@ -29,6 +28,7 @@ from .actions import (
     Trace,
     Transfer,
 )
+from .patterns import full_match
 from .schema import TERMINAL_TYPES, CollectNode, Escalation, Menu, MenuNode, Node
 from .spoken_numbers import luhn_valid, spoken_to_digits
 from .state import CallState
@@ -319,7 +319,7 @@ class _Turn:
             return "Sorry, I need the number as digits."
         if not node.min_length <= len(value) <= node.max_length:
             return f"That number should have {_length_words(node)}."
-        if node.pattern and not re.fullmatch(node.pattern, value):
+        if node.pattern and not full_match(node.pattern, value):
             return "That number doesn't look right."
         if node.check_digit == "luhn" and not luhn_valid(value):
             return "That number doesn't look right."

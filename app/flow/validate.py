@@ -5,7 +5,6 @@ Errors name the node id and the field, and all of them are reported at once.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import intents
+from .patterns import PatternError, compile_pattern
 from .schema import PROMPTED_TYPES, Menu, Node
 from .template import syntax_errors
 
@@ -158,8 +158,8 @@ def _check_collect(node_id: str, node: Node) -> Iterator[MenuError]:
         yield MenuError(node_id, "min_length", "is greater than max_length")
     if node.pattern:
         try:
-            re.compile(node.pattern)
-        except re.error as exc:
+            compile_pattern(node.pattern)
+        except PatternError as exc:
             yield MenuError(node_id, "pattern", f"bad pattern: {exc}")
 
 
