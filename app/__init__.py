@@ -21,6 +21,11 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.from_object(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _defaults(app)
+    if hops := app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Only then is X-Forwarded-For the client (login limits) and -Proto the scheme.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     logging.basicConfig(level=os.environ.get("HOLDLINE_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
