@@ -38,6 +38,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     from .auth import login_manager
     from .auth.views import bp as auth_bp
+    from .headers import secure_headers
     from .voice import (  # noqa: F401  (routes on voice_bp)
         agent_views,
         hold_views,
@@ -47,6 +48,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .voice.views import bp as voice_bp
 
     csrf = CSRFProtect(app)
+    secure_headers(app)
     login_manager.init_app(app)
     app.register_blueprint(voice_bp)
     csrf.exempt(voice_bp)  # provider webhooks carry Twilio signatures instead

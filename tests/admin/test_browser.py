@@ -33,12 +33,18 @@ def live_server(app):
 
 @pytest.fixture
 def page(live_server):
+    """A Chromium page; whatever the Content-Security-Policy refused fails the test."""
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900},
                                       base_url=live_server)
-        yield context.new_page()
+        page = context.new_page()
+        refused: list[str] = []
+        page.on("console", lambda message: refused.append(message.text)
+                if "Content Security Policy" in message.text else None)
+        yield page
         browser.close()
+        assert refused == []
 
 
 def sign_in(page, username: str) -> None:
