@@ -131,3 +131,13 @@ def test_unknown_lookup_source_when_sources_are_known():
     with pytest.raises(MenuInvalid) as info:
         parse_menu(menu, known_sources={"account"})
     assert any(e.node == "look" and e.field == "source" for e in info.value.errors)
+
+
+def test_say_loops_name_only_the_nodes_on_the_loop():
+    def looping(m):
+        m["nodes"]["main"]["options"][0]["go"] = "s1"
+        m["nodes"]["s1"] = {"type": "say", "prompt": "One.", "next": "s2"}  # leads in
+        m["nodes"]["s2"] = {"type": "say", "prompt": "Two.", "next": "s3"}
+        m["nodes"]["s3"] = {"type": "say", "prompt": "Three.", "next": "s2"}
+    looped = [node for node, _, message in errors_of(looping) if "loop without" in message]
+    assert looped == ["s2", "s3"]
