@@ -14,6 +14,9 @@ from .config import Config
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
+    from .ids import RecordIdConverter
+
+    app.url_map.converters["int"] = RecordIdConverter  # before any route is added
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)
