@@ -9,6 +9,7 @@ not gain the server's network position, so internal addresses are refused (SSRF 
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import ipaddress
 import json
@@ -31,6 +32,12 @@ CHUNK_BYTES = 16 * 1024
 USER_AGENT = "Holdline-lookup/1"
 # Metadata services that are reachable at otherwise public-looking addresses.
 METADATA = {ipaddress.ip_address("100.100.100.200"), ipaddress.ip_address("fd00:ec2::254")}
+
+
+# Name resolution runs here so that it can be abandoned at the deadline (it cannot be
+# interrupted); a few threads, shared by every lookup of the process.
+_RESOLVERS = concurrent.futures.ThreadPoolExecutor(max_workers=4,
+                                                   thread_name_prefix="lookup-dns")
 
 
 class LookupFailed(Exception):
@@ -96,11 +103,10 @@ def _fetch(url: str, method: str, params: dict[str, Any], timeout_s: float,
     if not parts.hostname:
         raise LookupFailed("URL has no host")
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    address = checked_address(parts.hostname, port, allow)
+    addresses = checked_addresses(parts.hostname, port, allow, deadline)
     path, body, wire_headers = _request(parts, method, params, headers)
-    connection = _connection(parts.scheme, address, parts.hostname, port, deadline)
+    connection = _connect(parts.scheme, addresses, parts.hostname, port, deadline)
     try:
-        connection.connect()  # bounded by the connection's timeout: what is left
         with _cut_at(deadline, connection.sock):
             connection.request(method, path, body=body, headers=wire_headers,
                                preload_content=False)
@@ -112,6 +118,22 @@ def _fetch(url: str, method: str, params: dict[str, Any], timeout_s: float,
         raise _failure(exc, deadline) from None
     finally:
         connection.close()
+
+
+def _connect(scheme: str, addresses: list[str], host: str, port: int,
+             deadline: float) -> urllib3.connection.HTTPConnection:
+    """Connect to the first checked address that answers (an IPv6 address may not)."""
+    for address in addresses:
+        connection = _connection(scheme, address, host, port, deadline)
+        try:
+            connection.connect()  # bounded by the connection's timeout: what is left
+            return connection
+        except (OSError, urllib3.exceptions.HTTPError) as exc:
+            connection.close()
+            failure = _failure(exc, deadline)
+            if failure.reason == "timed out" or address == addresses[-1]:
+                raise failure from None
+    raise LookupFailed("host not found")
 
 
 @contextlib.contextmanager
@@ -135,25 +157,34 @@ def _failure(exc: Exception, deadline: float) -> LookupFailed:
     return LookupFailed("connection failed")
 
 
-def checked_address(host: str, port: int, allow: str = "") -> str:
-    """Resolve `host` and return the address to connect to, refusing internal ones.
+def checked_addresses(host: str, port: int, allow: str = "",
+                      deadline: float | None = None) -> list[str]:
+    """Resolve `host` and return the addresses to connect to, refusing internal ones.
 
     Loopback, private, link-local (cloud metadata lives there), multicast, reserved and
     unspecified addresses are refused unless the allow-list names the host or a network
     holding the address. Every address the name resolves to must pass, and the caller
-    connects to the one returned, so a second lookup cannot swap in another (DNS rebinding).
+    connects to these, so a second lookup cannot swap in another (DNS rebinding).
     """
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        raise LookupFailed("host not found") from None
+    infos = _resolve(host, port, deadline)
     names, networks = _allow_list(allow)
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     if host.lower().rstrip(".") not in names:
         for address in addresses:
             if _internal(address) and not any(address in net for net in networks):
                 raise LookupFailed(f"address {address} is not allowed")
-    return str(addresses[0])
+    return list(dict.fromkeys(str(address) for address in addresses))
+
+
+def _resolve(host: str, port: int, deadline: float | None) -> list[tuple]:
+    """getaddrinfo within the deadline: a stuck resolver must not hold the caller."""
+    lookup = _RESOLVERS.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    try:
+        return lookup.result(timeout=None if deadline is None else _remaining(deadline))
+    except concurrent.futures.TimeoutError:
+        raise LookupFailed("timed out") from None
+    except (OSError, UnicodeError):
+        raise LookupFailed("host not found") from None
 
 
 def _internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:

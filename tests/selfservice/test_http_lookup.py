@@ -15,7 +15,7 @@ import pytest
 from app.selfservice.http_lookup import (
     MAX_BODY_BYTES,
     LookupFailed,
-    checked_address,
+    checked_addresses,
     dig,
     http_lookup,
 )
@@ -270,14 +270,14 @@ def test_loopback_is_refused_without_the_allow_list(server: str) -> None:
     "::ffff:127.0.0.1", "fe80::1", "fc00::1", "fd00:ec2::254", "ff02::1"])
 def test_internal_addresses_are_refused(address: str) -> None:
     with pytest.raises(LookupFailed, match="not allowed"):
-        checked_address(address, 80)
+        checked_addresses(address, 80)
 
 
 def test_public_and_allowed_addresses_pass() -> None:
-    assert checked_address("8.8.8.8", 443) == "8.8.8.8"  # a literal: nothing is sent
-    assert checked_address("10.1.2.3", 80, "10.0.0.0/8") == "10.1.2.3"
-    assert checked_address("::1", 80, "[::1]") == "::1"
-    assert checked_address("localhost", 80, "LOCALHOST") in ("127.0.0.1", "::1")
+    assert checked_addresses("8.8.8.8", 443) == ["8.8.8.8"]  # a literal: nothing is sent
+    assert checked_addresses("10.1.2.3", 80, "10.0.0.0/8") == ["10.1.2.3"]
+    assert checked_addresses("::1", 80, "[::1]") == ["::1"]
+    assert "127.0.0.1" in checked_addresses("localhost", 80, "LOCALHOST")
 
 
 def test_an_allowed_host_name_is_reached_with_its_own_host_header(server: str) -> None:
@@ -308,3 +308,49 @@ def test_the_checked_address_is_the_one_connected_to(monkeypatch) -> None:
             httpd.shutdown()
             httpd.server_close()
     assert reached == {"server": "127.0.0.2", "host": f"rebind.test:{port}"}
+
+
+def test_a_stuck_resolver_ends_at_the_deadline(monkeypatch) -> None:
+    real = socket.getaddrinfo
+
+    def stuck(host, *args, **kwargs):
+        if host == "stuck.test":
+            time.sleep(3)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", stuck)
+    started = time.monotonic()
+    with pytest.raises(LookupFailed, match="timed out"):
+        http_lookup("http://stuck.test/x", timeout_s=0.5)
+    assert time.monotonic() - started < 1.0
+
+
+# --- https to the checked address still verifies the certificate for the URL's host -----
+
+
+@pytest.fixture
+def tls_server(tmp_path, monkeypatch) -> Iterator[int]:
+    """A local https server with a certificate for "localhost" from a test CA that the
+    connector trusts (in place of the public CA bundle)."""
+    import ssl
+
+    import certifi
+    import trustme
+
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setattr(certifi, "where", lambda: str(tmp_path / "ca.pem"))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)
+    httpd = _serve("127.0.0.1")
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    yield httpd.server_address[1]
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_https_verifies_the_urls_host_while_connecting_to_its_address(tls_server) -> None:
+    reached = http_lookup(f"https://localhost:{tls_server}/who", allow="localhost")
+    assert reached == {"server": "127.0.0.1", "host": f"localhost:{tls_server}"}
+    with pytest.raises(LookupFailed, match="connection failed"):  # the cert is not for it
+        http_lookup(f"https://127.0.0.1:{tls_server}/who", allow="127.0.0.1")
