@@ -1,7 +1,7 @@
 """HTTP JSON connector for the IVR lookup node: ask an operator's API, map the answer.
 
 A caller is waiting on the line, so the whole exchange is bounded: the timeout (clamped
-to MAX_TIMEOUT_S) is one deadline from connect to last byte, the body is capped at
+to MAX_TIMEOUT_S) is one deadline from name resolution to last byte, the body is capped at
 MAX_BODY_BYTES, and every failure becomes one `LookupFailed(reason)` that the flow turns
 into its failure route. Menus are written by operators, but a stolen operator session must
 not gain the server's network position, so internal addresses are refused (SSRF guard).
