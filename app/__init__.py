@@ -14,6 +14,9 @@ from .config import Config
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
+    from .ids import RecordIdConverter
+
+    app.url_map.converters["int"] = RecordIdConverter  # before any route is added
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)
@@ -21,6 +24,11 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.from_object(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _defaults(app)
+    if hops := app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Only then is X-Forwarded-For the client (login limits) and -Proto the scheme.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     logging.basicConfig(level=os.environ.get("HOLDLINE_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -33,6 +41,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     from .auth import login_manager
     from .auth.views import bp as auth_bp
+    from .headers import secure_headers
     from .voice import (  # noqa: F401  (routes on voice_bp)
         agent_views,
         hold_views,
@@ -42,6 +51,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .voice.views import bp as voice_bp
 
     csrf = CSRFProtect(app)
+    secure_headers(app)
     login_manager.init_app(app)
     app.register_blueprint(voice_bp)
     csrf.exempt(voice_bp)  # provider webhooks carry Twilio signatures instead

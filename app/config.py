@@ -20,6 +20,12 @@ class Config:
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN")  # /metrics answers 403 while unset
     QUEUE_HOURS = os.environ.get("HOLDLINE_QUEUE_HOURS", "")  # "general=08:00-20:00,..."
     CENTRE_TIMEZONE = os.environ.get("HOLDLINE_TIMEZONE", "UTC")
+    # Internal hosts/networks the HTTP lookup may reach ("billing.internal,10.1.0.0/16").
+    LOOKUP_ALLOW = os.environ.get("HOLDLINE_LOOKUP_ALLOW", "")
+    # Login limit counters: a `limits` storage URI (redis://, memcached://); default the DB.
+    RATELIMIT_STORAGE = os.environ.get("HOLDLINE_RATELIMIT_STORAGE") or None
+    # Reverse proxies in front of us whose X-Forwarded-For/-Proto we believe (0: none).
+    TRUSTED_PROXIES = int(os.environ.get("HOLDLINE_TRUSTED_PROXIES", 0))
     MAX_CONTENT_LENGTH = 64 * 1024  # no real webhook comes close
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -8,6 +8,7 @@ import yaml
 from flask import current_app
 from sqlalchemy import func, select
 
+from . import operator_yaml
 from .flow.schema import Menu as MenuDef
 from .flow.validate import MenuError, MenuInvalid, parse_menu
 from .lookups import SOURCES
@@ -18,11 +19,9 @@ RESERVED_NAMES = frozenset({"new"})
 
 
 def load_yaml(text: str) -> Any:
-    """YAML as operators write it; a syntax error becomes a MenuInvalid-like ValueError."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ValueError(f"not valid YAML: {exc}") from None
+    """YAML as operators write it; a syntax error, deep nesting or an alias becomes a
+    ValueError (YamlRefused) that says why."""
+    return operator_yaml.load(text)
 
 
 def check(definition: Any) -> MenuDef:
@@ -108,4 +107,5 @@ def menu_of(version: MenuVersion) -> MenuDef:
 
 
 def export_yaml(version: MenuVersion) -> str:
-    return yaml.safe_dump(version.definition, sort_keys=False, allow_unicode=True)
+    return yaml.dump(version.definition, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+                     sort_keys=False, allow_unicode=True)

@@ -160,3 +160,19 @@ def test_state_round_trips_through_json(menu):
     state = run(menu, Start({"first_name": "Ann"}), Input(digits="1")).state
     again = CallState.from_dict(json.loads(json.dumps(state.to_dict())))
     assert again == state
+
+
+def test_a_backtracking_pattern_runs_in_linear_time():
+    """"(1+)+2" against 27 keyed ones took 6.5 s of backtracking, doubling per digit."""
+    import copy
+    import time
+
+    hostile = copy.deepcopy(MENU)
+    hostile["nodes"]["acct"].update(min_length=1, max_length=32, pattern="(1+)+2")
+    menu = parse_menu(hostile)
+    state = run(menu, Start(), Input(digits="2")).state
+    started = time.process_time()
+    result = step(menu, state, Input(digits="1" * 27))
+    assert time.process_time() - started < 0.5
+    assert "doesn't look right" in said(result) and result.state.node == "acct"
+    assert "I heard" in said(step(menu, state, Input(digits="1" * 26 + "2")))

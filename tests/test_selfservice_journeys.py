@@ -199,6 +199,7 @@ class Billing(ProviderHandler):
 def http_menu(app):
     from app import menus
 
+    app.config["LOOKUP_ALLOW"] = "127.0.0.1"  # the stand-in billing API is on loopback
     server = ThreadingHTTPServer(("127.0.0.1", 0), Billing)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     menu = {"name": "http-demo", "start": "look", "settings": {"person": "agent"},
@@ -229,3 +230,14 @@ def test_http_lookup_answers_or_falls_back_to_a_person(simulate, http_menu, mode
     if mode != "ok":
         failed = db.session.scalar(select(CallEvent).where(CallEvent.kind == "lookup_failed"))
         assert failed is not None and t.ended_by == "queue"
+
+
+def test_http_lookup_to_an_internal_address_is_refused_without_the_allow_list(
+        app, simulate, http_menu):
+    """A menu pointed at a service on loopback does not read its answer to the caller."""
+    app.config["LOOKUP_ALLOW"] = ""
+    Billing.mode = "ok"
+    t = simulate([], dialled="+15005550999", caller="+15551230001")
+    assert "$12.50" not in t.ivr_text and "can't look that up" in t.ivr_text
+    failed = db.session.scalar(select(CallEvent).where(CallEvent.kind == "lookup_failed"))
+    assert "not allowed" in str(failed.detail) and t.ended_by == "queue"

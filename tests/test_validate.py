@@ -87,6 +87,16 @@ def test_bad_pattern():
     has(errors_of(bad), "ask", "pattern", "bad pattern")
 
 
+@pytest.mark.parametrize("pattern", [r"([0-9])\1", r"(?=1)[0-9]+", r"(?<!0)[0-9]+"])
+def test_a_pattern_re2_cannot_run_in_linear_time_is_refused(pattern):
+    """Backreferences and lookaround can backtrack without bound: the operator is told."""
+    def backtracking(m):
+        m["nodes"]["main"]["options"][0]["go"] = "ask"
+        m["nodes"]["ask"] = {"type": "collect", "prompt": "Number?", "variable": "n",
+                             "pattern": pattern, "next": "bye"}
+    has(errors_of(backtracking), "ask", "pattern", "bad pattern")
+
+
 def test_missing_prompt_and_bad_placeholder():
     def broken(m):
         m["nodes"]["main"]["prompt"] = ""
@@ -121,3 +131,13 @@ def test_unknown_lookup_source_when_sources_are_known():
     with pytest.raises(MenuInvalid) as info:
         parse_menu(menu, known_sources={"account"})
     assert any(e.node == "look" and e.field == "source" for e in info.value.errors)
+
+
+def test_say_loops_name_only_the_nodes_on_the_loop():
+    def looping(m):
+        m["nodes"]["main"]["options"][0]["go"] = "s1"
+        m["nodes"]["s1"] = {"type": "say", "prompt": "One.", "next": "s2"}  # leads in
+        m["nodes"]["s2"] = {"type": "say", "prompt": "Two.", "next": "s3"}
+        m["nodes"]["s3"] = {"type": "say", "prompt": "Three.", "next": "s2"}
+    looped = [node for node, _, message in errors_of(looping) if "loop without" in message]
+    assert looped == ["s2", "s3"]

@@ -10,8 +10,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from .. import menus
 from ..flow.validate import MenuError, MenuInvalid
 
@@ -30,15 +28,9 @@ class Checked:
     def ok(self) -> bool:
         return not self.errors and self.yaml_error is None
 
-    def errors_for(self, node_id: str | None) -> list[MenuError]:
-        return [e for e in self.errors if e.node == node_id]
-
 
 def check_yaml(text: str, menu_name: str | None = None) -> Checked:
     """Parse and validate; every problem is collected, nothing raises."""
-    if uses_aliases(text):
-        return Checked(yaml_error="YAML anchors and aliases (& and *) are not accepted: "
-                                  "write each node out, and quote keys like '*'")
     try:
         definition = menus.load_yaml(text)
     except ValueError as exc:
@@ -64,15 +56,6 @@ def check_definition(definition: dict, menu_name: str | None = None) -> Checked:
     return checked
 
 
-def uses_aliases(text: str) -> bool:
-    """Aliases can expand a small text into a huge menu (a 'billion laughs' document)."""
-    try:
-        return any(isinstance(token, yaml.AliasToken | yaml.AnchorToken)
-                   for token in yaml.scan(text))
-    except yaml.YAMLError:
-        return False  # load_yaml reports the syntax error
-
-
 def _nodes(definition: Any) -> dict[str, Any]:
     nodes = definition.get("nodes") if isinstance(definition, dict) else None
     return nodes if isinstance(nodes, dict) else {}
@@ -85,16 +68,23 @@ class NodeRow:
     prompt: str
     goes_to: list[str]
     line: int | None
+    problems: tuple[MenuError, ...] = ()
 
 
-def node_rows(definition: Any, text: str = "") -> list[NodeRow]:
-    """One readable row per node, even for a definition that failed validation."""
+def node_rows(definition: Any, text: str = "",
+              errors: list[MenuError] = ()) -> list[NodeRow]:
+    """One readable row per node with its problems, even for a definition that failed
+    validation. Linear in the size of the menu: lines and errors are grouped once."""
+    lines = node_lines(text)
+    problems: dict[str | None, list[MenuError]] = {}
+    for error in errors:
+        problems.setdefault(error.node, []).append(error)
     rows = []
     for node_id, node in _nodes(definition).items():
         node = node if isinstance(node, dict) else {}
         rows.append(NodeRow(str(node_id), str(node.get("type", "?")),
                             str(node.get("prompt") or ""), _targets(node),
-                            node_line(text, str(node_id))))
+                            lines.get(str(node_id)), tuple(problems.get(str(node_id), ()))))
     return rows
 
 
@@ -114,16 +104,25 @@ def _targets(node: dict) -> list[str]:
     return found
 
 
-def node_line(text: str, node_id: str) -> int | None:
-    """The line of the YAML where a node starts, to point the operator at it."""
-    pattern = re.compile(rf"^\s+['\"]?{re.escape(node_id)}['\"]?\s*:")
-    in_nodes = False
+NODE_KEY = re.compile(r"""^(\s+)(?:'([^']*)'|"([^"]*)"|([^\s'"#:][^:]*?))\s*:""")
+
+
+def node_lines(text: str) -> dict[str, int]:
+    """The line of the YAML where each node starts, to point the operator at it: one pass
+    over the text, keys at the indent of the first node only (not the nodes' own fields)."""
+    found: dict[str, int] = {}
+    in_nodes, indent = False, None
     for number, line in enumerate(text.splitlines(), start=1):
         if line.startswith("nodes:"):
             in_nodes = True
-        elif in_nodes and pattern.match(line):
-            return number
-    return None
+        elif line[:1].strip() and not line.startswith("#"):
+            in_nodes = False  # the next top-level key
+        elif in_nodes and (match := NODE_KEY.match(line)):
+            indent = indent or match.group(1)
+            if match.group(1) == indent:
+                node_id = next(g for g in match.groups()[1:] if g is not None)
+                found.setdefault(node_id, number)
+    return found
 
 
 @dataclass(frozen=True)

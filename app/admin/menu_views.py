@@ -115,7 +115,7 @@ def edit(name: str):
     menu = find_menu(name)
     source = find_version(menu, request.args.get("from", type=int) or latest_number(menu.id))
     return render_editor(menu, menus.export_yaml(source), base=latest_number(menu.id),
-                         source=source)
+                         source=source, checked=editor.Checked(definition=source.definition))
 
 
 def render_editor(menu: Menu | None, text: str, *, base: int, checked=None, source=None,
@@ -124,7 +124,7 @@ def render_editor(menu: Menu | None, text: str, *, base: int, checked=None, sour
     return render_template("admin/edit.html", menu=menu, text=text, base=base,
                            checked=checked, source=source, conflict=conflict,
                            note=request.form.get("note", ""),
-                           rows=editor.node_rows(checked.definition, text)), status
+                           rows=editor.node_rows(checked.definition, text, checked.errors)), status
 
 
 @bp.post("/menus/new")

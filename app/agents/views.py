@@ -24,7 +24,8 @@ from ..voice.security import external_url
 from . import service
 from .models import AgentProfile, Assignment
 
-bp = Blueprint("agents", __name__, url_prefix="/agent", template_folder="templates")
+bp = Blueprint("agents", __name__, url_prefix="/agent", template_folder="templates",
+               static_folder="static", static_url_path="/static")
 DISPOSITIONS = ("resolved", "follow-up needed", "transferred", "no action")
 
 

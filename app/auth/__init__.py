@@ -1,7 +1,7 @@
 """Accounts for the web apps: operators and admins under /admin, agents under /agent.
 
-Hashed passwords, login with CSRF, attempts rate-limited per account and address, roles
-checked on every route, and an audit log of changes.
+Hashed passwords, login with CSRF, attempts rate-limited per account and address, sessions
+revoked server-side at logout, roles checked on every route, and an audit log of changes.
 """
 
 from __future__ import annotations
@@ -22,9 +22,15 @@ ROLES = ("admin", "operator", "agent")
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user and user.active else None
+def load_user(session_id: str) -> User | None:
+    """The user a session cookie names, if that cookie was not revoked since."""
+    user_id, _, generation = session_id.partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 12):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or generation != str(user.session_generation or 0):
+        return None
+    return user
 
 
 def role_required(*roles: str):

@@ -1,30 +1,20 @@
-"""Login and logout, with CSRF (Flask-WTF) and a rate limit on failed attempts."""
+"""Login and logout, with CSRF (Flask-WTF), login limits (throttle.py) and logout that
+revokes the session server-side."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
-from ..models import db, utcnow
-from . import audit
-from .models import LoginAttempt, User
+from ..models import db
+from . import audit, throttle
+from .models import User
 
 bp = Blueprint("auth", __name__, template_folder="templates")
-MAX_FAILURES = 5
-WINDOW = timedelta(minutes=15)
 HOME = {"agent": "agents.console", "operator": "admin.index", "admin": "admin.index"}
-
-
-def too_many_failures(username: str, address: str) -> bool:
-    since = utcnow() - WINDOW
-    count = db.session.scalar(select(func.count(LoginAttempt.id)).where(
-        LoginAttempt.at >= since,
-        or_(LoginAttempt.username == username, LoginAttempt.address == address)))
-    return count >= MAX_FAILURES
 
 
 def safe_next(target: str | None) -> str | None:
@@ -49,15 +39,14 @@ def login():
         return render_template("auth/login.html")
     username = request.form.get("username", "").strip()[:80]
     address = (request.remote_addr or "?")[:64]
-    if too_many_failures(username, address):
+    if not throttle.admit(username, address):
         return render_template("auth/login.html", error="Too many attempts. Try again in "
                                "15 minutes.", username=username), 429
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.active or not user.check_password(request.form.get("password", "")):
-        db.session.add(LoginAttempt(username=username, address=address))
-        db.session.commit()
         return render_template("auth/login.html", error="Wrong username or password.",
                                username=username), 401
+    throttle.succeeded(username, address)
     login_user(user)
     audit("login", user.username)
     db.session.commit()
@@ -68,6 +57,7 @@ def login():
 def logout():
     if current_user.is_authenticated:
         audit("logout", current_user.username)
+        current_user.revoke_sessions()  # a copy of the cookie dies with this one
         db.session.commit()
     logout_user()
     flash("Signed out.")

@@ -7,7 +7,6 @@ person, and nothing here can leave a caller in silence or in an endless loop.
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass, field
 
 from . import intents, yesno
@@ -30,6 +29,7 @@ from .actions import (
     Transfer,
 )
 from .phrases import N_, phrases
+from .patterns import full_match
 from .schema import TERMINAL_TYPES, CollectNode, Escalation, Menu, MenuNode, Node
 from .spoken_numbers import luhn_valid, spoken_to_digits
 from .state import CallState
@@ -402,7 +402,7 @@ class _Turn:
             return self.t("Sorry, I need the number as digits.")
         if not node.min_length <= len(value) <= node.max_length:
             return self.length_problem(node)
-        if node.pattern and not re.fullmatch(node.pattern, value):
+        if node.pattern and not full_match(node.pattern, value):
             return self.t("That number doesn't look right.")
         if node.check_digit == "luhn" and not luhn_valid(value):
             return self.t("That number doesn't look right.")

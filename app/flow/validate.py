@@ -5,7 +5,6 @@ Errors name the node id and the field, and all of them are reported at once.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,7 @@ from pydantic import ValidationError
 
 from . import intents
 from .phrases import has_catalogue, languages
+from .patterns import PatternError, compile_pattern
 from .schema import PROMPTED_TYPES, Menu, Node
 from .template import syntax_errors
 
@@ -75,6 +75,8 @@ def targets(node: Node) -> Iterator[tuple[str, str]]:
 
 def check_menu(menu: Menu, known_sources: Iterable[str] | None = None,
                known_forms: Iterable[str] | None = None) -> Iterator[MenuError]:
+    known_sources = None if known_sources is None else set(known_sources)
+    known_forms = None if known_forms is None else set(known_forms)
     yield from _check_entry_points(menu)
     for node_id, node in menu.nodes.items():
         yield from _check_targets(menu, node_id, node)
@@ -83,7 +85,7 @@ def check_menu(menu: Menu, known_sources: Iterable[str] | None = None,
         yield from _check_collect(node_id, node)
         yield from _check_lookup(node_id, node, known_sources)
         if node.type == "sms_link" and known_forms is not None \
-                and node.form not in set(known_forms):
+                and node.form not in known_forms:
             yield MenuError(node_id, "form", f"unknown form {node.form!r}")
     yield from _check_reachable(menu)
     yield from _check_say_loops(menu)
@@ -96,7 +98,7 @@ def _check_lookup(node_id: str, node: Node, known: Iterable[str] | None) -> Iter
         return
     if bool(node.source) == bool(node.http):
         yield MenuError(node_id, "source", "give either a built-in source or http, not both")
-    elif node.source and known is not None and node.source not in set(known):
+    elif node.source and known is not None and node.source not in known:
         yield MenuError(node_id, "source", f"unknown data source {node.source!r}")
 
 
@@ -161,8 +163,8 @@ def _check_collect(node_id: str, node: Node) -> Iterator[MenuError]:
         yield MenuError(node_id, "min_length", "is greater than max_length")
     if node.pattern:
         try:
-            re.compile(node.pattern)
-        except re.error as exc:
+            compile_pattern(node.pattern)
+        except PatternError as exc:
             yield MenuError(node_id, "pattern", f"bad pattern: {exc}")
 
 
@@ -182,13 +184,23 @@ def _check_reachable(menu: Menu) -> Iterator[MenuError]:
 
 
 def _check_say_loops(menu: Menu) -> Iterator[MenuError]:
-    """Say nodes that lead only to each other would talk forever without input."""
-    for node_id, node in menu.nodes.items():
-        seen, current = set(), node
-        while current is not None and current.type == "say" and current.next not in seen:
-            seen.add(current.next)
-            current = menu.nodes.get(current.next)
-        if current is not None and current.type == "say" and node_id in seen:
+    """Say nodes that lead only to each other would talk forever without input.
+
+    Each say node has one next, so the say nodes form chains; one walk along each chain,
+    never revisiting a node, finds every loop (linear in the size of the menu)."""
+    looping: set[str] = set()
+    walked: set[str] = set()
+    for start in menu.nodes:
+        path: dict[str, int] = {}  # this walk's nodes, in order
+        node_id = start
+        while node_id not in walked and _is_say(menu, node_id):
+            walked.add(node_id)
+            path[node_id] = len(path)
+            node_id = menu.nodes[node_id].next
+        if node_id in path:  # came back to this walk's own path: the rest is a loop
+            looping.update(list(path)[path[node_id]:])
+    for node_id in menu.nodes:
+        if node_id in looping:
             yield MenuError(node_id, "next", "dead end: say nodes loop without input")
 
 
@@ -259,3 +271,6 @@ def check_suggestions(menu: Menu) -> Iterator[MenuError]:
                 if not accepted_at(menu, node, said):
                     yield MenuError(node_id, field,
                                     f"suggests saying {said!r}, but no option accepts it")
+def _is_say(menu: Menu, node_id: str | None) -> bool:
+    node = menu.nodes.get(node_id) if node_id else None
+    return node is not None and node.type == "say"

@@ -16,10 +16,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from ..flow.phrases import phrases
+from .. import operator_yaml
 from .form_schema import MAX_VALUE_CHARS, PLACEHOLDER, Choice, FormDef, FormField
 
 __all__ = ["FORMS_DIR", "Choice", "FormDef", "FormDefinitionError", "FormField", "entered_values",
@@ -53,9 +53,9 @@ def read_form(text: str, key: str, source: str = "", key_is: str = "") -> FormDe
     """Parse and validate form text (YAML or JSON); its id must be `key`."""
     source = source or key
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise FormDefinitionError([f"{source}: not valid YAML: {exc}"]) from None
+        data = operator_yaml.load(text)
+    except operator_yaml.YamlRefused as exc:
+        raise FormDefinitionError([f"{source}: {exc}"]) from None
     form = parse_form(data, source)
     if form.id != key:
         raise FormDefinitionError([f"{source}: id {form.id!r} must match "

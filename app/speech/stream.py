@@ -51,9 +51,18 @@ def parse(raw: Any) -> dict[str, Any]:
     return message
 
 
+def part(message: dict[str, Any], key: str) -> dict[str, Any]:
+    """A message's object (start, media, dtmf, mark); any other type is a bad frame, not a
+    crash of the socket's handler."""
+    value = message.get(key) or {}
+    if not isinstance(value, dict):
+        raise StreamError(f"{key} is not an object")
+    return value
+
+
 def check_format(start: dict[str, Any]) -> None:
     """We decode only what Twilio sends: 8 kHz mono mu-law."""
-    media = start.get("mediaFormat") or {}
+    media = part(start, "mediaFormat")
     if (media.get("encoding") != "audio/x-mulaw" or str(media.get("sampleRate")) != "8000"
             or str(media.get("channels", 1)) != "1"):
         raise UnsupportedFormat(f"unsupported audio format {media!r}; want 8 kHz mono mu-law")
@@ -75,21 +84,21 @@ class PromptStream:
         message = parse(raw)
         event = message["event"]
         if event == "start":
-            self.start(message.get("start") or {}, message.get("streamSid"))
+            self.start(part(message, "start"), message.get("streamSid"))
             return None
         if event == "stop":
             self.stopped = True
         if self.session is None:
             return None  # "connected", or media before "start": nothing to listen with yet
         if event == "media":
-            return self.media(message.get("media") or {})
+            return self.media(part(message, "media"))
         if event == "dtmf":
-            digit = str((message.get("dtmf") or {}).get("digit", ""))
+            digit = str(part(message, "dtmf").get("digit", ""))
             try:
                 return self.session.dtmf(digit)
             except ValueError as exc:
                 raise StreamError(str(exc)) from exc
-        if event == "mark" and (message.get("mark") or {}).get("name") == PROMPT_MARK:
+        if event == "mark" and part(message, "mark").get("name") == PROMPT_MARK:
             self.session.prompt_ended()
         return None
 
@@ -117,8 +126,11 @@ class PromptStream:
     def media(self, media: dict[str, Any]) -> Outcome | None:
         if media.get("track", "inbound") != "inbound":
             return None
+        payload = media.get("payload", "")
+        if not isinstance(payload, str):
+            raise StreamError("media payload is not text")
         try:
-            frame = base64.b64decode(media.get("payload", ""), validate=True)
+            frame = base64.b64decode(payload, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise StreamError("media payload is not base64") from exc
         return self.session.feed(frame)

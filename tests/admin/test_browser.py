@@ -21,13 +21,19 @@ pytestmark = pytest.mark.browser  # a missing Chromium fails these tests, never 
 
 @pytest.fixture
 def page(live_server):
+    """A Chromium page; whatever the Content-Security-Policy refused fails the test."""
     chromium = system_tools.path("chromium")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900},
                                       base_url=live_server)
-        yield context.new_page()
+        page = context.new_page()
+        refused: list[str] = []
+        page.on("console", lambda message: refused.append(message.text)
+                if "Content Security Policy" in message.text else None)
+        yield page
         browser.close()
+        assert refused == []
 
 
 def sign_in(page, username: str) -> None:

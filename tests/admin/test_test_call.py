@@ -50,3 +50,40 @@ def test_bad_script_line_is_refused(operator, token):
 
 def test_panel_needs_csrf(operator):
     assert operator.post(PANEL + "/test", data={"script": "press: 1"}).status_code == 400
+
+
+@pytest.fixture
+def secret_menu(app):
+    """A menu whose HTTP lookup points at an internal service holding a secret."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from app import menus
+    from tests.conftest import ProviderHandler
+
+    class Internal(ProviderHandler):
+        def do_GET(self):  # noqa: N802 (http.server's naming)
+            self.reply(200, b'{"secret": "hunter2"}')
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Internal)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    menus.save_version({
+        "name": "ssrf", "start": "look", "settings": {"person": "agent"}, "nodes": {
+        "look": {"type": "lookup", "result": "r", "found": "told", "not_found": "agent",
+                 "http": {"url": f"http://127.0.0.1:{server.server_port}/"}},
+        "told": {"type": "hangup", "prompt": "The secret is {{ r.secret }}."},
+        "agent": {"type": "queue", "queue": "general"}}}, publish=True)
+    db.session.commit()
+    yield "/admin/menus/ssrf/versions/1"
+    server.shutdown()
+
+
+def test_panel_lookup_obeys_the_ssrf_guard(app, operator, token, secret_menu):
+    def panel() -> str:
+        return operator.post(secret_menu + "/test", data={
+            "csrf_token": token(secret_menu), "script": ""}).get_data(as_text=True)
+
+    refused = panel()
+    assert "hunter2" not in refused and "is not allowed" in refused
+    app.config["LOOKUP_ALLOW"] = "127.0.0.1"
+    assert "The secret is hunter2." in panel()

@@ -205,6 +205,10 @@ def test_malformed_frames_are_ignored_and_the_caller_is_still_heard(live):
     ws.send_binary(b"\x00\x01")
     ws.send(caller.start_message())
     ws.send(json.dumps({"event": "media", "media": {"payload": "%%% not base64"}}))
+    for wrong_type in ({"media": {"payload": 12345}}, {"media": [1, 2]}, {"media": "x"},
+                       {"dtmf": "4"}, {"mark": 7}, {"media": {"payload": None}}):
+        event = next(iter(wrong_type))  # a frame whose parts are of the wrong JSON type
+        ws.send(json.dumps({"event": event, **wrong_type}))
     ws.send(json.dumps({"event": "dtmf", "dtmf": {"digit": "X"}}))
     ws.send(json.dumps({"event": "dtmf", "dtmf": {"digit": "4"}}))
     ws.settimeout(10)
