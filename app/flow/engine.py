@@ -28,8 +28,8 @@ from .actions import (
     Trace,
     Transfer,
 )
-from .phrases import N_, phrases
 from .patterns import full_match
+from .phrases import N_, phrases
 from .schema import TERMINAL_TYPES, CollectNode, Escalation, Menu, MenuNode, Node
 from .spoken_numbers import luhn_valid, spoken_to_digits
 from .state import CallState

@@ -5,6 +5,7 @@ Errors name the node id and the field, and all of them are reported at once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -12,8 +13,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import intents
-from .phrases import has_catalogue, languages
 from .patterns import PatternError, compile_pattern
+from .phrases import has_catalogue, languages
 from .schema import PROMPTED_TYPES, Menu, Node
 from .template import syntax_errors
 
