@@ -27,6 +27,8 @@ class Config:
                              if "SESSION_COOKIE_SECURE" in os.environ else None)
     REMEMBER_COOKIE_HTTPONLY = True
     DEFAULT_QUEUE = "general"  # where a caller goes when anything breaks
+    # Dialled instead of the queue when the database is down (agents' consoles need it).
+    FALLBACK_NUMBER = os.environ.get("HOLDLINE_FALLBACK_NUMBER") or None
     MODELS_DIR = os.environ.get("HOLDLINE_MODELS_DIR", str(REPO_ROOT / "models"))
     AUDIO_DIR = os.environ.get("HOLDLINE_AUDIO_DIR", str(REPO_ROOT / "audio"))
     # Built-in speech: recognizers a process runs at once; beyond it, provider speech.

@@ -52,7 +52,7 @@ def refuse_unsigned_upgrade():
 @sock.route("/stream", bp=bp)
 def stream(ws):
     call_sid, turn = request.args.get("call", ""), request.args.get("turn", "")
-    call = calls.find_call(call_sid) if CALL_SID.match(call_sid) and turn.isdigit() else None
+    call = calls.find_call(call_sid) if CALL_SID.fullmatch(call_sid) and turn.isdigit() else None
     loaded = listening.load_plan(call, int(turn)) if call else None
     if not loaded:
         ws.close(1008, "no such call or turn")

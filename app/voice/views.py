@@ -19,7 +19,8 @@ from .twiml import apology, render
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
-CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
+CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")  # always fullmatch: "$" allows a newline
+LANGUAGE = re.compile(r"[a-z]{2}(-[A-Z]{2})?")
 MAX_SPEECH = 500  # characters; longer is not one answer to one prompt
 MAX_DIGITS = 32
 
@@ -34,7 +35,7 @@ def twiml(response: VoiceResponse | str) -> Response:
 def call_sid() -> str:
     """Requests that cannot belong to a real call are refused with a 400."""
     sid = request.form.get("CallSid", "")
-    if not CALL_SID.match(sid):
+    if not CALL_SID.fullmatch(sid):
         abort(400, description="missing or malformed CallSid")
     return sid
 
@@ -65,7 +66,8 @@ def answer(call: Call, event: Event) -> Response:
 
 
 def fail(call: Call | None, reason: str) -> Response:
-    """Apologise and queue the caller for a person; never a 500, never dead air."""
+    """Apologise and queue the caller for a person; never a 500, never dead air. When the
+    database fails here too, the blueprint's error handler answers without it."""
     db.session.rollback()
     log.error("call %s: %s", call.call_sid if call else "?", reason)
     queue = current_app.config["DEFAULT_QUEUE"]
@@ -75,7 +77,13 @@ def fail(call: Call | None, reason: str) -> Response:
         call.queue, call.handoff_reason, call.outcome = queue, "system error", "escalated"
         call.state = {**(call.state or {}), "done": True}
         db.session.commit()
-    return twiml(apology(url, queue))
+    return twiml(apology(url, queue, request_language()))
+
+
+def request_language() -> str:
+    """The call's language from the `lang` our own URLs carry; en-US when unknown."""
+    value = request.args.get("lang", "en-US")
+    return value if LANGUAGE.fullmatch(value) else "en-US"
 
 
 @bp.post("/incoming")
@@ -189,7 +197,7 @@ def queue_done():
     if result in ("bridged", "hangup", "leave", "redirected"):
         response.hangup()
         return twiml(response)
-    return twiml(apology(url, current_app.config["DEFAULT_QUEUE"]))
+    return twiml(apology(url, current_app.config["DEFAULT_QUEUE"], request_language()))
 
 
 @bp.post("/dial-done")
@@ -197,6 +205,6 @@ def queue_done():
 def dial_done():
     response = VoiceResponse()
     if request.form.get("DialCallStatus") not in ("completed", "answered"):
-        return twiml(apology(url, current_app.config["DEFAULT_QUEUE"]))
+        return twiml(apology(url, current_app.config["DEFAULT_QUEUE"], request_language()))
     response.hangup()
     return twiml(response)
