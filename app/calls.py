@@ -10,6 +10,7 @@ import logging
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from .flow.actions import (
     Action,
@@ -70,7 +71,12 @@ def open_call(call_sid: str, from_number: str, to_number: str) -> Call:
     call = Call(call_sid=call_sid, from_number=from_number, to_number=to_number,
                 customer=customer, menu_version=version)
     db.session.add(call)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # a concurrent first request inserted it first: use its row
+        log.info("call %s was opened by a concurrent request", call_sid)
+        db.session.rollback()  # nothing else is pending: this runs first in a webhook
+        return find_call(call_sid)
     log.info("call %s from %s opened", call_sid, mask(from_number))
     return call
 

@@ -10,9 +10,10 @@ from flask import Blueprint, Response, abort, current_app, request, send_file
 from twilio.twiml.voice_response import VoiceResponse
 
 from .. import calls
-from ..flow.actions import Event, Input, NoInput, Start
+from ..flow.actions import Enqueue, Event, Input, NoInput, Start
 from ..models import Call, db
 from . import listening
+from .fields import provider_int
 from .security import external_url, twilio_signed
 from .twiml import apology, render
 
@@ -23,6 +24,7 @@ CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")  # always fullmatch: "$" allows a ne
 LANGUAGE = re.compile(r"[a-z]{2}(-[A-Z]{2})?")
 MAX_SPEECH = 500  # characters; longer is not one answer to one prompt
 MAX_DIGITS = 32
+MAX_TURN = 10_000  # far beyond any real call
 
 
 url = external_url  # every URL in TwiML is absolute, under PUBLIC_BASE_URL
@@ -56,6 +58,8 @@ def answer(call: Call, event: Event) -> Response:
         return twiml(call.last_response)
     if call.menu_version is None:
         return fail(call, "no menu published for this number")
+    if not isinstance(event, Start) and asked_turn() != call.state.get("turn"):
+        return current_prompt(call, "input for another turn; not applied")
     actions = calls.advance(call, event)
     turn = call.state["turn"]
     actions = listening.route_listens(call, actions, turn)
@@ -63,6 +67,40 @@ def answer(call: Call, event: Event) -> Response:
     call.last_request_key, call.last_response = key, body
     db.session.commit()
     return twiml(body)
+
+
+def asked_turn() -> int | None:
+    """The turn our Gather (or Connect) action URL named; None when it names none."""
+    return provider_int(request.args.get("turn", ""), MAX_TURN)
+
+
+def current_prompt(call: Call, reason: str) -> Response:
+    """A replayed or forged turn: ask the question the caller is on now, once more."""
+    calls.record_event(call, "stale_turn", reason=reason, turn=asked_turn())
+    db.session.commit()
+    if call.last_response:
+        return twiml(call.last_response)
+    return fail(call, reason)
+
+
+def rejoin(call: Call) -> Response:
+    """/voice/incoming again for a call we know: a retry gets the same TwiML; a call
+    that ended hangs up, one handed to a person goes back to them, else the current
+    prompt. Never an empty response."""
+    if call.last_request_key == request_key() and call.last_response:
+        return twiml(call.last_response)
+    if call.status != "in-progress":
+        calls.record_event(call, "stale_turn", reason="incoming replayed after the call ended")
+        db.session.commit()
+        response = VoiceResponse()
+        response.hangup()
+        return twiml(response)
+    if (call.state or {}).get("done"):
+        queue = call.queue or current_app.config["DEFAULT_QUEUE"]
+        calls.record_event(call, "stale_turn", reason="incoming replayed after hand-off")
+        db.session.commit()
+        return twiml(render([Enqueue(queue, "call replayed")], url, 0, call.call_sid))
+    return current_prompt(call, "incoming replayed mid-call")
 
 
 def fail(call: Call | None, reason: str) -> Response:
@@ -92,6 +130,8 @@ def incoming():
     sid = call_sid()
     caller, dialled = request.form.get("From", ""), request.form.get("To", "")
     call = calls.open_call(sid, caller[:32], dialled[:32])
+    if call.state:  # not our first answer to this call
+        return guarded(call, lambda: rejoin(call))
     return guarded(call, lambda: answer(call, Start(
         calls.caller_profile(call.customer, call.from_number))))
 
