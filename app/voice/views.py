@@ -13,7 +13,7 @@ from .. import calls
 from ..flow.actions import Enqueue, Event, Input, NoInput, Start
 from ..models import Call, db
 from . import listening
-from .fields import provider_int
+from .fields import CALL_STATUSES, form_int, form_text, provider_int
 from .security import external_url, twilio_signed
 from .twiml import apology, render
 
@@ -25,6 +25,7 @@ LANGUAGE = re.compile(r"[a-z]{2}(-[A-Z]{2})?")
 MAX_SPEECH = 500  # characters; longer is not one answer to one prompt
 MAX_DIGITS = 32
 MAX_TURN = 10_000  # far beyond any real call
+MAX_CALL_S = 24 * 3600  # the provider ends every call within a day
 
 
 url = external_url  # every URL in TwiML is absolute, under PUBLIC_BASE_URL
@@ -128,8 +129,7 @@ def request_language() -> str:
 @twilio_signed
 def incoming():
     sid = call_sid()
-    caller, dialled = request.form.get("From", ""), request.form.get("To", "")
-    call = calls.open_call(sid, caller[:32], dialled[:32])
+    call = calls.open_call(sid, form_text("From", 32), form_text("To", 32))
     if call.state:  # not our first answer to this call
         return guarded(call, lambda: rejoin(call))
     return guarded(call, lambda: answer(call, Start(
@@ -155,16 +155,15 @@ def known_call() -> Call:
     sid = call_sid()
     call = calls.find_call(sid)
     if call is None:
-        call = calls.open_call(sid, request.form.get("From", "")[:32],
-                               request.form.get("To", "")[:32])
+        call = calls.open_call(sid, form_text("From", 32), form_text("To", 32))
         calls.record_event(call, "error", reason="input for a call we had no record of")
         call.state = {"done": True}
     return call
 
 
 def input_event() -> Event:
-    digits = request.form.get("Digits", "").strip()[:MAX_DIGITS] or None
-    speech = request.form.get("SpeechResult", "").strip()[:MAX_SPEECH] or None
+    digits = form_text("Digits", MAX_DIGITS) or None
+    speech = form_text("SpeechResult", MAX_SPEECH) or None
     if not digits and not speech:
         return NoInput()
     return Input(digits=digits, speech=speech, confidence=_confidence())
@@ -201,9 +200,10 @@ def status():
     call = calls.find_call(call_sid())
     if call is None:
         return Response(status=204)
-    duration = request.form.get("CallDuration", "")
-    calls.end_call(call, request.form.get("CallStatus", "completed")[:20],
-                   int(duration) if duration.isdigit() else None)
+    status = form_text("CallStatus", 20) or "completed"
+    if status not in CALL_STATUSES:
+        abort(400, description="not a call status the provider sends")
+    calls.end_call(call, status, form_int("CallDuration", MAX_CALL_S, strict=True))
     db.session.commit()
     return Response(status=204)
 
@@ -221,13 +221,12 @@ def hold_music():
 @twilio_signed
 def queue_done():
     """After the queue: bridged callers are done; otherwise never leave them in silence."""
-    result = request.form.get("QueueResult", "")
+    result = form_text("QueueResult", 20)
     call = calls.find_call(request.form.get("CallSid", ""))
     if call is not None:
         from ..hold import service as hold
 
-        queue_time = request.form.get("QueueTime", "")
-        outcome = hold.end(call, result, int(queue_time) if queue_time.isdigit() else None)
+        outcome = hold.end(call, result, form_int("QueueTime", MAX_CALL_S, strict=False))
         if outcome == "voicemail":  # nobody could answer and the caller chose a message
             message = calls.voicemail_for(call)
             db.session.commit()

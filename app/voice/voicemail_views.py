@@ -19,10 +19,12 @@ from ..models import CallEvent, db, utcnow
 from ..speech import service as speech
 from ..speech.registry import ModelError
 from ..speech.transcribe import transcribe
+from .fields import form_int, form_text
 from .security import twilio_signed
 from .views import bp, twiml
 
 log = logging.getLogger(__name__)
+MAX_RECORDING_S = 4 * 3600  # the provider's own limit on one recording
 THANKS = {"en": "Thank you. Your message is saved, and one of our team will call you back.",
           "ko": "감사합니다. 메시지가 저장되었습니다. 담당자가 곧 연락드리겠습니다."}
 
@@ -44,10 +46,9 @@ def recording():
     call = calls.find_call(request.form.get("CallSid", ""))
     if call is None or request.form.get("RecordingStatus", "completed") != "completed":
         return Response(status=204)
-    duration = request.form.get("RecordingDuration", "")
     event = CallEvent(call=call, kind="voicemail", detail={
-        "recording_sid": request.form.get("RecordingSid", "")[:40],
-        "duration_s": int(duration) if duration.isdigit() else None,
+        "recording_sid": form_text("RecordingSid", 40),
+        "duration_s": form_int("RecordingDuration", MAX_RECORDING_S, strict=True),
         "status": "transcribing"})
     db.session.add(event)
     db.session.add(CallbackRequest(call=call, number=call.from_number, joined_at=utcnow(),
