@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from . import intents
+from . import budget, intents
 from .schema import PROMPTED_TYPES, Menu, Node
 from .template import syntax_errors
 
@@ -86,6 +86,8 @@ def check_menu(menu: Menu, known_sources: Iterable[str] | None = None,
             yield MenuError(node_id, "form", f"unknown form {node.form!r}")
     yield from _check_reachable(menu)
     yield from _check_say_loops(menu)
+    for node_id, message in budget.over_budget(menu):
+        yield MenuError(node_id, "type", message)
 
 
 def _check_lookup(node_id: str, node: Node, known: Iterable[str] | None) -> Iterator[MenuError]:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from twilio.twiml.voice_response import Connect, Gather, VoiceResponse
 
+from ..apology import apology_for, speaks
 from ..flow.actions import Action, Enqueue, Hangup, Listen, Play, Record, Say, Transfer
 
 Urls = Callable[..., str]  # url_for-like: (endpoint, **params) -> absolute URL
@@ -96,19 +97,12 @@ def _add_exit(response: VoiceResponse, action: Action, url: Urls) -> None:
             recording_status_callback_event="completed")
 
 
-# Kept apart so the phrase catalogue can take them over: keyed by language.
-APOLOGY = {"en": "Sorry, something went wrong on our side. Let me get you to a person.",
-           "es": "Lo sentimos, algo salió mal de nuestro lado. Le comunico con una persona.",
-           "ko": "죄송합니다. 저희 쪽에 문제가 생겼습니다. 상담원에게 연결해 드리겠습니다."}
-
-
 def apology(url: Urls, queue: str, language: str = "en-US",
             number: str | None = None) -> VoiceResponse:
     """When anything breaks: say sorry in the caller's language and put them through to
     a person: the fallback number when given, else the queue."""
     response = VoiceResponse()
-    text = APOLOGY.get(language.split("-")[0])
-    response.say(text or APOLOGY["en"], language=language if text else "en-US")
+    response.say(apology_for(language), language=speaks(language))
     exit_ = Transfer(number) if number else Enqueue(queue, "system error")
     _add_exit(response, exit_, url)
     return response
