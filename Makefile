@@ -31,7 +31,8 @@ venv: $(VENV)/.installed
 
 run: system-deps venv
 	$(VENV)/bin/flask init-demo
-	$(VENV)/bin/gunicorn --bind 0.0.0.0:$(PORT) --workers 2 'app:create_app()'
+	$(VENV)/bin/flask jobs run & trap 'kill $$!' EXIT; \
+	  $(VENV)/bin/gunicorn --bind 0.0.0.0:$(PORT) --workers 2 'app:create_app()'
 
 test: system-deps venv
 	$(PY) -m pytest -q -n 2 --dist loadgroup

@@ -60,9 +60,12 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     app.register_blueprint(admin_bp)
 
+    from . import jobs
     from .cli import register
 
     register(app)
+    jobs.init_app(app)
+    jobs.register(app)
 
     @app.get("/")
     def home():

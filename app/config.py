@@ -38,6 +38,10 @@ class Config:
     CALLBACK_RETRY_S = int(os.environ.get("HOLDLINE_CALLBACK_RETRY_S", 300))
     # Closed or nobody available: offer a voicemail next to the callback ("0" to not).
     UNANSWERED_VOICEMAIL = os.environ.get("HOLDLINE_UNANSWERED_VOICEMAIL", "1") == "1"
+    # Background jobs (app/jobs.py): Redis for several machines, else SQLite in instance/.
+    JOBS_URL = os.environ.get("HOLDLINE_JOBS_URL") or None
+    JOBS_DB = os.environ.get("HOLDLINE_JOBS_DB") or None
+    JOBS_IMMEDIATE = False
 
 
 class TestConfig(Config):
@@ -49,3 +53,4 @@ class TestConfig(Config):
     TWILIO_AUTH_TOKEN = "test-auth-token"
     SESSION_COOKIE_SECURE = False
     WTF_CSRF_ENABLED = True
+    JOBS_IMMEDIATE = True  # jobs run inline; tests of the job runner turn this off

@@ -1,19 +1,18 @@
 """Voicemail: the recording ends the call politely; its transcript is made on our servers.
 
 The provider's recording callback arrives once the audio is ready. Transcribing a
-two-minute message takes longer than a webhook may, so it runs in a thread; the
+two-minute message takes longer than a webhook may, so it is a persisted job; the
 voicemail becomes a callback in its team's line, with the transcript in the screen pop.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 
-from flask import Flask, Response, current_app, request
+from flask import Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from .. import calls, telephony
+from .. import calls, jobs, telephony
 from ..hold.models import CallbackRequest
 from ..models import CallEvent, db, utcnow
 from ..speech import service as speech
@@ -54,27 +53,27 @@ def recording():
     db.session.add(CallbackRequest(call=call, number=call.from_number, joined_at=utcnow(),
                                    queue=call.queue or current_app.config["DEFAULT_QUEUE"]))
     db.session.commit()
-    threading.Thread(target=transcribe_later, daemon=True, name="voicemail-transcriber", args=(
-        current_app._get_current_object(), event.id, request.form.get("RecordingUrl", ""),
-        request.args.get("language", "en-US"))).start()
+    jobs.transcribe_voicemail(event.id, form_text("RecordingUrl", 500),
+                              request.args.get("language", "en-US")[:12])
     return Response(status=204)
 
 
-def transcribe_later(app: Flask, event_id: int, recording_url: str, language: str) -> None:
-    with app.app_context():
-        audio = telephony.fetch_recording(recording_url)
-        try:
-            if audio is None:
-                outcome = {"status": "no audio (recording not reachable)"}
-            else:
-                text = transcribe(audio, speech.registry().get(language))
-                outcome = {"status": "transcribed", "transcript": text}
-        except ModelError as exc:
-            outcome = {"status": f"not transcribed: {exc}"[:200]}
-        except Exception:  # a thread that dies silently would leave "transcribing" forever
-            log.exception("voicemail transcription failed")
-            outcome = {"status": "not transcribed: internal error"}
-        event = db.session.get(CallEvent, event_id)
-        event.detail = {**event.detail, **outcome}
-        db.session.commit()
-        db.session.remove()
+def transcribe_message(event_id: int, recording_url: str, language: str) -> None:
+    """The job: fetch the audio, transcribe it, and put the outcome on the voicemail."""
+    event = db.session.get(CallEvent, event_id)
+    if event is None or event.detail.get("status") != "transcribing":
+        return  # done already (a job may run twice after a crash)
+    audio = telephony.fetch_recording(recording_url)
+    try:
+        if audio is None:
+            outcome = {"status": "no audio (recording not reachable)"}
+        else:
+            text = transcribe(audio, speech.registry().get(language))
+            outcome = {"status": "transcribed", "transcript": text}
+    except ModelError as exc:
+        outcome = {"status": f"not transcribed: {exc}"[:200]}
+    except Exception:  # an unexpected failure must not leave "transcribing" forever
+        log.exception("voicemail transcription failed")
+        outcome = {"status": "not transcribed: internal error"}
+    event.detail = {**event.detail, **outcome}
+    db.session.commit()
