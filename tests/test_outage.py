@@ -197,6 +197,8 @@ def test_every_caller_reaches_a_person_while_the_database_is_down(post, database
         assert waiting.find("Play") is not None and waiting.find("Redirect") is not None, hold
     assert xml(post("/voice/queue-done", **call, QueueResult="hangup")).find("Hangup") \
         is not None  # the caller is gone: no re-queue after an agent call ends
+    agent = xml(post("/voice/agent-leg?a=1", CallSid=new_sid(), From="+15550001111"))
+    assert agent.find("Hangup") is not None and agent.find("Enqueue") is None  # not queued
     assert post("/voice/status", **call, CallStatus="completed",
                 CallDuration="40").status_code == 204
     assert post("/voice/recording", **call, RecordingSid="RE" + "1" * 32,

@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 # Callbacks nobody hears: an empty answer is all the provider needs.
 CALLBACKS = {"voice.status", "voice.recording", "voice.agent_status"}
 HOLD = {"voice.wait", "voice.hold_input"}  # already in the queue: keep them there
+# An agent's own leg: never put an agent in the callers' queue; the caller keeps their place.
+AGENT_LEGS = {"voice.agent_leg", "voice.agent_connect", "voice.agent_notice"}
+AGENT_SORRY = "Sorry, we cannot connect this call right now. The caller keeps their place."
 ENDED = ("bridged", "hangup", "leave", "redirected")  # QueueResult: nobody is waiting
 FAILED_URLS = {"voice.wait": "/voice/wait", "voice.hold_input": "/voice/hold-input",
                "voice.status": "/voice/status", "voice.queue_done": "/voice/queue-done"}
@@ -56,8 +59,11 @@ def without_database(endpoint: str | None, query: str = "", form=None) -> Respon
     if endpoint in HOLD:
         queue = (parse_qs(query).get("queue") or [current_app.config["DEFAULT_QUEUE"]])[0]
         return keep_holding(queue)
-    if endpoint == "voice.queue_done" and form.get("QueueResult", "") in ENDED:
+    if endpoint in AGENT_LEGS or (
+            endpoint == "voice.queue_done" and form.get("QueueResult", "") in ENDED):
         response = VoiceResponse()
+        if endpoint in AGENT_LEGS:
+            response.say(AGENT_SORRY)
         response.hangup()
         return twiml(response)
     return reach_person(language_of(query))
