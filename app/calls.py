@@ -223,11 +223,18 @@ AFTER_THE_TONE = {"en": "Please leave your message after the tone, then press po
                   "ko": "삐 소리가 나면 메시지를 남기시고 우물 정자를 눌러 주세요."}
 
 
-def voicemail_for(call: Call) -> list[Action]:
-    """A message for the call's team, in the language of the node it was handed over at."""
+def language_of(call: Call) -> str:
+    """The language of the node the call is at (else its menu's); en-US with no menu."""
+    if call.menu_version is None:
+        return "en-US"
     menu = menu_of(call.menu_version)
     node = menu.nodes.get((call.state or {}).get("node") or "")
-    language = (node and node.language) or menu.settings.language
+    return (node and node.language) or menu.settings.language
+
+
+def voicemail_for(call: Call) -> list[Action]:
+    """A message for the call's team, in the language of the node it was handed over at."""
+    language = language_of(call)
     queue = call.queue or current_app.config["DEFAULT_QUEUE"]
     call.outcome, call.queue = "voicemail", queue
     record_event(call, "voicemail_offered", reason="nobody could answer")

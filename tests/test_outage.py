@@ -179,6 +179,7 @@ def caller_webhooks(post, sid: str, action: str):
         "heard": post(f"/voice/heard?turn={turn}", **call),
         "queue done": post("/voice/queue-done", **call, QueueResult="system-error"),
         "dial done": post("/voice/dial-done", **call, DialCallStatus="failed"),
+        "caller join": post("/voice/caller-join?a=1", **call),
         "fallback url": post("/voice/fallback", **call, ErrorCode="11200",
                              ErrorUrl="https://ivr.example.test" + action),
     }
@@ -199,6 +200,8 @@ def test_every_caller_reaches_a_person_while_the_database_is_down(post, database
         is not None  # the caller is gone: no re-queue after an agent call ends
     agent = xml(post("/voice/agent-leg?a=1", CallSid=new_sid(), From="+15550001111"))
     assert agent.find("Hangup") is not None and agent.find("Enqueue") is None  # not queued
+    recorded = xml(post("/voice/recorded?language=en-US", **call))  # after a voicemail
+    assert recorded.find("Say") is not None and recorded.find("Hangup") is not None
     assert post("/voice/status", **call, CallStatus="completed",
                 CallDuration="40").status_code == 204
     assert post("/voice/recording", **call, RecordingSid="RE" + "1" * 32,
@@ -253,3 +256,27 @@ def test_after_a_restart_the_first_request_is_answered(post, database):
     response = post(action, CallSid=sid, From="+15551230001", Digits="1")
     assert "Sorry, something went wrong" not in response.get_data(as_text=True)
     assert xml(response).find("Gather") is not None or reaches_person(response)
+
+
+KOREAN = {"name": "ko-line", "start": "main", "settings": {"person": "agent",
+                                                           "language": "ko-KR"},
+          "nodes": {"main": {"type": "menu", "prompt": "상담원은 1번을 누르세요.",
+                             "options": [{"key": "1", "phrases": ["상담원"], "go": "agent"}]},
+                    "agent": {"type": "queue", "queue": "general", "prompt": "연결합니다."}}}
+
+
+def test_an_internal_error_apologises_in_the_menus_language(app, signed, monkeypatch):
+    from app import calls, menus
+
+    menus.save_version(KOREAN, publish=True)
+    menus.route_number("+15550009999", "ko-line")
+    db.session.commit()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("engine fault")
+
+    monkeypatch.setattr(calls, "step", broken)  # a fault injected, not a fix faked
+    response = signed("/voice/incoming", {"CallSid": new_sid(), "To": "+15550009999"})
+    say = xml(response).find("Say")
+    assert say.get("language") == "ko-KR" and "상담원" in say.text
+    assert reaches_person(response)

@@ -110,13 +110,16 @@ def fail(call: Call | None, reason: str) -> Response:
     db.session.rollback()
     log.error("call %s: %s", call.call_sid if call else "?", reason)
     queue = current_app.config["DEFAULT_QUEUE"]
+    language = request_language()
     if call is not None:
         call = db.session.merge(call)
         calls.record_event(call, "error", reason=reason)
         call.queue, call.handoff_reason, call.outcome = queue, "system error", "escalated"
         call.state = {**(call.state or {}), "done": True}
+        if "lang" not in request.args:  # /voice/incoming: the menu knows the language
+            language = calls.language_of(call)
         db.session.commit()
-    return twiml(apology(url, queue, request_language()))
+    return twiml(apology(url, queue, language))
 
 
 def request_language() -> str:
