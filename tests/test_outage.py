@@ -24,7 +24,8 @@ from app.config import TestConfig
 from app.models import db
 from tests.conftest import POSTGRES
 
-pytestmark = pytest.mark.db
+# One private server per module run: keep its tests on one xdist worker.
+pytestmark = [pytest.mark.db, pytest.mark.xdist_group("outage")]
 
 
 class PrivateServer:

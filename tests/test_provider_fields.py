@@ -35,11 +35,11 @@ def twiml(response) -> ET.Element:
     return ET.fromstring(response.get_data(as_text=True))
 
 
-@pytest.mark.parametrize("duration", NOT_NUMBERS)
-def test_a_status_callback_with_an_impossible_duration_is_a_400(signed, call, duration):
-    response = signed("/voice/status", {"CallSid": call, **CALLER, "CallStatus": "completed",
-                                        "CallDuration": duration})
-    assert response.status_code == 400
+def test_a_status_callback_with_an_impossible_duration_is_a_400(signed, call):
+    for duration in NOT_NUMBERS:
+        response = signed("/voice/status", {"CallSid": call, **CALLER,
+                                            "CallStatus": "completed", "CallDuration": duration})
+        assert response.status_code == 400, duration
     assert the_call(call).status == "in-progress"  # nothing half-recorded
 
 
@@ -59,16 +59,14 @@ def test_control_characters_in_the_callers_number_are_stripped(signed):
     assert the_call(sid).from_number == "+15551230001"  # and recognised: Maria
 
 
-@pytest.mark.parametrize("queue_time", NOT_NUMBERS)
-def test_a_waiting_caller_gets_hold_content_whatever_the_queue_figures(signed, call,
-                                                                      queue_time):
-    waiting = twiml(signed("/voice/wait?queue=general", {
-        "CallSid": call, **CALLER, "QueuePosition": queue_time, "QueueTime": queue_time,
-        "AvgQueueTime": queue_time}))
-    assert waiting.find("Redirect") is not None
+def test_a_waiting_caller_gets_hold_content_whatever_the_queue_figures(signed, call):
+    for figure in NOT_NUMBERS:
+        waiting = twiml(signed("/voice/wait?queue=general", {
+            "CallSid": call, **CALLER, "QueuePosition": figure, "QueueTime": figure,
+            "AvgQueueTime": figure}))
+        assert waiting.find("Redirect") is not None, figure
     done = twiml(signed("/voice/queue-done", {"CallSid": call, **CALLER,
-                                              "QueueResult": "hangup",
-                                              "QueueTime": queue_time}))
+                                              "QueueResult": "hangup", "QueueTime": "²"}))
     assert done.find("Hangup") is not None
 
 
