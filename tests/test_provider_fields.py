@@ -83,3 +83,15 @@ def test_a_recording_with_an_impossible_duration_is_a_400(signed, call, duration
     assert response.status_code == 400
     voicemails = db.session.scalars(select(CallEvent).where(CallEvent.kind == "voicemail"))
     assert list(voicemails) == []
+
+
+def test_control_characters_in_a_text_receipt_are_stripped(app, signed):
+    from app.models import Message
+
+    db.session.add(Message(to_number="+15551230001", from_number="+15005550006", body="hi",
+                           sid="SM" + "b" * 32, status="queued", channel="twilio"))
+    db.session.commit()
+    assert signed("/sms/status", {"MessageSid": "SM" + "b" * 32,
+                                  "MessageStatus": "deliv\x00ered"}).status_code == 204
+    db.session.expire_all()
+    assert db.session.scalar(select(Message)).status == "delivered"
