@@ -120,7 +120,7 @@ def run_turn(menu: Menu, state: CallState, event: Event,
         if wanted is None:
             return actions, state
         if spent:  # the error branch asked for more: a person, not a bare prompt
-            handoff = out_of_time(state, menu.settings.language)
+            handoff = out_of_time(state, node_language(menu, state.node))
             seen(handoff)
             return actions + handoff.actions, handoff.state
         spent = not budget.allows(wanted)
@@ -227,8 +227,11 @@ def language_of(call: Call) -> str:
     """The language of the node the call is at (else its menu's); en-US with no menu."""
     if call.menu_version is None:
         return "en-US"
-    menu = menu_of(call.menu_version)
-    node = menu.nodes.get((call.state or {}).get("node") or "")
+    return node_language(menu_of(call.menu_version), (call.state or {}).get("node"))
+
+
+def node_language(menu: Menu, node_id: str | None) -> str:
+    node = menu.nodes.get(node_id or "")
     return (node and node.language) or menu.settings.language
 
 
