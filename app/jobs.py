@@ -59,9 +59,12 @@ def transcribe_voicemail(event_id: int, recording_url: str, language: str) -> No
 
 @huey.periodic_task(crontab(minute="*/10"))
 def reconcile_calls() -> None:
+    """Calls whose status callback was lost; voicemails whose transcript job was lost."""
     from .stale_calls import reconcile
+    from .voice.voicemail_views import requeue_stuck_transcripts
 
     in_app(reconcile)
+    in_app(requeue_stuck_transcripts)
 
 
 @jobs_cli.command("run")

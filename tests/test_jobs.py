@@ -120,3 +120,15 @@ def test_reconciling_is_a_periodic_job_every_ten_minutes():
     due = {task.name for task in jobs.huey.read_periodic(datetime(2026, 1, 1, 3, 10))}
     assert "reconcile_calls" in due
     assert not jobs.huey.read_periodic(datetime(2026, 1, 1, 3, 11))
+
+
+def test_a_transcript_whose_job_was_lost_is_queued_again(app):
+    call = old_call(1)
+    lost = CallEvent(call=call, kind="voicemail", at=utcnow() - timedelta(hours=1), detail={
+        "status": "transcribing", "language": "en-US",
+        "recording_url": "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE9"})
+    db.session.add(lost)
+    db.session.commit()
+    jobs.reconcile_calls()  # the periodic job (run inline here)
+    db.session.expire_all()
+    assert lost.detail["status"] == "no audio (recording not reachable)"

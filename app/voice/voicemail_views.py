@@ -8,8 +8,10 @@ voicemail becomes a callback in its team's line, with the transcript in the scre
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import Response, current_app, request
+from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
 from .. import calls, jobs, telephony
@@ -23,6 +25,7 @@ from .security import twilio_signed
 from .views import bp, twiml
 
 log = logging.getLogger(__name__)
+STUCK_AFTER = timedelta(minutes=30)  # a transcript job takes a minute or two
 MAX_RECORDING_S = 4 * 3600  # the provider's own limit on one recording
 THANKS = {"en": "Thank you. Your message is saved, and one of our team will call you back.",
           "ko": "감사합니다. 메시지가 저장되었습니다. 담당자가 곧 연락드리겠습니다."}
@@ -48,14 +51,33 @@ def recording():
     event = CallEvent(call=call, kind="voicemail", detail={
         "recording_sid": form_text("RecordingSid", 40),
         "duration_s": form_int("RecordingDuration", MAX_RECORDING_S, strict=True),
-        "status": "transcribing"})
+        "status": "transcribing", "recording_url": form_text("RecordingUrl", 500),
+        "language": request.args.get("language", "en-US")[:12]})
     db.session.add(event)
     db.session.add(CallbackRequest(call=call, number=call.from_number, joined_at=utcnow(),
                                    queue=call.queue or current_app.config["DEFAULT_QUEUE"]))
     db.session.commit()
-    jobs.transcribe_voicemail(event.id, form_text("RecordingUrl", 500),
-                              request.args.get("language", "en-US")[:12])
+    queue_transcript(event)
     return Response(status=204)
+
+
+def queue_transcript(event: CallEvent) -> None:
+    jobs.transcribe_voicemail(event.id, event.detail["recording_url"],
+                              event.detail["language"])
+
+
+def requeue_stuck_transcripts() -> int:
+    """Voicemails still "transcribing" long after any job would have finished: the
+    worker died mid-job (a dequeued job is not retried) or the job store was lost."""
+    now = utcnow()
+    events = db.session.scalars(select(CallEvent).where(
+        CallEvent.kind == "voicemail", CallEvent.at < now - STUCK_AFTER,
+        CallEvent.at > now - timedelta(days=2)).order_by(CallEvent.id).limit(100))
+    stuck = [e for e in events if e.detail.get("status") == "transcribing"
+             and e.detail.get("recording_url") is not None]
+    for event in stuck:
+        queue_transcript(event)
+    return len(stuck)
 
 
 def transcribe_message(event_id: int, recording_url: str, language: str) -> None:
