@@ -14,6 +14,7 @@ from ..hold import service as hold
 from ..hold.models import HoldSegment
 from ..models import db
 from .fields import form_int, form_text
+from .person import keep_holding
 from .security import twilio_signed
 from .views import MAX_CALL_S, bp, twiml, url
 
@@ -63,10 +64,7 @@ def _prompt(parent, prompt) -> None:
 def fallback(queue: str) -> Response:
     """Unknown call or a failure: keep the caller in the queue with music, never silence."""
     db.session.rollback()
-    response = VoiceResponse()
-    response.play(url("voice.hold_music"))
-    response.redirect(url("voice.wait", queue=queue), method="POST")
-    return twiml(response)
+    return keep_holding(queue)
 
 
 @bp.post("/wait")

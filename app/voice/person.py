@@ -51,21 +51,25 @@ def keep_holding(queue: str) -> Response:
     return twiml(response)
 
 
-def without_database(endpoint: str | None, query: str = "", form=None) -> Response:
+def hang_up(notice: str | None = None) -> Response:
+    response = VoiceResponse()
+    if notice:
+        response.say(notice)
+    response.hangup()
+    return twiml(response)
+
+
+def without_database(endpoint: str | None, query: str = "") -> Response:
     """What a webhook answers when it cannot finish: never a 500, never silence."""
-    form = request.form if form is None else form
     if endpoint in CALLBACKS:
         return Response(status=204)
     if endpoint in HOLD:
         queue = (parse_qs(query).get("queue") or [current_app.config["DEFAULT_QUEUE"]])[0]
         return keep_holding(queue)
-    if endpoint in AGENT_LEGS or (
-            endpoint == "voice.queue_done" and form.get("QueueResult", "") in ENDED):
-        response = VoiceResponse()
-        if endpoint in AGENT_LEGS:
-            response.say(AGENT_SORRY)
-        response.hangup()
-        return twiml(response)
+    if endpoint in AGENT_LEGS:
+        return hang_up(AGENT_SORRY)
+    if endpoint == "voice.queue_done" and request.form.get("QueueResult", "") in ENDED:
+        return hang_up()  # bridged or gone: never queue a caller again after the agent
     return reach_person(language_of(query))
 
 
