@@ -84,8 +84,8 @@ class Slow(ProviderHandler):
 
 
 @pytest.fixture
-def slow_api(monkeypatch):
-    monkeypatch.setenv("HOLDLINE_LOOKUP_ALLOW", "127.0.0.1")  # the SSRF guard's allow-list
+def slow_api(app):
+    app.config["LOOKUP_ALLOW"] = "127.0.0.1"  # the SSRF guard's allow-list: a local stand-in
     server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
