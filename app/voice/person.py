@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from ..models import db
 from .security import twilio_signed
 from .twiml import apology
-from .views import LANGUAGE, bp, twiml, url
+from .views import bp, request_language, twiml, url
 
 log = logging.getLogger(__name__)
 # Callbacks nobody hears: an empty answer is all the provider needs.
@@ -28,12 +28,6 @@ AGENT_SORRY = "Sorry, we cannot connect this call right now. The caller keeps th
 ENDED = ("bridged", "hangup", "leave", "redirected")  # QueueResult: nobody is waiting
 FAILED_URLS = {"voice.wait": "/voice/wait", "voice.hold_input": "/voice/hold-input",
                "voice.status": "/voice/status", "voice.queue_done": "/voice/queue-done"}
-
-
-def language_of(query: str) -> str:
-    """The `lang` of a URL of ours (the failed one, for the Fallback URL); en-US else."""
-    value = (parse_qs(query).get("lang") or ["en-US"])[0]
-    return value if LANGUAGE.fullmatch(value) else "en-US"
 
 
 def reach_person(language: str) -> Response:
@@ -70,7 +64,7 @@ def without_database(endpoint: str | None, query: str = "") -> Response:
         return hang_up(AGENT_SORRY)
     if endpoint == "voice.queue_done" and request.form.get("QueueResult", "") in ENDED:
         return hang_up()  # bridged or gone: never queue a caller again after the agent
-    return reach_person(language_of(query))
+    return reach_person(request_language(query))
 
 
 @bp.errorhandler(Exception)

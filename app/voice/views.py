@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from urllib.parse import parse_qs
 
 from flask import Blueprint, Response, abort, current_app, request, send_file
 from twilio.twiml.voice_response import VoiceResponse
 
 from .. import calls
-from ..flow.actions import Enqueue, Event, Input, NoInput, Start
+from ..flow.actions import Enqueue, Event, Hangup, Input, NoInput, Start
 from ..models import Call, db
 from . import listening
 from .fields import CALL_STATUSES, form_int, form_text, provider_int
@@ -93,9 +94,7 @@ def rejoin(call: Call) -> Response:
     if call.status != "in-progress":
         calls.record_event(call, "stale_turn", reason="incoming replayed after the call ended")
         db.session.commit()
-        response = VoiceResponse()
-        response.hangup()
-        return twiml(response)
+        return twiml(render([Hangup()], url, 0))
     if (call.state or {}).get("done"):
         queue = call.queue or current_app.config["DEFAULT_QUEUE"]
         calls.record_event(call, "stale_turn", reason="incoming replayed after hand-off")
@@ -122,9 +121,11 @@ def fail(call: Call | None, reason: str) -> Response:
     return twiml(apology(url, queue, language))
 
 
-def request_language() -> str:
-    """The call's language from the `lang` our own URLs carry; en-US when unknown."""
-    value = request.args.get("lang", "en-US")
+def request_language(query: str | None = None) -> str:
+    """The call's language from the `lang` our own URLs carry (this request's, or the
+    query of another URL of ours); en-US when unknown."""
+    values = request.args.getlist("lang") if query is None else parse_qs(query).get("lang")
+    value = (values or ["en-US"])[0]
     return value if LANGUAGE.fullmatch(value) else "en-US"
 
 
@@ -226,6 +227,7 @@ def queue_done():
     """After the queue: bridged callers are done; otherwise never leave them in silence."""
     result = form_text("QueueResult", 20)
     call = calls.find_call(request.form.get("CallSid", ""))
+    language = calls.language_of(call) if call is not None else request_language()
     if call is not None:
         from ..hold import service as hold
 
@@ -239,7 +241,7 @@ def queue_done():
     if result in ("bridged", "hangup", "leave", "redirected"):
         response.hangup()
         return twiml(response)
-    return twiml(apology(url, current_app.config["DEFAULT_QUEUE"], request_language()))
+    return twiml(apology(url, current_app.config["DEFAULT_QUEUE"], language))
 
 
 @bp.post("/dial-done")
