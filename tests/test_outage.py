@@ -207,6 +207,8 @@ def test_every_caller_reaches_a_person_while_the_database_is_down(post, database
                 CallDuration="40").status_code == 204
     assert post("/voice/recording", **call, RecordingSid="RE" + "1" * 32,
                 RecordingUrl="https://api.twilio.com/x").status_code == 204
+    audio = post.client.get("/voice/hold-audio/1/abc.wav")  # a Play in earlier hold TwiML
+    assert audio.status_code == 200 and audio.mimetype == "audio/wav"
     assert post.client.get("/readyz").status_code == 503
     assert post.client.get("/healthz").status_code == 200  # liveness: do not restart us
 

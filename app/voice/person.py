@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from ..models import db
 from .security import twilio_signed
 from .twiml import apology
-from .views import bp, request_language, twiml, url
+from .views import bp, hold_music, request_language, twiml, url
 
 log = logging.getLogger(__name__)
 # Callbacks nobody hears: an empty answer is all the provider needs.
@@ -57,6 +57,8 @@ def without_database(endpoint: str | None, query: str = "") -> Response:
     """What a webhook answers when it cannot finish: never a 500, never silence."""
     if endpoint in CALLBACKS:
         return Response(status=204)
+    if endpoint == "voice.hold_audio":  # a Play inside hold TwiML: music from disk instead
+        return hold_music()
     if endpoint in HOLD:
         queue = (parse_qs(query).get("queue") or [current_app.config["DEFAULT_QUEUE"]])[0]
         return keep_holding(queue)
