@@ -119,3 +119,21 @@ def test_an_error_branch_that_wants_more_lookups_gets_a_person(app, signed, slow
     response = call(signed)
     assert response.find("Enqueue").text == "general"
     assert "Sorry" in " ".join(say.text for say in response.iter("Say"))
+
+
+def test_the_chain_check_walks_thousands_of_say_nodes_and_finds_lookup_loops():
+    """Pure: no app. A 3,000-node say chain must not hit the recursion limit."""
+    from app.flow.validate import parse_menu
+
+    definition = chain([BUILT_IN, BUILT_IN])
+    definition["start"] = "s0"
+    for i in range(3000):
+        definition["nodes"][f"s{i}"] = {"type": "say", "prompt": f"Step {i}.",
+                                        "next": f"s{i + 1}" if i < 2999 else "l1"}
+    definition["nodes"]["l2"]["found"] = "l1"  # found: look it up again, and again
+    with pytest.raises(MenuInvalid) as refused:
+        parse_menu(definition, known_sources=["account"])
+    [error] = refused.value.errors
+    assert error.node == "l1" and "(l1 -> l2 -> l1)" in error.message
+    definition["nodes"]["l2"]["found"] = "ask"
+    parse_menu(definition, known_sources=["account"])  # valid once a question ends it
