@@ -28,9 +28,12 @@ def cost(node: Node) -> tuple[int, float]:
     return 0, 0.0
 
 
+# Where each counted node type goes on without a question.
+ONWARD = {"say": ("next",), "sms_link": ("next",), "lookup": ("found", "not_found", "error")}
+
+
 def _next(node: Node) -> list[str]:
-    return [n for n in (getattr(node, f, None) for f in ("next", "found", "not_found", "error"))
-            if n]
+    return [n for n in (getattr(node, f) for f in ONWARD[node.type]) if n]
 
 
 Chain = tuple[int, float, str | None]  # effects, worst-case seconds, the next node on it
