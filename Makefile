@@ -30,9 +30,12 @@ doctor: venv
 	@python3 app/system_tools.py check test
 	@$(PY) -m app.doctor
 
+# The job worker (voicemail transcription, stale-call reconciliation) runs beside the
+# web server and stops with it.
 run: system-run venv
 	$(VENV)/bin/flask init-demo
-	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 'app:create_app()'
+	$(VENV)/bin/flask jobs run & trap 'kill $$!' EXIT; \
+	  $(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 'app:create_app()'
 
 test: system-test venv
 	@$(PY) -m app.doctor

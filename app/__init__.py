@@ -45,6 +45,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .voice import (  # noqa: F401  (routes on voice_bp)
         agent_views,
         hold_views,
+        person,
         stream_views,
         voicemail_views,
     )
@@ -69,9 +70,12 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     app.register_blueprint(admin_bp)
 
+    from . import jobs
     from .cli import register
 
     register(app)
+    jobs.init_app(app)
+    jobs.register(app)
 
     @app.get("/")
     def home():
@@ -82,6 +86,15 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     @app.get("/healthz")
     def healthz():
         return {"ok": True}
+
+    @app.get("/readyz")
+    def readyz():
+        """Ready means the database answers; a load balancer stops sending work when not."""
+        from .models import database_reachable
+
+        if database_reachable():
+            return {"ok": True}
+        return {"ok": False, "reason": "database unreachable"}, 503
 
     return app
 
@@ -106,6 +119,13 @@ def _defaults(app: Flask) -> None:
     if uri.startswith("postgresql://"):
         uri = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    # Pre-ping: after the database restarts, a stale pooled connection is replaced, not
+    # a 500. Short connect timeouts: a webhook must answer well within 15 s, DB or not.
+    options = {"pool_pre_ping": True}
     if uri.startswith("sqlite"):
         # Concurrent gunicorn threads: wait for the write lock instead of failing.
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
+        options["connect_args"] = {"timeout": 15}
+    elif uri.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": 3}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **options, **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}

@@ -7,10 +7,15 @@ both real calls and the simulator (through those webhooks) go through.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from .apology import apology_for
+from .flow import budget
 from .flow.actions import (
     Action,
     Enqueue,
@@ -22,17 +27,21 @@ from .flow.actions import (
     Record,
     Say,
     SendLink,
+    Trace,
     Transfer,
 )
-from .flow.engine import step
+from .flow.budget import MAX_EFFECTS_PER_TURN  # lookups and texts per webhook
+from .flow.engine import Step, step
 from .flow.phrases import phrases
+from .flow.schema import Menu
 from .flow.state import CallState
 from .lookups import SOURCES
 from .menus import menu_of, version_for_number
 from .models import Call, CallEvent, Customer, db, utcnow
 
 log = logging.getLogger(__name__)
-MAX_EFFECTS_PER_TURN = 5  # lookups and texts the engine may ask for in one webhook
+MIN_LOOKUP_S = 0.3  # less left than this: do not start another lookup
+OUT_OF_TIME = "turn time budget spent"
 
 
 def mask(number: str | None) -> str:
@@ -80,31 +89,86 @@ def open_call(call_sid: str, from_number: str, to_number: str) -> Call:
     call = Call(call_sid=call_sid, from_number=from_number, to_number=to_number,
                 customer=customer, menu_version=version)
     db.session.add(call)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # a concurrent first request inserted it first: use its row
+        log.info("call %s was opened by a concurrent request", call_sid)
+        db.session.rollback()  # nothing else is pending: this runs first in a webhook
+        return find_call(call_sid)
     log.info("call %s from %s opened", call_sid, mask(from_number))
     return call
 
 
 def advance(call: Call, event: Event) -> list[Action]:
-    """Run the engine for one event, resolving lookups, and record what happened."""
+    """Run the engine for one event, resolving lookups and texts, and record it all."""
     menu = menu_of(call.menu_version)
-    state = CallState.from_dict(call.state)
-    actions: list[Action] = []
-    for _ in range(MAX_EFFECTS_PER_TURN):
-        result = step(menu, state, event)
-        record(call, result.trace)
-        state = result.state
-        actions += [a for a in result.actions if not isinstance(a, Lookup | SendLink)]
-        effect = next((a for a in result.actions if isinstance(a, Lookup | SendLink)), None)
-        if effect is None:
-            break
-        event = run_lookup(effect) if isinstance(effect, Lookup) else send_link(call, effect)
+
+    def effect(action: Lookup | SendLink, time_left: float) -> Event:
+        return run_lookup(action, time_left) if isinstance(action, Lookup) else send_link(
+            call, action)
+
+    actions, state = run_turn(menu, CallState.from_dict(call.state), event, effect,
+                              lambda result: record(call, result.trace))
     call.state = state.to_dict()
     note_outcome(call, actions, state)
     return actions
 
 
-def run_lookup(lookup: Lookup) -> LookupDone:
+def run_turn(menu: Menu, state: CallState, event: Event,
+             effect: Callable[[Lookup | SendLink, float], Event],
+             seen: Callable[[Step], None]) -> tuple[list[Action], CallState]:
+    """One webhook's worth: engine steps and the lookups and texts they ask for, within
+    the turn's budget. Real calls and the test-call panel both run turns here."""
+    actions: list[Action] = []
+    budget, spent = Budget(), False
+    while True:
+        result = step(menu, state, event)
+        seen(result)
+        state = result.state
+        actions += [a for a in result.actions if not isinstance(a, Lookup | SendLink)]
+        wanted = next((a for a in result.actions if isinstance(a, Lookup | SendLink)), None)
+        if wanted is None:
+            return actions, state
+        if spent:  # the error branch asked for more: a person, not a bare prompt
+            handoff = out_of_time(state, node_language(menu, state.node))
+            seen(handoff)
+            return actions + handoff.actions, handoff.state
+        spent = not budget.allows(wanted)
+        event = budget_spent(wanted) if spent else effect(wanted, budget.left())
+
+
+class Budget:
+    """The lookups and texts one webhook may still run, and the seconds left for them."""
+
+    def __init__(self) -> None:
+        self.effects, self.deadline = 0, time.monotonic() + budget.TURN_BUDGET_S
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def allows(self, effect: Lookup | SendLink) -> bool:
+        needs = budget.TEXT_S if isinstance(effect, SendLink) else MIN_LOOKUP_S
+        self.effects += 1
+        return self.effects <= MAX_EFFECTS_PER_TURN and self.left() >= needs
+
+
+def budget_spent(effect: Lookup | SendLink) -> LookupDone | LinkSent:
+    """The effect fails as if its source did: the node's error branch (or a person)."""
+    log.warning("turn budget spent before %s", type(effect).__name__)
+    if isinstance(effect, SendLink):
+        return LinkSent(ok=False, error=OUT_OF_TIME)
+    return LookupDone(ok=False, error=OUT_OF_TIME)
+
+
+def out_of_time(state: CallState, language: str) -> Step:
+    """A person, when even the error branch wants another lookup in this turn."""
+    state.done, state.handoff_reason = True, OUT_OF_TIME
+    return Step([Say(apology_for(language), language),
+                 Enqueue(current_app.config["DEFAULT_QUEUE"], OUT_OF_TIME)], state,
+                [Trace("handoff", state.node, {"reason": OUT_OF_TIME})])
+
+
+def run_lookup(lookup: Lookup, time_left: float = budget.TURN_BUDGET_S) -> LookupDone:
     """Built-in sources and the HTTP connector; any failure takes the node's error branch."""
     from .selfservice.http_lookup import LookupFailed, http_lookup
 
@@ -112,7 +176,8 @@ def run_lookup(lookup: Lookup) -> LookupDone:
         if lookup.http:
             http = lookup.http
             data = http_lookup(http["url"], http["method"], lookup.params,
-                               timeout_s=http["timeout_s"], mapping=http["mapping"] or None)
+                               timeout_s=min(http["timeout_s"], time_left),
+                               mapping=http["mapping"] or None)
             return LookupDone(ok=True, data=data if any(
                 v is not None for v in data.values()) else None)
         source = SOURCES.get(lookup.source or "")
@@ -170,11 +235,20 @@ def call_language(call: Call) -> tuple[str, str | None]:
     if call.menu_version is None:
         return "en-US", None
     menu = menu_of(call.menu_version)
-    node = menu.nodes.get((call.state or {}).get("node") or "")
-    language = (node and node.language) or menu.settings.language
+    language = node_language(menu, (call.state or {}).get("node"))
     voice = menu.settings.voices.get(language) or (
         menu.settings.voice if language == menu.settings.language else None)
     return language, voice
+
+
+def language_of(call: Call) -> str:
+    """The language of the node the call is at (else its menu's); en-US with no menu."""
+    return call_language(call)[0]
+
+
+def node_language(menu: Menu, node_id: str | None) -> str:
+    node = menu.nodes.get(node_id or "")
+    return (node and node.language) or menu.settings.language
 
 
 def voicemail_for(call: Call) -> list[Action]:

@@ -33,6 +33,8 @@ class Config:
                              if "SESSION_COOKIE_SECURE" in os.environ else None)
     REMEMBER_COOKIE_HTTPONLY = True
     DEFAULT_QUEUE = "general"  # where a caller goes when anything breaks
+    # Dialled instead of the queue when the database is down (agents' consoles need it).
+    FALLBACK_NUMBER = os.environ.get("HOLDLINE_FALLBACK_NUMBER") or None
     MODELS_DIR = os.environ.get("HOLDLINE_MODELS_DIR", str(REPO_ROOT / "models"))
     AUDIO_DIR = os.environ.get("HOLDLINE_AUDIO_DIR", str(REPO_ROOT / "audio"))
     # Built-in speech: recognizers a process runs at once; beyond it, provider speech.
@@ -42,6 +44,10 @@ class Config:
     CALLBACK_RETRY_S = int(os.environ.get("HOLDLINE_CALLBACK_RETRY_S", 300))
     # Closed or nobody available: offer a voicemail next to the callback ("0" to not).
     UNANSWERED_VOICEMAIL = os.environ.get("HOLDLINE_UNANSWERED_VOICEMAIL", "1") == "1"
+    # Background jobs (app/jobs.py): Redis for several machines, else SQLite in instance/.
+    JOBS_URL = os.environ.get("HOLDLINE_JOBS_URL") or None
+    JOBS_DB = os.environ.get("HOLDLINE_JOBS_DB") or None
+    JOBS_IMMEDIATE = False
 
 
 class TestConfig(Config):
@@ -53,3 +59,4 @@ class TestConfig(Config):
     TWILIO_AUTH_TOKEN = "test-auth-token"
     SESSION_COOKIE_SECURE = False
     WTF_CSRF_ENABLED = True
+    JOBS_IMMEDIATE = True  # jobs run inline; tests of the job runner turn this off

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from ..calls import caller_profile, run_lookup
+from ..calls import caller_profile, run_lookup, run_turn
 from ..flow.actions import (
     Enqueue,
     Event,
@@ -23,12 +23,10 @@ from ..flow.actions import (
     Start,
     Transfer,
 )
-from ..flow.engine import step
 from ..flow.schema import Menu as MenuDef
 from ..flow.state import CallState
 from ..models import Customer, db
 
-MAX_EFFECTS = 5  # same bound as a real webhook turn
 SHOWN_TRACE = {"match", "no_match", "no_input", "confirm", "confirmed", "rejected", "global",
                "escalate", "handoff", "lookup", "lookup_failed", "collected", "error"}
 
@@ -96,18 +94,18 @@ def _describe(event: Input | NoInput) -> str:
 
 
 def _turn(menu: MenuDef, state: CallState, event: Event, result: TestCall) -> CallState:
-    """One webhook's worth: the engine step plus the lookups and texts it asks for."""
-    for _ in range(MAX_EFFECTS):
-        outcome = step(menu, state, event)
-        state = outcome.state
+    """One webhook's worth, through the same turn runner (and budget) as a real call;
+    texts are not sent."""
+    def effect(action: Lookup | SendLink, time_left: float) -> Event:
+        return run_lookup(action, time_left) if isinstance(action, Lookup) else LinkSent(
+            ok=True)
+
+    def seen(outcome) -> None:
         _note(outcome.trace, result)
-        effect = None
         for action in outcome.actions:
-            effect = _show(action, result) or effect
-        if effect is None:
-            break
-        event = run_lookup(effect) if isinstance(effect, Lookup) else LinkSent(ok=True)
-    return state
+            _show(action, result)
+
+    return run_turn(menu, state, event, effect, seen)[1]
 
 
 def _show(action, result: TestCall) -> Lookup | SendLink | None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from . import intents
+from . import budget, intents
 from .patterns import PatternError, compile_pattern
 from .phrases import has_catalogue, languages
 from .schema import PROMPTED_TYPES, Menu, Node
@@ -92,6 +92,8 @@ def check_menu(menu: Menu, known_sources: Iterable[str] | None = None,
     yield from _check_say_loops(menu)
     yield from check_languages(menu)
     yield from check_suggestions(menu)
+    for node_id, message in budget.over_budget(menu):
+        yield MenuError(node_id, "type", message)
 
 
 def _check_lookup(node_id: str, node: Node, known: Iterable[str] | None) -> Iterator[MenuError]:

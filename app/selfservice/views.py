@@ -9,6 +9,7 @@ from .. import telephony
 from ..auth import role_required
 from ..flow.phrases import languages, phrases
 from ..models import Message, db
+from ..voice.fields import form_text
 from ..voice.security import twilio_signed
 from . import service
 from .forms import entered_values, validate_submission
@@ -72,11 +73,10 @@ def form_page(token: str):
 @twilio_signed
 def sms_status():
     """Delivery receipts from the provider."""
-    sid = request.form.get("MessageSid", "")[:64]
-    status = request.form.get("MessageStatus", "")
+    sid, status = form_text("MessageSid", 64), form_text("MessageStatus", 20)
     if not sid or not status:
         return Response("MessageSid and MessageStatus are required", status=400)
-    telephony.update_status(sid, status, request.form.get("ErrorCode"))
+    telephony.update_status(sid, status, form_text("ErrorCode", 10) or None)
     db.session.commit()
     return Response(status=204)
 

@@ -13,15 +13,17 @@ from ..hold import plan
 from ..hold import service as hold
 from ..hold.models import HoldSegment
 from ..models import db
+from .fields import form_int, form_text
+from .person import keep_holding
 from .security import twilio_signed
-from .views import bp, twiml, url
+from .views import MAX_CALL_S, bp, twiml, url
 
 log = logging.getLogger(__name__)
 
 
 def _int(name: str) -> int | None:
-    value = request.form.get(name, "")
-    return int(value) if value.isdigit() else None
+    """Queue figures are only shown to the caller: a malformed one is simply unknown."""
+    return form_int(name, MAX_CALL_S, strict=False)
 
 
 def segment_url(segment: plan.Segment) -> str:
@@ -62,10 +64,7 @@ def _prompt(parent, prompt) -> None:
 def fallback(queue: str) -> Response:
     """Unknown call or a failure: keep the caller in the queue with music, never silence."""
     db.session.rollback()
-    response = VoiceResponse()
-    response.play(url("voice.hold_music"))
-    response.redirect(url("voice.wait", queue=queue), method="POST")
-    return twiml(response)
+    return keep_holding(queue)
 
 
 @bp.post("/wait")
@@ -86,8 +85,8 @@ def hold_input():
     def answered(call, session, state, catalog):
         wait_info = hold.last_wait(session)
         return plan.answer(state, wait_info, catalog, request.args.get("purpose", "")[:20],
-                           request.form.get("Digits", "")[:16] or None,
-                           request.form.get("SpeechResult", "")[:300] or None), wait_info
+                           form_text("Digits", 16) or None,
+                           form_text("SpeechResult", 300) or None), wait_info
 
     return on_hold(answered)
 

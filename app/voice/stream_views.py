@@ -24,8 +24,9 @@ from ..speech.session import Outcome, Timers
 from ..speech.stream import Plan, PromptStream, StreamError, UnsupportedFormat
 from ..speech.tts import SpeakFailed, speak
 from . import listening
+from .fields import provider_int
 from .security import auth_token, public_url, twilio_signed
-from .views import CALL_SID, answer, bp, guarded, known_call, render, twiml, url
+from .views import CALL_SID, MAX_TURN, answer, bp, guarded, known_call, render, twiml, url
 
 log = logging.getLogger(__name__)
 sock = Sock()
@@ -51,9 +52,9 @@ def refuse_unsigned_upgrade():
 
 @sock.route("/stream", bp=bp)
 def stream(ws):
-    call_sid, turn = request.args.get("call", ""), request.args.get("turn", "")
-    call = calls.find_call(call_sid) if CALL_SID.match(call_sid) and turn.isdigit() else None
-    loaded = listening.load_plan(call, int(turn)) if call else None
+    call_sid, turn = request.args.get("call", ""), provider_int(request.args.get("turn"), MAX_TURN)
+    call = calls.find_call(call_sid) if CALL_SID.fullmatch(call_sid) and turn is not None else None
+    loaded = listening.load_plan(call, turn) if call else None
     if not loaded:
         ws.close(1008, "no such call or turn")
         return
@@ -61,7 +62,7 @@ def stream(ws):
     call_id = call.id
     db.session.close()  # hold no database connection for the seconds a caller talks
     heard = listen_once(ws, prompts, listen)
-    listening.save_heard(db.session.get(Call, call_id), int(turn), listen.node, **heard)
+    listening.save_heard(db.session.get(Call, call_id), turn, listen.node, **heard)
     db.session.commit()  # before the socket closes: Twilio asks /voice/heard right after
 
 
@@ -119,8 +120,8 @@ def result(outcome: Outcome, prompt: PromptStream) -> dict:
 def heard():
     """After the socket closed: feed what was heard to the engine, or fall back."""
     call = known_call()
-    turn = request.args.get("turn", "")
-    turn = int(turn) if turn.isdigit() else -1
+    turn = provider_int(request.args.get("turn"), MAX_TURN)
+    turn = -1 if turn is None else turn
     found = listening.heard(call, turn) or {"result": "gone"}
     if found["result"] == "fallback":
         return guarded(call, lambda: provider_instead(call, turn))

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from twilio.twiml.voice_response import Connect, Gather, VoiceResponse
 
+from ..apology import apology_for, speaks
 from ..flow.actions import Action, Enqueue, Hangup, Listen, Play, Record, Say, Transfer
 
 Urls = Callable[..., str]  # url_for-like: (endpoint, **params) -> absolute URL
@@ -26,7 +27,8 @@ def render(actions: Sequence[Action], url: Urls, turn: int, call_sid: str = "") 
             response.append(gather(action, prompts, url, turn))
             prompts = []
             # With no input Twilio falls through to the next verb: make silence an event.
-            response.redirect(url("voice.no_input", turn=turn), method="POST")
+            response.redirect(url("voice.no_input", turn=turn, lang=action.language),
+                              method="POST")
         else:
             _add_prompts(response, prompts)
             prompts = []
@@ -37,7 +39,9 @@ def render(actions: Sequence[Action], url: Urls, turn: int, call_sid: str = "") 
 
 def gather(listen: Listen, prompts: list[Action], url: Urls, turn: int) -> Gather:
     kwargs = dict(
-        input="dtmf speech", action=url("voice.input", turn=turn), method="POST",
+        # The language rides in the URL: with the database down we still speak it.
+        input="dtmf speech", action=url("voice.input", turn=turn, lang=listen.language),
+        method="POST",
         timeout=listen.timeout_s, language=listen.language, action_on_empty_result=False,
         speech_timeout="auto",
     )
@@ -58,7 +62,8 @@ def stream(listen: Listen, url: Urls, turn: int, call_sid: str) -> Connect:
 
     The call and turn ride in the (signed) socket URL, which the socket trusts; the
     parameters repeat them with the node for anyone reading the stream's logs."""
-    connect = Connect(action=url("voice.heard", turn=turn), method="POST")
+    connect = Connect(action=url("voice.heard", turn=turn, lang=listen.language),
+                      method="POST")
     socket = url("voice.stream", call=call_sid, turn=turn)
     media = connect.stream(url="wss://" + socket.split("://", 1)[1])
     for name, value in (("call", call_sid), ("node", listen.node), ("turn", turn)):
@@ -92,9 +97,12 @@ def _add_exit(response: VoiceResponse, action: Action, url: Urls) -> None:
             recording_status_callback_event="completed")
 
 
-def apology(url: Urls, queue: str) -> VoiceResponse:
-    """When anything breaks: say sorry and put the caller through to a person."""
+def apology(url: Urls, queue: str, language: str = "en-US",
+            number: str | None = None) -> VoiceResponse:
+    """When anything breaks: say sorry in the caller's language and put them through to
+    a person: the fallback number when given, else the queue."""
     response = VoiceResponse()
-    response.say("Sorry, something went wrong on our side. Let me get you to a person.")
-    _add_exit(response, Enqueue(queue, "system error"), url)
+    response.say(apology_for(language), language=speaks(language))
+    exit_ = Transfer(number) if number else Enqueue(queue, "system error")
+    _add_exit(response, exit_, url)
     return response

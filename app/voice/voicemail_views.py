@@ -1,29 +1,33 @@
 """Voicemail: the recording ends the call politely; its transcript is made on our servers.
 
 The provider's recording callback arrives once the audio is ready. Transcribing a
-two-minute message takes longer than a webhook may, so it runs in a thread; the
+two-minute message takes longer than a webhook may, so it is a persisted job; the
 voicemail becomes a callback in its team's line, with the transcript in the screen pop.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
+from datetime import timedelta
 
-from flask import Flask, Response, current_app, request
+from flask import Response, current_app, request
+from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
-from .. import calls, telephony
+from .. import calls, jobs, telephony
 from ..flow.phrases import phrases
 from ..hold.models import CallbackRequest
 from ..models import CallEvent, db, utcnow
 from ..speech import service as speech
 from ..speech.registry import ModelError
 from ..speech.transcribe import transcribe
+from .fields import form_int, form_text
 from .security import twilio_signed
 from .views import bp, twiml
 
 log = logging.getLogger(__name__)
+STUCK_AFTER = timedelta(minutes=30)  # a transcript job takes a minute or two
+MAX_RECORDING_S = 4 * 3600  # the provider's own limit on one recording
 
 
 @bp.post("/recorded")
@@ -47,36 +51,54 @@ def recording():
     call = calls.find_call(request.form.get("CallSid", ""))
     if call is None or request.form.get("RecordingStatus", "completed") != "completed":
         return Response(status=204)
-    duration = request.form.get("RecordingDuration", "")
     event = CallEvent(call=call, kind="voicemail", detail={
-        "recording_sid": request.form.get("RecordingSid", "")[:40],
-        "duration_s": int(duration) if duration.isdigit() else None,
-        "status": "transcribing"})
+        "recording_sid": form_text("RecordingSid", 40),
+        "duration_s": form_int("RecordingDuration", MAX_RECORDING_S, strict=True),
+        "status": "transcribing", "recording_url": form_text("RecordingUrl", 500),
+        "language": request.args.get("language", "en-US")[:12]})
     db.session.add(event)
     db.session.add(CallbackRequest(call=call, number=call.from_number, joined_at=utcnow(),
                                    queue=call.queue or current_app.config["DEFAULT_QUEUE"]))
     db.session.commit()
-    threading.Thread(target=transcribe_later, daemon=True, name="voicemail-transcriber", args=(
-        current_app._get_current_object(), event.id, request.form.get("RecordingUrl", ""),
-        request.args.get("language", "en-US"))).start()
+    queue_transcript(event)
     return Response(status=204)
 
 
-def transcribe_later(app: Flask, event_id: int, recording_url: str, language: str) -> None:
-    with app.app_context():
-        audio = telephony.fetch_recording(recording_url)
-        try:
-            if audio is None:
-                outcome = {"status": "no audio (recording not reachable)"}
-            else:
-                text = transcribe(audio, speech.registry().get(language))
-                outcome = {"status": "transcribed", "transcript": text}
-        except ModelError as exc:
-            outcome = {"status": f"not transcribed: {exc}"[:200]}
-        except Exception:  # a thread that dies silently would leave "transcribing" forever
-            log.exception("voicemail transcription failed")
-            outcome = {"status": "not transcribed: internal error"}
-        event = db.session.get(CallEvent, event_id)
-        event.detail = {**event.detail, **outcome}
-        db.session.commit()
-        db.session.remove()
+def queue_transcript(event: CallEvent) -> None:
+    jobs.transcribe_voicemail(event.id, event.detail["recording_url"],
+                              event.detail["language"])
+
+
+def requeue_stuck_transcripts() -> int:
+    """Voicemails still "transcribing" long after any job would have finished: the
+    worker died mid-job (a dequeued job is not retried) or the job store was lost."""
+    now = utcnow()
+    events = db.session.scalars(select(CallEvent).where(
+        CallEvent.kind == "voicemail", CallEvent.at < now - STUCK_AFTER,
+        CallEvent.at > now - timedelta(days=2)).order_by(CallEvent.id).limit(100))
+    stuck = [e for e in events if e.detail.get("status") == "transcribing"
+             and e.detail.get("recording_url") is not None]
+    for event in stuck:
+        queue_transcript(event)
+    return len(stuck)
+
+
+def transcribe_message(event_id: int, recording_url: str, language: str) -> None:
+    """The job: fetch the audio, transcribe it, and put the outcome on the voicemail."""
+    event = db.session.get(CallEvent, event_id)
+    if event is None or event.detail.get("status") != "transcribing":
+        return  # done already (a job may run twice after a crash)
+    audio = telephony.fetch_recording(recording_url)
+    try:
+        if audio is None:
+            outcome = {"status": "no audio (recording not reachable)"}
+        else:
+            text = transcribe(audio, speech.registry().get(language))
+            outcome = {"status": "transcribed", "transcript": text}
+    except ModelError as exc:
+        outcome = {"status": f"not transcribed: {exc}"[:200]}
+    except Exception:  # an unexpected failure must not leave "transcribing" forever
+        log.exception("voicemail transcription failed")
+        outcome = {"status": "not transcribed: internal error"}
+    event.detail = {**event.detail, **outcome}
+    db.session.commit()

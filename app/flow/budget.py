@@ -1,0 +1,107 @@
+"""What one webhook may spend on lookups and texts before the caller must hear a question.
+
+The provider waits 15 s for our answer and then gives up on the call; the database, the
+engine and rendering need some of that. So a turn runs at most MAX_EFFECTS_PER_TURN
+lookups and texts within TURN_BUDGET_S of wall clock, and the validator refuses menus
+whose chains (effects reached one after another, with no question between) could not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .schema import Menu, Node
+
+MAX_EFFECTS_PER_TURN = 5
+TURN_BUDGET_S = 6.0  # connect to last byte, for all effects of one turn
+TEXT_S = 4.0  # the provider's HTTP timeout when sending a text (telephony)
+EFFECT_TYPES = {"lookup", "sms_link"}
+PASS_THROUGH = {"say"}  # speaks and moves on: no wait for the caller
+
+
+def cost(node: Node) -> tuple[int, float]:
+    """(effects, worst-case seconds) of running this node once."""
+    if node.type == "lookup":
+        return 1, node.http.timeout_s if node.http else 0.0
+    if node.type == "sms_link":
+        return 1, TEXT_S
+    return 0, 0.0
+
+
+# Where each counted node type goes on without a question.
+ONWARD = {"say": ("next",), "sms_link": ("next",), "lookup": ("found", "not_found", "error")}
+
+
+def _next(node: Node) -> list[str]:
+    return [n for n in (getattr(node, f) for f in ONWARD[node.type]) if n]
+
+
+Chain = tuple[int, float, str | None]  # effects, worst-case seconds, the next node on it
+NONE: Chain = (0, 0.0, None)
+
+
+def _worse(chain: Chain) -> tuple:
+    return chain[0] > MAX_EFFECTS_PER_TURN or chain[1] > TURN_BUDGET_S, chain[:2]
+
+
+def worst_chains(menu: Menu) -> dict[str, Chain]:
+    """The worst chain from each effect or pass-through node, by one depth-first walk
+    without recursion (a menu may chain thousands of say nodes). A loop that contains a
+    lookup or text and no question never ends: an endless chain."""
+    counted = {n for n, node in menu.nodes.items() if node.type in EFFECT_TYPES | PASS_THROUGH}
+    worst: dict[str, Chain] = {}
+    for root in (n for n in menu.nodes if n in counted):
+        stack, path, on_path = [(root, False)], [], {}
+        while stack:
+            node_id, finished = stack.pop()
+            node = menu.nodes[node_id]
+            if finished:
+                tails = [(_tail(menu, worst, path, on_path, n), n) for n in _next(node)]
+                (effects, seconds, _), after = max(tails or [(NONE, None)],
+                                                   key=lambda t: _worse(t[0]))
+                own = cost(node)
+                worst[node_id] = (own[0] + effects, own[1] + seconds,
+                                  after if effects or seconds else None)
+                del on_path[path.pop()]
+            elif node_id not in worst and node_id not in on_path:
+                on_path[node_id] = len(path)
+                path.append(node_id)
+                stack.append((node_id, True))
+                stack += [(n, False) for n in _next(node) if n in counted]
+    return worst
+
+
+def _tail(menu: Menu, worst: dict[str, Chain], path: list[str], on_path: dict[str, int],
+          after: str) -> Chain:
+    if after in worst:
+        return worst[after]
+    if after in on_path and any(menu.nodes[n].type in EFFECT_TYPES
+                                for n in path[on_path[after]:]):
+        return MAX_EFFECTS_PER_TURN + 1, float("inf"), None  # a loop of lookups
+    return NONE  # not an effect (a question ends the turn), or a loop of says only
+
+
+def _walk(worst: dict[str, Chain], node_id: str | None) -> Iterator[str]:
+    """The nodes of a worst chain, from its head; a loop is shown once round, and back."""
+    seen: set[str] = set()
+    while node_id is not None and node_id not in seen and len(seen) < 10_000:
+        seen.add(node_id)
+        yield node_id
+        node_id = worst.get(node_id, NONE)[2]
+    if node_id in seen:
+        yield node_id
+
+
+def over_budget(menu: Menu) -> Iterator[tuple[str, str]]:
+    """(node id, message) for each node that starts a chain no turn could finish."""
+    worst = worst_chains(menu)
+    heads = {n: worst[n] for n in menu.nodes if n in worst and _worse(worst[n])[0]}
+    inside = {worst[n][2] for n in heads}
+    first = [n for n in heads if n not in inside] or list(heads)[:1]  # a loop has no head
+    for head in first:  # each chain reported once, at its first lookup or text
+        effects, seconds, _ = heads[head]
+        steps = [n for n in _walk(worst, head) if menu.nodes[n].type in EFFECT_TYPES]
+        node_id, shown = steps[0], " -> ".join(steps[:MAX_EFFECTS_PER_TURN + 2])
+        yield node_id, (f"starts {effects} lookups or texts in a row ({shown}), taking up "
+                        f"to {seconds:g} s; one turn allows {MAX_EFFECTS_PER_TURN} within "
+                        f"{TURN_BUDGET_S:g} s: put a question between them")
