@@ -236,8 +236,7 @@ def call_language(call: Call) -> tuple[str, str | None]:
         return "en-US", None
     menu = menu_of(call.menu_version)
     language = node_language(menu, (call.state or {}).get("node"))
-    voice = menu.settings.voices.get(language) or (
-        menu.settings.voice if language == menu.settings.language else None)
+    voice = menu.settings.voice_for(language)
     return language, voice
 
 
@@ -258,7 +257,7 @@ def voicemail_for(call: Call) -> list[Action]:
     call.outcome, call.queue = "voicemail", queue
     record_event(call, "voicemail_offered", reason="nobody could answer")
     prompt = phrases(language).t("Please leave your message after the tone, then press pound.")
-    return [Say(prompt, language, voice), Record(queue, 120, language)]
+    return [Say(prompt, language, voice), Record(queue, 120, language, voice)]
 
 
 def end_call(call: Call, status: str, duration_s: int | None) -> None:

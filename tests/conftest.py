@@ -7,7 +7,9 @@ import json
 import os
 import threading
 import uuid
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -26,22 +28,30 @@ POSTGRES = os.environ.get("HOLDLINE_TEST_DATABASE_URL", "").startswith("postgres
 
 @pytest.fixture
 def app(tmp_path):
-    config = {"SQLALCHEMY_DATABASE_URI": TestConfig.SQLALCHEMY_DATABASE_URI}
-    if POSTGRES:
-        config["SQLALCHEMY_DATABASE_URI"] = _fresh_schema_url()
-    application = create_app(type("Config", (TestConfig,), config))
-    application.instance_path = str(tmp_path / "instance")
+    uri = _fresh_schema_url() if POSTGRES else TestConfig.SQLALCHEMY_DATABASE_URI
+    with demo_app(uri, tmp_path / "instance") as application:
+        yield application
+        if POSTGRES:
+            _drop_schema(application)
+
+
+@contextmanager
+def demo_app(uri: str, instance: Path, **config):
+    """An app on that database, migrated and seeded with the demo, inside its context."""
+    application = create_app(type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": uri,
+                                                            **config}))
+    application.instance_path = str(instance)
     with application.app_context():
         from app.demo import seed
         from app.migrate import upgrade
 
         upgrade()
         seed()
-        yield application
-        db.session.remove()
-        if POSTGRES:
-            _drop_schema(application)
-        db.engine.dispose()
+        try:
+            yield application
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _fresh_schema_url() -> str:

@@ -21,6 +21,5 @@ as_pg "$bindir/createdb" -h 127.0.0.1 -p "$port" -U holdline holdline
 export HOLDLINE_TEST_DATABASE_URL="postgresql://holdline@127.0.0.1:$port/holdline"
 # For fault tests: the server binaries and this cluster's data dir (tests that stop a
 # server start one of their own, since other tests share this one).
-export HOLDLINE_TEST_PG_BIN="$bindir" HOLDLINE_TEST_PG_DATA="$data"
 echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 "$@"

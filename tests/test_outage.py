@@ -19,10 +19,9 @@ from pathlib import Path
 import pytest
 from twilio.request_validator import RequestValidator
 
-from app import create_app
-from app.config import TestConfig
+from app import system_tools
 from app.models import db
-from tests.conftest import POSTGRES
+from tests.conftest import POSTGRES, demo_app
 
 # One private server per module run: keep its tests on one xdist worker.
 pytestmark = [pytest.mark.db, pytest.mark.xdist_group("outage")]
@@ -31,8 +30,7 @@ pytestmark = [pytest.mark.db, pytest.mark.xdist_group("outage")]
 class PrivateServer:
     """A throwaway PostgreSQL cluster this module may stop and start at will."""
 
-    def __init__(self, bindir: Path) -> None:
-        self.bin = bindir
+    def __init__(self) -> None:
         self.data = Path(tempfile.mkdtemp(prefix="holdline-outage-"))
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -44,7 +42,7 @@ class PrivateServer:
         self.start()
 
     def run(self, tool: str, *args: str) -> None:
-        subprocess.run([str(self.bin / tool), *args], check=True, capture_output=True,
+        subprocess.run([system_tools.path(tool), *args], check=True, capture_output=True,
                        user=self.user, timeout=60)
 
     def start(self) -> None:
@@ -62,7 +60,7 @@ class PrivateServer:
         return f"postgresql://holdline@127.0.0.1:{self.port}/postgres"
 
     def remove(self) -> None:
-        subprocess.run([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
+        subprocess.run([system_tools.path("pg_ctl"), "-D", str(self.data), "-m", "immediate",
                         "stop"], capture_output=True, user=self.user, timeout=60)
         shutil.rmtree(self.data, ignore_errors=True)
 
@@ -87,15 +85,9 @@ class SqliteFile:
         pass
 
 
-def pg_bindir() -> Path:
-    found = os.environ.get("HOLDLINE_TEST_PG_BIN")
-    assert found, "run the PostgreSQL pass through tests/postgres.sh"
-    return Path(found)
-
-
 @pytest.fixture(scope="module")
 def pg_server():
-    server = PrivateServer(pg_bindir())  # one initdb for the module: ~2 s each
+    server = PrivateServer()  # one initdb for the module: ~2 s each
     yield server
     server.remove()
 
@@ -113,18 +105,8 @@ def database(request, tmp_path):
 
 @pytest.fixture
 def outage_app(database, tmp_path):
-    application = create_app(type("Config", (TestConfig,), {
-        "SQLALCHEMY_DATABASE_URI": database.url}))
-    application.instance_path = str(tmp_path / "instance")
-    with application.app_context():
-        from app.demo import seed
-        from app.migrate import upgrade
-
-        upgrade()
-        seed()
+    with demo_app(database.url, tmp_path / "instance") as application:
         yield application
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

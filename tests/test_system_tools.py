@@ -75,8 +75,12 @@ class Programs(ast.NodeVisitor):
 
     def passed(self, function: ast.FunctionDef, index: int) -> str | None:
         """A parameter: every caller in the file must pass a resolvable program."""
+        params = [a.arg for a in function.args.args]
+        if params[:1] in (["self"], ["cls"]):
+            index -= 1  # called as self.run(...): the instance is not among the arguments
         calls = [c for c in ast.walk(self.tree) if isinstance(c, ast.Call)
-                 and _name(c.func) == function.name and len(c.args) > index]
+                 and _name(c.func) == function.name and len(c.args) > index
+                 and not ast.unparse(c.func).startswith("subprocess.")]
         programs = {self.first(c.args[index], self.enclosing(c)) for c in calls}
         if not programs or None in programs:
             return None

@@ -51,7 +51,7 @@ def test_an_earlier_turn_gets_the_current_prompt_not_applied(signed, at_balance)
     replay = signed(first, {"CallSid": sid, **MARIA, "Digits": "2"})  # "2" = outage there
     assert replay.get_data(as_text=True) == balance.get_data(as_text=True)
     call = the_call(sid)
-    assert call.state["node"] == "balance" and call.state["attempts"] == 0
+    assert call.state["node"] == "pay_offer" and call.state["attempts"] == 0
 
 
 def test_a_future_turn_is_not_applied(signed, at_balance):

@@ -58,6 +58,7 @@ class Record:
     queue: str
     max_length_s: int
     language: str = "en-US"
+    voice: str | None = None  # the thanks after the beep is said in it
 
 
 @dataclass(frozen=True)

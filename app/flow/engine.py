@@ -163,7 +163,8 @@ class _Turn:
             self.finish()
         elif node.type == "voicemail":
             self.say(node.prompt)
-            self.actions.append(Record(node.queue, node.max_length_s, self.language()))
+            self.actions.append(Record(node.queue, node.max_length_s, self.language(),
+                                       self.settings.voice_for(self.language())))
             self.finish()
         return None
 
@@ -217,9 +218,7 @@ class _Turn:
     def say(self, text: str | None) -> None:
         if text:
             language = self.language()
-            voice = self.settings.voices.get(language) or (
-                self.settings.voice if language == self.settings.language else None)
-            self.actions.append(Say(self.fill(text), language, voice))
+            self.actions.append(Say(self.fill(text), language, self.settings.voice_for(language)))
 
     def listen(self, node_id: str, node: Node) -> None:
         self.state.carry = None  # the caller is asked: their last words are used up

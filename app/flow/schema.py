@@ -163,6 +163,10 @@ class Settings(Strict):
     synonyms: dict[str, list[str]] = Field(default_factory=dict)  # canonical: variants
     open_link_prompt: str | None = None  # None: the catalogue's notice in the caller's language
 
+    def voice_for(self, language: str) -> str | None:
+        """The voice for <Say> in that language: its own, else the menu's for its language."""
+        return self.voices.get(language) or (self.voice if language == self.language else None)
+
 
 class Menu(Strict):
     name: Annotated[str, Field(pattern=r"^[a-z0-9_\-]{1,60}$")]

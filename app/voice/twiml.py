@@ -90,7 +90,8 @@ def _add_exit(response: VoiceResponse, action: Action, url: Urls) -> None:
         response.hangup()
     elif isinstance(action, Record):
         response.record(
-            action=url("voice.recorded", language=action.language), method="POST",
+            action=url("voice.recorded", language=action.language, voice=action.voice),
+            method="POST",
             max_length=action.max_length_s, timeout=5, finish_on_key="#", play_beep=True,
             recording_status_callback=url("voice.recording",
                                           language=action.language),

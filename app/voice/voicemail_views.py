@@ -33,10 +33,10 @@ MAX_RECORDING_S = 4 * 3600  # the provider's own limit on one recording
 @bp.post("/recorded")
 @twilio_signed
 def recorded():
-    """The caller finished (or pressed #): thank them in their language and hang up."""
-    call = calls.find_call(request.form.get("CallSid", ""))
-    language, voice = calls.call_language(call) if call else (
-        request.args.get("language", "en-US")[:10], None)
+    """The caller finished (or pressed #): thank them in their language and hang up. The
+    Record's URL carries language and voice, so this needs no database."""
+    language = request.args.get("language", "en-US")[:12]
+    voice = request.args.get("voice", "")[:60] or None
     response = VoiceResponse()
     response.say(phrases(language).t(
         "Thank you. Your message is saved, and one of our team will call you back."),
