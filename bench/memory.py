@@ -4,8 +4,8 @@ processes that map them) from /proc/PID/smaps_rollup, for 1, 2 and 4 workers.
     .venv/bin/python bench/memory.py
 
 Each round starts gunicorn with the project's gunicorn.conf.py on the demo (SQLite),
-waits until every worker has the speech model in memory and has answered a webhook,
-then reads the PSS of the master and of each worker. Prints a Markdown table; "added per
+waits until every worker is up and its memory has stopped growing, then reads the PSS
+of the master and of each worker. Prints a Markdown table; "added per
 worker" is what each worker beyond the first costs in total PSS.
 """
 
