@@ -46,7 +46,7 @@ test-sqlite: system-test venv
 	$(PY) -m pytest -q
 
 bench: system-test venv
-	for b in bench/webhooks.py bench/hold_wait.py bench/audio_import.py bench/speech_streams.py; do $(PY) $$b || exit 1; done
+	for b in bench/webhooks.py bench/hold_wait.py bench/audio_import.py bench/speech_streams.py bench/memory.py bench/big_menu.py; do $(PY) $$b || exit 1; done
 
 lint: venv
 	$(VENV)/bin/ruff check app tests bench
