@@ -9,12 +9,14 @@ HOST ?= 0.0.0.0
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test test-sqlite test-postgres bench doctor system-run system-test venv lint clean
+.PHONY: run test test-sqlite test-postgres bench doctor system-run system-test system-bench venv lint clean
 
 system-run:
 	@bash scripts/system-tools.sh run
 system-test:
 	@bash scripts/system-tools.sh test
+system-bench:
+	@bash scripts/system-tools.sh bench
 
 # The venv is rebuilt when pyproject.toml changes; the marker lives inside the venv,
 # which is never in git, so it can only be as old as the venv it describes.
@@ -45,7 +47,7 @@ test: system-test venv
 test-sqlite: system-test venv
 	$(PY) -m pytest -q
 
-bench: system-test venv
+bench: system-bench venv
 	for b in bench/webhooks.py bench/hold_wait.py bench/audio_import.py bench/speech_streams.py bench/memory.py bench/big_menu.py; do $(PY) $$b || exit 1; done
 
 lint: venv

@@ -5,8 +5,8 @@ missing, and the code finds them here; a test keeps every subprocess call in app
 tests/ and bench/ on this list. Standard library only: the Makefile runs this file with
 the system python3 before the virtualenv exists.
 
-    python3 app/system_tools.py packages run|test   # Debian packages still missing
-    python3 app/system_tools.py check run|test      # one line per missing tool, exit 1
+    python3 app/system_tools.py packages run|test|bench  # Debian packages still missing
+    python3 app/system_tools.py check run|test|bench     # one line per missing tool, exit 1
     python3 app/system_tools.py path NAME           # where a tool is
 """
 
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 class Tool:
     name: str
     package: str  # the Debian package that ships it
-    needed_for: str  # "run": serving the demo needs it; "test": only the test suite
+    needed_for: str  # "run": serving the demo; "test": the test suite; "bench": benchmarks
     why: str
 
 
@@ -37,7 +37,9 @@ TOOLS = {tool.name: tool for tool in (
     Tool("pg_ctl", "postgresql", "test", "starts and stops that PostgreSQL"),
     Tool("createdb", "postgresql", "test", "creates the test database"),
     Tool("postgres", "postgresql", "test", "is the PostgreSQL server"),
+    Tool("wrk", "wrk", "bench", "loads the server in the throughput benchmark"),
 )}
+PURPOSES = ("run", "test", "bench")  # each needs its own tools and those before it
 
 # Debian keeps the PostgreSQL server binaries off PATH, one folder per major version.
 EXTRA_DIRS = "/usr/lib/postgresql/*/bin"
@@ -74,8 +76,9 @@ def missing_line(tool: Tool) -> str:
 
 
 def needed(purpose: str) -> list[Tool]:
-    """The tools `make run` ("run") or `make test` ("test", which is everything) needs."""
-    return [t for t in TOOLS.values() if purpose == "test" or t.needed_for == purpose]
+    """The tools `make run` ("run"), `make test` ("test") or `make bench` ("bench") needs."""
+    wanted = PURPOSES[:PURPOSES.index(purpose) + 1]
+    return [tool for tool in TOOLS.values() if tool.needed_for in wanted]
 
 
 def missing(purpose: str) -> list[Tool]:

@@ -3,7 +3,7 @@
 # every tool is there. app/system_tools.py is the list. It runs on every `make run` and
 # `make test`: it looks at the real tools each time (a few milliseconds), so nothing
 # stale can make it skip the install.
-#   scripts/system-tools.sh run|test
+#   scripts/system-tools.sh run|test|bench
 set -euo pipefail
 purpose=${1:-test}
 command -v python3 >/dev/null || { echo "python3 is needed (Debian: apt-get install python3 python3-venv)" >&2; exit 1; }
