@@ -7,10 +7,11 @@ person, and nothing here can leave a caller in silence or in an endless loop.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
-from . import intents
+from . import embedding, intents
 from .actions import (
     Action,
     Enqueue,
@@ -56,9 +57,11 @@ class Step:
     trace: list[Trace] = field(default_factory=list)
 
 
-def step(menu: Menu, state: CallState, event: Event) -> Step:
-    """Advance one call by one event."""
-    turn = _Turn(menu, copy.deepcopy(state))
+def step(menu: Menu, state: CallState, event: Event,
+         embedder: embedding.Embedder | None = None) -> Step:
+    """Advance one call by one event; speech is matched by meaning with `embedder`
+    (default: the process's shared model)."""
+    turn = _Turn(menu, copy.deepcopy(state), embedder or embedding.shared())
     turn.handle(event)
     turn.state.turn += 1
     return Step(turn.actions, turn.state, turn.trace)
@@ -67,8 +70,8 @@ def step(menu: Menu, state: CallState, event: Event) -> Step:
 class _Turn:
     """Collects the actions and trace of a single step."""
 
-    def __init__(self, menu: Menu, state: CallState) -> None:
-        self.menu, self.state = menu, state
+    def __init__(self, menu: Menu, state: CallState, embedder: embedding.Embedder) -> None:
+        self.menu, self.state, self.embedder = menu, state, embedder
         self.settings = menu.settings
         self.actions: list[Action] = []
         self.trace: list[Trace] = []
@@ -197,6 +200,9 @@ class _Turn:
     def on_input(self, node: Node, event: Input) -> None:
         self.note("input", digits=event.digits, speech=event.speech,
                   confidence=event.confidence)
+        if event.speech and intents.usable(event.speech, self.language()) is None:
+            self.note("unusable_speech", length=len(event.speech))
+            event = dataclasses.replace(event, speech="")  # heard as nothing understood
         command = self.global_command(event)
         if command:
             self.note("global", command=command)
@@ -247,19 +253,38 @@ class _Turn:
                 self.note("no_match", digits=event.digits)
                 self.fail(node, "no_match")
             return
-        match = intents.best_match(
-            event.speech or "", [o.phrases for o in node.options], self.settings.synonyms
-        )
+        match = self.match_speech(node, event.speech or "")
+        if match.index == len(node.options):  # the person command, in the caller's words
+            if self.accepted(match, event):
+                self.note("global", command="person", score=round(match.score, 3))
+                self.run_global("person", node)
+                return
+            match = intents.Match(None, 0.0)
         self.judge_speech(node, event, match)
+
+    def match_speech(self, node: MenuNode, speech: str) -> intents.Match:
+        """Options by words and meaning; the person command competes as one more option.
+        Meaning needs an English model, so other languages match by words only."""
+        person = self.settings.globals.get("person")
+        extra = [person] if person else []
+        english = self.language().startswith("en")
+        return intents.best_match(
+            speech, [o.phrases for o in node.options] + [g.phrases for g in extra],
+            self.settings.synonyms, self.embedder if english else None,
+            [o.examples + [o.label] for o in node.options] + [g.examples for g in extra])
+
+    def accepted(self, match: intents.Match, event: Input) -> bool:
+        unsure_asr = event.confidence is not None and event.confidence < 0.35
+        clear_winner = match.score - match.runner_up >= intents.CLEAR_MARGIN
+        return match.score >= self.settings.accept_threshold and clear_winner \
+            and not unsure_asr
 
     def judge_speech(self, node: MenuNode, event: Input, match: intents.Match) -> None:
         option = node.options[match.index] if match.index is not None else None
-        unsure_asr = event.confidence is not None and event.confidence < 0.35
-        clear_winner = match.score - match.runner_up >= 0.1
         detail = {"speech": event.speech, "score": round(match.score, 3)}
-        if option and match.score >= self.settings.accept_threshold and clear_winner \
-                and not unsure_asr:
-            self.choose(node, option, via="speech", score=round(match.score, 3))
+        if option and self.accepted(match, event):
+            self.choose(node, option, via="speech", score=round(match.score, 3),
+                        why=match.why)
         elif option and match.score >= self.settings.confirm_threshold:
             self.note("confirm", intent=option.label, **detail)
             self.state.pending = {"kind": "option", "index": match.index}
