@@ -263,8 +263,9 @@ class _Turn:
         self.judge_speech(node, event, match)
 
     def match_speech(self, node: MenuNode, speech: str) -> intents.Match:
-        """Options by words and meaning; the person command competes as one more option.
-        Meaning needs an English model, so other languages match by words only."""
+        """Options by words and by meaning (examples and label count too); the person
+        command competes as one more option. Meaning needs an English model, so other
+        languages match by words only."""
         person = self.settings.globals.get("person")
         extra = [person] if person else []
         english = self.language().startswith("en")

@@ -59,6 +59,7 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(re.sub(r"[^\w' ]+|_", " ", text.lower()).split())  # any script: 한국어 too
 
 
+
 def normalise(text: str, synonyms: Mapping[str, Sequence[str]] = ()) -> str:
     """Lowercase, map synonym phrases to their canonical word, drop fillers, stem."""
     padded = " " + " ".join(_words(text)) + " "
@@ -92,56 +93,112 @@ def best_match(
     embedder: Embedder | None = None,
     examples: Sequence[Sequence[str]] = (),
 ) -> Match:
-    """Score each option (its phrases; with an embedder also its examples, by meaning)
-    and return the best with the runner-up. Without an embedder: the lexical layer only."""
-    said = normalise(utterance, synonyms)
+    """Score each option and return the best with the runner-up. Options are lists of
+    phrases; with an embedder, their examples (and synonyms of their words) count by
+    meaning too. Clauses the caller negates ("not my bill, ...") are left out."""
+    heard = without_negated(utterance)
+    said = normalise(heard, synonyms)
     lexical = [
         max((similarity(said, normalise(p, synonyms)) for p in phrases), default=0.0)
         for phrases in options
     ]
-    scores, whys = list(lexical), [""] * len(lexical)
-    if embedder is not None and said:
-        texts = [tuple(phrases) + tuple(examples[i] if i < len(examples) else ())
-                 for i, phrases in enumerate(options)]
-        for i, (cosine, nearest) in enumerate(meaning_scores(utterance, texts, embedder)):
-            calibrated = calibrate(cosine)
-            if calibrated > scores[i]:
-                scores[i] = calibrated
-                whys[i] = f"means the same as {nearest!r} (cosine {cosine:.2f})"
-    for i, score in enumerate(scores):
-        whys[i] = whys[i] or (f"words match the phrases (lexical {score:.2f})" if score else "")
+    if embedder is None or not said:
+        return _ranked(lexical, lexical, [f"words match its phrases ({x:.2f})" for x in lexical])
+    texts, common = menu_texts(tuple(map(tuple, options)), tuple(map(tuple, examples)),
+                               tuple((k, tuple(v)) for k, v in dict(synonyms).items()))
+    meanings = meaning_scores(_without(heard, common), texts, embedder)
+    evidence = [(m.nearest_cosine + m.centroid_cosine) / 2 + LEXICAL_WEIGHT * lex
+                for lex, m in zip(lexical, meanings, strict=True)]
+    whys = [f"meaning: nearest {m.nearest!r} ({m.nearest_cosine:.2f}), the option as a "
+            f"whole {m.centroid_cosine:.2f}; words {lex:.2f}"
+            for lex, m in zip(lexical, meanings, strict=True)]
+    return _ranked(evidence, [calibrate(e) for e in evidence], whys,
+                   CALIBRATED_MARGIN / MEANING_MARGIN)
+
+
+def _ranked(evidence: list[float], scores: list[float], whys: list[str],
+            slope: float = 1.0) -> Match:
+    """Best option by evidence. Its runner-up is placed below the best by the evidence
+    gap on the calibrated scale, so the engine's margin means the same at any score."""
     if not scores or max(scores) == 0.0:
         return Match(None, 0.0, why="nothing in common with any option")
-    ranked = sorted(range(len(scores)), key=lambda i: -scores[i])
-    runner_up = scores[ranked[1]] if len(ranked) > 1 else 0.0
-    return Match(ranked[0], scores[ranked[0]], runner_up, whys[ranked[0]])
+    ranked = sorted(range(len(evidence)), key=lambda i: -evidence[i])
+    best = ranked[0]
+    if len(ranked) == 1:
+        return Match(best, scores[best], 0.0, whys[best])
+    gap = (evidence[best] - evidence[ranked[1]]) * slope
+    return Match(best, scores[best], max(0.0, scores[best] - gap), whys[best])
 
 
-# Cosine of WordLlama sentence vectors -> the lexical layer's 0..1 scale: below FLOOR is
-# unrelated, CONFIRM_AT maps to the default confirm threshold (0.55), ACCEPT_AT to the
-# default accept threshold (0.78). Set from the spread of related and unrelated pairs.
-FLOOR, CONFIRM_AT, ACCEPT_AT = 0.25, 0.40, 0.52
+# Evidence for an option: the mean of the cosines (WordLlama sentence vectors) to its
+# nearest text and to the centre of its texts, plus a share of the lexical score (an
+# exact keyword adds LEXICAL_WEIGHT). Calibrated linearly: MEANING_ACCEPT lands on the
+# default accept threshold (0.78), and a lead of MEANING_MARGIN over the runner-up is
+# the engine's margin (0.1); the confirm threshold (0.55) then sits 2.3 margins lower.
+LEXICAL_WEIGHT = 0.25
+MEANING_ACCEPT, MEANING_MARGIN = 0.30, 0.03
+CALIBRATED_MARGIN = 0.1
 
 
-def calibrate(cosine: float) -> float:
-    """Piecewise-linear: FLOOR..CONFIRM_AT -> 0..0.55, CONFIRM_AT..ACCEPT_AT -> 0.55..0.78,
-    and on to 1.0 at a cosine of 1."""
-    return float(np.interp(cosine, [FLOOR, CONFIRM_AT, ACCEPT_AT, 1.0], [0.0, 0.55, 0.78, 1.0]))
+def calibrate(evidence: float) -> float:
+    slope = CALIBRATED_MARGIN / MEANING_MARGIN
+    return min(1.0, max(0.0, 0.78 + (evidence - MEANING_ACCEPT) * slope))
+
+
+@dataclass(frozen=True)
+class Meaning:
+    nearest_cosine: float
+    nearest: str
+    centroid_cosine: float
+
+
+@lru_cache(maxsize=4096)
+def menu_texts(options: tuple[tuple[str, ...], ...], examples: tuple[tuple[str, ...], ...],
+               synonyms: tuple[tuple[str, tuple[str, ...]], ...],
+               ) -> tuple[tuple[tuple[str, ...], ...], frozenset[str]]:
+    """Each option's texts for the meaning layer: its phrases and examples, and the
+    operator's synonyms of a word only its phrases use. Words most options share ("bike"
+    in a bike shop's menu) are left out: they say nothing about which option is meant."""
+    words = [{_stem(w) for p in phrases for w in normalise(p).split()} for phrases in options]
+    texts = []
+    for i, phrases in enumerate(options):
+        related = [v for canonical, variants in synonyms if _stem(canonical) in words[i]
+                   and sum(_stem(canonical) in ws for ws in words) == 1 for v in variants]
+        texts.append([*phrases, *(examples[i] if i < len(examples) else ()), *related])
+    common = _common_words(texts)
+    kept = tuple(tuple(dict.fromkeys(_without(t, common) for t in option if t.strip()))
+                 for option in texts)
+    return kept, common
+
+
+def _common_words(texts: list[list[str]]) -> frozenset[str]:
+    if len(texts) < 2:
+        return frozenset()
+    counts: dict[str, int] = {}
+    for option in texts:
+        for stem in {_stem(w) for t in option for w in _words(t)} - FILLERS:
+            counts[stem] = counts.get(stem, 0) + 1
+    return frozenset(w for w, n in counts.items() if n >= max(2, len(texts) / 2))
+
+
+def _without(text: str, common: frozenset[str]) -> str:
+    kept = [w for w in _words(text) if _stem(w) not in common]
+    return " ".join(kept) or " ".join(_words(text))
 
 
 def meaning_scores(utterance: str, texts: Sequence[Sequence[str]],
-                   embedder: Embedder) -> list[tuple[float, str]]:
-    """Per option: the best cosine between the utterance and any of its texts, and that
-    text. The options' vectors are computed once per distinct content and kept."""
-    key = tuple(tuple(t) for t in texts)
-    vectors, owners, flat = _option_vectors(embedder, key)
+                   embedder: Embedder) -> list[Meaning]:
+    """Per option: the cosine to its nearest text and to the centre of all its texts.
+    The options' vectors are computed once per distinct content and kept."""
+    vectors, centroids, owners, flat = _option_vectors(embedder, tuple(map(tuple, texts)))
     said = embedder([_for_embedding(utterance)])[0]
-    cosines = vectors @ said if len(flat) else np.zeros(0)
-    best = [(0.0, "")] * len(texts)
-    for cosine, owner, text in zip(cosines.tolist(), owners, flat, strict=True):
-        if cosine > best[owner][0]:
-            best[owner] = (cosine, text)
-    return best
+    cosines = (vectors @ said).tolist() if flat else []
+    nearest = [(0.0, "")] * len(texts)
+    for cosine, owner, text in zip(cosines, owners, flat, strict=True):
+        if cosine > nearest[owner][0]:
+            nearest[owner] = (cosine, text)
+    around = (centroids @ said).tolist()
+    return [Meaning(n[0], n[1], c) for n, c in zip(nearest, around, strict=True)]
 
 
 @lru_cache(maxsize=4096)
@@ -149,11 +206,27 @@ def _option_vectors(embedder: Embedder, texts: tuple[tuple[str, ...], ...]):
     flat = [t for option in texts for t in option]
     owners = [i for i, option in enumerate(texts) for _ in option]
     vectors = embedder([_for_embedding(t) for t in flat]) if flat else np.zeros((0, 1))
-    return vectors, owners, flat
+    centroids = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+    for owner, vector in zip(owners, vectors, strict=True):
+        centroids[owner] += vector
+    norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+    return vectors, centroids / np.where(norms == 0, 1.0, norms), owners, flat
 
 
 def _for_embedding(text: str) -> str:
     return " ".join(_words(text))
+
+
+_CLAUSE_BREAK = re.compile(r"[,.;!?]+|\s(?=(?:but|it's|its|i just|i want|i need|i'd|just)\s)")
+_NEGATED = re.compile(r"^(?:(?:it's|its|it is|that's|this is|i'm|i am)\s+)?(?:not|no)\b")
+
+
+def without_negated(utterance: str) -> str:
+    """Drop the clauses that say what the caller does not want ("not my bill, the power
+    is out" -> "the power is out"), when something else is left."""
+    clauses = [c.strip() for c in _CLAUSE_BREAK.split(utterance.lower()) if c.strip()]
+    kept = [c for c in clauses if not _NEGATED.match(c)]
+    return " ".join(kept) if kept and len(kept) < len(clauses) else utterance
 
 
 def usable(speech: str | None, language: str) -> str | None:

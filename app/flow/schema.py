@@ -140,7 +140,7 @@ def _default_globals() -> dict[str, GlobalCommand]:
             keys=["0"],
             phrases=["agent", "representative", "operator", "human", "person",
                      "real person", "someone", "customer service"],
-            examples=["let me talk with a live human", "no more machines, I need a person",
+            examples=["let me talk with a live human", "I would like a real human on the line",
                       "put me through to a member of staff"],
         ),
         "repeat": GlobalCommand(keys=["*"], phrases=["repeat", "say that again", "repeat that"]),
