@@ -121,3 +121,31 @@ def test_unknown_lookup_source_when_sources_are_known():
     with pytest.raises(MenuInvalid) as info:
         parse_menu(menu, known_sources={"account"})
     assert any(e.node == "look" and e.field == "source" for e in info.value.errors)
+
+
+def test_an_example_given_to_two_options_is_refused():
+    def mutate(menu):
+        options = menu["nodes"]["main"]["options"]
+        options[0]["examples"] = ["I want the first one"]
+        options.append({"key": "2", "phrases": ["two"], "examples": ["I want the first one!"],
+                        "go": "bye"})
+    has(errors_of(mutate), "main", "options.1.examples", "duplicate example")
+
+
+def test_a_speech_menu_option_with_nothing_to_say_is_refused():
+    def mutate(menu):
+        menu["nodes"]["main"]["options"].append({"key": "2", "go": "bye"})
+    has(errors_of(mutate), "main", "options.1.examples", "no phrases or examples")
+
+
+def test_an_option_may_have_examples_instead_of_phrases():
+    menu = copy.deepcopy(BASE)
+    menu["nodes"]["main"]["options"] = [
+        {"key": "1", "examples": ["I'd like the first thing"], "go": "bye"}]
+    assert parse_menu(menu).nodes["main"].options[0].examples == ["I'd like the first thing"]
+
+
+def test_a_keys_only_menu_needs_no_phrases():
+    menu = copy.deepcopy(BASE)
+    menu["nodes"]["main"]["options"] = [{"key": "1", "go": "bye"}, {"key": "2", "go": "bye"}]
+    assert len(parse_menu(menu).nodes["main"].options) == 2
