@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.flow import embedding, intents  # noqa: E402
-from app.flow.actions import Input  # noqa: E402
-from app.flow.engine import _Turn, step  # noqa: E402
+from app.flow.engine import _Turn  # noqa: E402
+from app.flow.heard import Heard, first_try  # noqa: E402
 from app.flow.schema import Menu  # noqa: E402
 from app.flow.state import CallState  # noqa: E402
 from app.flow.validate import parse_menu  # noqa: E402
@@ -42,12 +42,6 @@ class Case:
     sentence: str
 
 
-@dataclass(frozen=True)
-class Outcome:
-    kind: str  # "routed", "confirm" or "none"
-    target: str  # where it went or would go after "yes"; "none" for no match
-
-
 def load_set(path: Path) -> tuple[Menu, list[Case]]:
     data = yaml.safe_load(path.read_text())
     menu = parse_menu(yaml.safe_load((ROOT / data["menu"]).read_text()))
@@ -56,19 +50,9 @@ def load_set(path: Path) -> tuple[Menu, list[Case]]:
     return menu, cases
 
 
-def outcome(menu: Menu, case: Case, embedder: embedding.Embedder) -> Outcome:
+def outcome(menu: Menu, case: Case, embedder: embedding.Embedder) -> Heard:
     """What the caller gets on a first try of this sentence at its node."""
-    result = step(menu, CallState(node=case.node), Input(speech=case.sentence, confidence=0.9),
-                  embedder)
-    node = menu.nodes[case.node]
-    for t in result.trace:
-        if t.kind == "match":
-            return Outcome("routed", t.detail["go"])
-        if t.kind == "global" and t.detail.get("command") == "person":
-            return Outcome("routed", "person")
-        if t.kind == "confirm":
-            return Outcome("confirm", node.options[result.state.pending["index"]].go)
-    return Outcome("none", "none")
+    return first_try(menu, case.node, case.sentence, embedder)
 
 
 def matching_times(menu: Menu, cases: list[Case], embedder) -> tuple[list[float], list[float]]:

@@ -282,10 +282,9 @@ class _Turn:
 
     def judge_speech(self, node: MenuNode, event: Input, match: intents.Match) -> None:
         option = node.options[match.index] if match.index is not None else None
-        detail = {"speech": event.speech, "score": round(match.score, 3)}
+        detail = {"speech": event.speech, "score": round(match.score, 3), "why": match.why}
         if option and self.accepted(match, event):
-            self.choose(node, option, via="speech", score=round(match.score, 3),
-                        why=match.why)
+            self.choose(node, option, via="speech", score=detail["score"], why=match.why)
         elif option and match.score >= self.settings.confirm_threshold:
             self.note("confirm", intent=option.label, **detail)
             self.state.pending = {"kind": "option", "index": match.index}
