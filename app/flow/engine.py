@@ -200,7 +200,8 @@ class _Turn:
     def on_input(self, node: Node, event: Input) -> None:
         self.note("input", digits=event.digits, speech=event.speech,
                   confidence=event.confidence)
-        if event.speech and intents.usable(event.speech, self.language()) is None:
+        if event.speech and not intents.is_usable(event.speech, self.language(),
+                                                  self.hints(node)):
             self.note("unusable_speech", length=len(event.speech))
             event = dataclasses.replace(event, speech="")  # heard as nothing understood
         command = self.global_command(event)

@@ -229,21 +229,22 @@ def without_negated(utterance: str) -> str:
     return " ".join(kept) if kept and len(kept) < len(clauses) else utterance
 
 
-def usable(speech: str | None, language: str) -> str | None:
-    """The speech if it can be matched at all, else None (heard as nothing understood):
-    empty, longer than a caller's answer, emoji or control characters, or letters of
-    another script than the menu's language uses."""
+def is_usable(speech: str | None, language: str, known: Sequence[str] = ()) -> bool:
+    """False for speech no option can match, to be heard as nothing understood: empty,
+    longer than a caller's answer, emoji or control characters, or, at a menu in a
+    Latin-script language, letters of another script than its phrases (`known`) use."""
     if not speech or not speech.strip() or len(speech) > MAX_SPEECH_CHARS:
-        return None
-    latin_menu = language.split("-")[0] in LATIN_LANGUAGES
-    for char in speech:
-        category = unicodedata.category(char)
-        if category in ("Cc", "Cf", "Co", "Cs", "So", "Sk") and char not in " \t\n":
-            return None
-        if latin_menu and category.startswith("L") and \
-                not unicodedata.name(char, "").startswith("LATIN"):
-            return None
-    return speech
+        return False
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs", "So", "Sk")
+           for c in speech if c not in " \t\n"):
+        return False
+    if language.split("-")[0] not in LATIN_LANGUAGES:
+        return True
+    return _scripts(speech) <= {"LATIN"} | _scripts(" ".join(known))
+
+
+def _scripts(text: str) -> set[str]:
+    return {unicodedata.name(c, "UNKNOWN").split()[0] for c in text if c.isalpha()}
 
 
 LATIN_LANGUAGES = frozenset("en es fr de it pt nl sv da no fi pl cs ro hu tr id vi".split())

@@ -141,6 +141,11 @@ def test_unusable_speech_is_a_normal_no_match_then_a_person(demo, speech):
     assert isinstance(third.actions[-1], Enqueue)
 
 
+def test_korean_named_at_the_english_menu_still_leads_to_korean(demo):
+    result = step(demo, CallState(node="main"), Input(speech="한국어", confidence=0.9))
+    assert result.state.node == "ko_main"
+
+
 def test_the_korean_menu_still_understands_korean(demo):
     result = step(demo, CallState(node="ko_main"), Input(speech="요금 확인", confidence=0.9))
     assert result.state.node == "ko_goodbye" or "ko_billing" in [
