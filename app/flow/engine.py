@@ -257,10 +257,12 @@ class _Turn:
         match = self.match_speech(node, event.speech or "")
         if match.index == len(node.options):  # the person command, in the caller's words
             if self.accepted(match, event):
-                self.note("global", command="person", score=round(match.score, 3))
+                self.note("global", command="person", score=round(match.score, 3),
+                          why=match.why)
                 self.run_global("person", node)
                 return
-            match = intents.Match(None, 0.0)
+            match = intents.Match(None, 0.0, why=f"nearest the person command, unsure: "
+                                                 f"{match.why}")
         self.judge_speech(node, event, match)
 
     def match_speech(self, node: MenuNode, speech: str) -> intents.Match:

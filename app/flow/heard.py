@@ -37,6 +37,9 @@ def first_try(menu: Menu, node_id: str, speech: str,
         if t.kind == "confirm":
             option = node.options[result.state.pending["index"]]
             return Heard("confirm", option.go, option.label, score, why)
+        if t.kind == "unusable_speech":
+            return Heard("none", "none", why="empty, too long, emoji, control characters or "
+                                             "a script the menu doesn't use")
         if t.kind == "no_match":
-            return Heard("none", "none", "", score, why or "unusable speech")
+            return Heard("none", "none", "", score, why)
     return Heard("none", "none")
