@@ -63,3 +63,18 @@ def test_the_same_example_for_a_second_option_is_refused(operator, token):
     assert done.status_code == 303 and done.headers["Location"].endswith("/admin/dashboard")
     page = operator.get("/admin/dashboard").get_data(as_text=True)
     assert "Not added" in page and "duplicate example" in page
+
+
+def test_the_node_form_edits_examples_and_keeps_them_on_other_edits(operator):
+    from tests.admin.test_menu_editor import NodeEditor, node_page, versions
+
+    form = NodeEditor(operator.get(node_page("main")).get_data(as_text=True))
+    form.set("option_examples", "my bill looks odd; I was charged twice, I think", row=0)
+    assert form.post(operator, node_page("main")).status_code == 303
+    assert versions()[1].definition["nodes"]["main"]["options"][0]["examples"] == [
+        "my bill looks odd", "I was charged twice, I think"]
+    again = NodeEditor(operator.get(node_page("main")).get_data(as_text=True))
+    assert again.set("prompt", "What do you need?").post(
+        operator, node_page("main")).status_code == 303
+    assert versions()[2].definition["nodes"]["main"]["options"][0]["examples"] == [
+        "my bill looks odd", "I was charged twice, I think"]
