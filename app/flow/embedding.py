@@ -36,8 +36,8 @@ class StaticEmbedder:
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         rows = np.zeros((len(texts), self.vectors.shape[1]), dtype=np.float32)
-        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
-        for i, encoding in enumerate(encodings):
+        for i, text in enumerate(texts):  # one by one: encode_batch starts a thread pool
+            encoding = self.tokenizer.encode(text, add_special_tokens=False)
             ids = [t for t in encoding.ids if 0 <= t < len(self.vectors)]
             if ids:
                 rows[i] = self.vectors[ids].mean(axis=0, dtype=np.float32)
