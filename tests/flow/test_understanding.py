@@ -202,3 +202,30 @@ def test_loading_the_model_opens_no_network_connection():
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "own loader would download" in done.stdout
+
+
+CONCURRENT_FIRST_USE = textwrap.dedent("""
+    import threading
+    from app.flow import embedding
+
+    loads, real_load = [], embedding.load
+    embedding.load = lambda: loads.append(1) or real_load()
+    start, got = threading.Barrier(8), []
+
+    def first_turn():
+        start.wait()
+        got.append(embedding.shared())
+
+    threads = [threading.Thread(target=first_turn) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(loads) == 1 and len({id(e) for e in got}) == 1, (loads, got)
+""")
+
+
+def test_eight_first_turns_at_once_load_the_model_once():
+    done = subprocess.run([sys.executable, "-c", CONCURRENT_FIRST_USE], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
