@@ -32,7 +32,8 @@ from app.flow.schema import Menu  # noqa: E402
 from app.flow.state import CallState  # noqa: E402
 from app.flow.validate import parse_menu  # noqa: E402
 
-SETS = [ROOT / "bench/data/northwind_heldout.yaml", ROOT / "bench/data/bike_shop_heldout.yaml"]
+SETS = [ROOT / "bench/data/northwind_heldout.yaml", ROOT / "bench/data/bike_shop_heldout.yaml",
+        ROOT / "bench/data/dental_clinic_heldout.yaml"]
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,16 @@ class Case:
     sentence: str
 
 
-def load_set(path: Path) -> tuple[Menu, list[Case]]:
+def load_set(path: Path, half: str = "all") -> tuple[Menu, list[Case]]:
+    """The set's sentences; `half` "dev" keeps each intent's 1st, 3rd, 5th... sentence
+    (for tuning the calibration), "test" the others (for reporting only)."""
     data = yaml.safe_load(path.read_text())
     menu = parse_menu(yaml.safe_load((ROOT / data["menu"]).read_text()))
+    keep = {"all": lambda i: True, "dev": lambda i: i % 2 == 0,
+            "test": lambda i: i % 2 == 1}[half]
     cases = [Case(s["node"], expected, sentence) for s in data["sets"]
-             for expected, sentences in s["expect"].items() for sentence in sentences]
+             for expected, sentences in s["expect"].items()
+             for i, sentence in enumerate(sentences) if keep(i)]
     return menu, cases
 
 
@@ -99,8 +105,8 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * resource.getpagesize() / 2**20
 
 
-def report(path: Path, embedder) -> dict:
-    menu, cases = load_set(path)
+def report(path: Path, embedder, half: str = "all") -> dict:
+    menu, cases = load_set(path, half)
     outcomes = [outcome(menu, c, embedder) for c in cases]
     per_intent: dict[str, Counter] = defaultdict(Counter)
     confusion: dict[str, Counter] = defaultdict(Counter)
@@ -116,7 +122,7 @@ def report(path: Path, embedder) -> dict:
     totals = Counter()
     for counts in per_intent.values():
         totals.update(counts)
-    print(f"\n## {path.relative_to(ROOT)}: {n} sentences, menu {menu.name}\n")
+    print(f"\n## {path.relative_to(ROOT)} ({half}): {n} sentences, menu {menu.name}\n")
     print("| node > intent | n | right first try | confirm | wrong | no match |")
     print("|---|---:|---:|---:|---:|---:|")
     for label, c in per_intent.items():
@@ -149,6 +155,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="*", type=Path, default=SETS)
     parser.add_argument("--misses", action="store_true", help="list every sentence missed")
+    parser.add_argument("--half", choices=("all", "dev", "test"), default="all",
+                        help="dev: every other sentence per intent, for tuning; test: the rest")
     args = parser.parse_args()
     before = rss_mb()
     start = time.perf_counter()
@@ -158,7 +166,7 @@ def main() -> None:
     print(f"model: {embedding.MODEL}; loaded in {loaded_s:.2f} s; process memory +{added_mb:.0f} MB"
           f" (RSS, numpy already imported)")
     for path in args.sets:
-        result = report(path.resolve(), embedder)
+        result = report(path.resolve(), embedder, args.half)
         if args.misses:
             for sentence, expected, got in result["wrong_cases"]:
                 print(f"  missed: {sentence!r}: expected {expected}, got {got}")
