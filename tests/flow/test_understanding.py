@@ -27,10 +27,9 @@ SAMPLE = 40
 # the README); strict, so a fix shows up as a pass to be moved out of this list.
 KNOWN_MISROUTES = {
     "I was told someone would fix my meter",  # "someone" is a person word
-    "my chain keeps falling off", "the gears are skipping on my bike",
-    "do you do servicing on electric bikes",
-    "my e-bike battery won't charge", "calling to check on my repair",
-    "is the work on my bike complete", "when will my bike be fixed",
+    "calling to check on my repair", "is the work on my bike complete",
+    "when will my bike be fixed",
+    "do you take Delta Dental",  # the clinic's name: "dental emergency"
 }
 
 
@@ -55,7 +54,8 @@ def test_a_held_out_sentence_lands_where_meant_or_is_asked_about(name, case):
 
 
 @pytest.mark.parametrize("name, floor", [("northwind_heldout", 0.75),
-                                         ("bike_shop_heldout", 0.65)])
+                                         ("bike_shop_heldout", 0.6),
+                                         ("dental_clinic_heldout", 0.3)])
 def test_most_of_the_sample_lands_right_on_the_first_try(name, floor):
     menu, cases = SETS[name]
     heard = [(case, understanding.outcome(menu, case, embedding.shared())) for case in cases]
@@ -93,13 +93,16 @@ TWO = parse_menu({
         "agent": {"type": "queue", "queue": "general"},
     },
 })
-ACCEPT, MARGIN = intents.MEANING_ACCEPT, intents.MEANING_MARGIN
-CONFIRM = ACCEPT - (0.78 - 0.55) / 0.1 * MARGIN  # evidence that calibrates to 0.55
+ACCEPT, CONFIRM, MARGIN = (intents.MEANING_ACCEPT, intents.MEANING_CONFIRM,
+                           intents.MEANING_MARGIN)
+# "zzz" has the same cosine to an option as a sentence and as a word: evidence is
+# (1 + WORD_WEIGHT) times the cosine.
+PER_COSINE = 1 + intents.WORD_WEIGHT
 
 
-def heard(alpha: float, beta: float) -> str:
-    result = step(TWO, CallState(node="main"), Input(speech="zzz", confidence=0.9),
-                  ChosenCosines(alpha, beta))
+def heard(evidence_alpha: float, evidence_beta: float) -> str:
+    said = ChosenCosines(evidence_alpha / PER_COSINE, evidence_beta / PER_COSINE)
+    result = step(TWO, CallState(node="main"), Input(speech="zzz", confidence=0.9), said)
     kinds = [t.kind for t in result.trace]
     return "accept" if "match" in kinds else "confirm" if "confirm" in kinds else "none"
 
@@ -109,8 +112,8 @@ def heard(alpha: float, beta: float) -> str:
     (ACCEPT - 0.005, 0.0, "confirm"),
     (CONFIRM + 0.005, 0.0, "confirm"),
     (CONFIRM - 0.005, 0.0, "none"),
-    (0.5, 0.5 - MARGIN - 0.005, "accept"),   # a clear lead over the runner-up
-    (0.5, 0.5 - MARGIN + 0.005, "confirm"),  # two options about as likely: ask
+    (0.8, 0.8 - MARGIN * 1.5, "accept"),   # a clear lead over the runner-up
+    (0.8, 0.8 - MARGIN * 0.5, "confirm"),  # two options about as likely: ask
 ])
 def test_each_threshold_decides_at_its_edge(alpha, beta, expected):
     assert heard(alpha, beta) == expected
@@ -157,12 +160,18 @@ def test_the_options_are_embedded_once_per_menu_version(demo):
     calls = []
 
     def counting(texts):
-        calls.append(len(texts))
+        calls.append(list(texts))
         return embedding.shared()(texts)
 
-    for said in ("the lights are off", "my bill is wrong", "nobody came to fix it"):
-        step(demo, CallState(node="main"), Input(speech=said, confidence=0.9), counting)
-    assert [n for n in calls if n > 1] == [calls[0]] and calls.count(1) == 3
+    def times(text):
+        return sum(call.count(text) for call in calls)
+
+    said = ("the lights are off", "my bill is wrong", "nobody came to fix it")
+    for sentence in said:
+        step(demo, CallState(node="main"), Input(speech=sentence, confidence=0.9), counting)
+    assert times("pay my bill") == 1 and times("report an outage") == 1
+    assert [times(sentence) for sentence in said] == [1, 1, 1]
+    assert times("lights") == 1 and times("wrong") == 1  # a word is embedded once
     changed = demo.model_copy(deep=True)
     main = changed.nodes["main"]
     options = [main.options[0].model_copy(update={"examples": ["my bill is wrong"]}),
@@ -170,7 +179,7 @@ def test_the_options_are_embedded_once_per_menu_version(demo):
     changed.nodes["main"] = main.model_copy(update={"options": options})
     step(changed, CallState(node="main"), Input(speech="the meter is broken", confidence=0.9),
          counting)
-    assert len([n for n in calls if n > 1]) == 2
+    assert times("pay my bill") == 2 and times("lights") == 1
 
 
 def test_the_process_shares_one_model():
