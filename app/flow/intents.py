@@ -121,11 +121,14 @@ def best_match(
                    CALIBRATED_MARGIN / MEANING_MARGIN, unsure)
 
 
-def _disagree(evidence: list[float], *views: list[float]) -> bool:
+def _disagree(evidence: list[float], nearest: list[float], centre: list[float]) -> bool:
     """True when the nearest text or the option as a whole points at another option than
-    the evidence does: a guess that would often be a wrong route, so ask instead."""
+    the evidence does: a guess that would often be a wrong route, so ask instead. An
+    option's own text said again (an example an operator added) is never in doubt."""
     best = max(range(len(evidence)), key=evidence.__getitem__)
-    return any(max(range(len(v)), key=v.__getitem__) != best for v in views)
+    if nearest[best] >= VERBATIM:
+        return False
+    return any(max(range(len(v)), key=v.__getitem__) != best for v in (nearest, centre))
 
 
 def _ranked(evidence: list[float], scores: list[float], whys: list[str],
@@ -153,6 +156,7 @@ def _ranked(evidence: list[float], scores: list[float], whys: list[str],
 LEXICAL_WEIGHT, WORD_WEIGHT = 0.25, 0.5
 MEANING_ACCEPT, MEANING_CONFIRM, MEANING_MARGIN = 0.52, 0.48, 0.005
 CALIBRATED_MARGIN = 0.1
+VERBATIM = 0.85  # this near one of an option's texts is that text said again: no doubt
 
 
 def calibrate(evidence: float) -> float:

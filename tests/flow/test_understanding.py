@@ -238,3 +238,20 @@ def test_eight_first_turns_at_once_load_the_model_once():
     done = subprocess.run([sys.executable, "-c", CONCURRENT_FIRST_USE], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("option", [0, 1, 3])
+def test_a_sentence_added_as_an_example_is_then_understood(demo, option):
+    """What the dashboard's add-as-example promises: that sentence routes there next
+    time, whichever option the operator teaches it to, though the option's other texts
+    are about something else."""
+    said = "my roommate moved out"
+    main = demo.nodes["main"]
+    before = step(demo, CallState(node="main"), Input(speech=said, confidence=0.9))
+    assert main.options[option].go not in [t.node for t in before.trace if t.kind == "entered"]
+    taught = demo.model_copy(deep=True)
+    options = list(main.options)
+    options[option] = options[option].model_copy(update={"examples": [said]})
+    taught.nodes["main"] = main.model_copy(update={"options": options})
+    after = step(taught, CallState(node="main"), Input(speech=said, confidence=0.9))
+    assert main.options[option].go in [t.node for t in after.trace if t.kind == "entered"]
