@@ -136,7 +136,7 @@ def _ranked(evidence: list[float], scores: list[float], whys: list[str],
     """Best option by evidence. Its runner-up is placed below the best by the evidence
     gap on the calibrated scale, so the engine's margin means the same at any score;
     when `unsure`, level with it (no clear winner: a confirm question at most)."""
-    if not scores or max(scores) == 0.0:
+    if not scores or max(evidence) <= 0.0:
         return Match(None, 0.0, why="nothing in common with any option")
     ranked = sorted(range(len(evidence)), key=lambda i: -evidence[i])
     best = ranked[0]
