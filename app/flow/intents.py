@@ -143,7 +143,9 @@ def _ranked(evidence: list[float], scores: list[float], whys: list[str],
     if len(ranked) == 1:
         return Match(best, scores[best], 0.0, whys[best])
     gap = 0.0 if unsure else (evidence[best] - evidence[ranked[1]]) * slope
-    return Match(best, scores[best], max(0.0, scores[best] - gap), whys[best])
+    why = whys[best] + ("; its nearest text or its whole points at another option, so it "
+                        "asks" if unsure else "")
+    return Match(best, scores[best], max(0.0, scores[best] - gap), why)
 
 
 # Evidence for an option: the mean of the cosines (WordLlama sentence vectors) to its

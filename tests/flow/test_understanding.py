@@ -119,6 +119,34 @@ def test_each_threshold_decides_at_its_edge(alpha, beta, expected):
     assert heard(alpha, beta) == expected
 
 
+class TwoTextCosines:
+    """Option A has texts "alpha" (cosine 0.7 to what was said) and "gamma" (0); option B
+    has "beta" (0.55). A leads by its nearest text; B by the option as a whole."""
+
+    def __call__(self, texts):
+        basis = {"alpha": 0, "gamma": 1, "beta": 2}
+        said = np.array([0.7, 0.0, 0.55, 0.0, np.sqrt(1 - 0.7**2 - 0.55**2)], np.float32)
+        rows = np.zeros((len(texts), 5), dtype=np.float32)
+        for i, text in enumerate(texts):
+            if text == "zzz":
+                rows[i] = said
+            else:
+                rows[i, basis.get(text, 3)] = 1.0
+        return rows
+
+
+def test_when_the_option_as_a_whole_points_elsewhere_it_asks_instead_of_guessing():
+    menu = TWO.model_copy(deep=True)
+    main = menu.nodes["main"]
+    menu.nodes["main"] = main.model_copy(update={"options": [
+        main.options[0].model_copy(update={"phrases": ["alpha", "gamma"]}), main.options[1]]})
+    result = step(menu, CallState(node="main"), Input(speech="zzz", confidence=0.9),
+                  TwoTextCosines())
+    confirm = [t for t in result.trace if t.kind == "confirm"]
+    assert confirm and "points at another option" in confirm[0].detail["why"], result.trace
+    assert "match" not in [t.kind for t in result.trace]
+
+
 def test_calibration_puts_the_edges_on_the_engines_default_thresholds():
     assert intents.calibrate(ACCEPT) == pytest.approx(0.78)
     assert intents.calibrate(CONFIRM) == pytest.approx(0.55)
