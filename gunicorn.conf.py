@@ -15,10 +15,13 @@ preload_app = True
 
 def when_ready(server):
     """In the master, before any worker forks: warn about menus with no speech model and
-    load the models the published menus use."""
+    load the models the published menus use, and the meaning model (so the first
+    caller's words don't wait for it)."""
+    from app.flow import embedding
     from app.speech.service import check_published
 
     check_published(server.app.wsgi(), wait=True)  # a loading thread would not survive fork
+    embedding.shared()
 
 
 def post_fork(server, worker):

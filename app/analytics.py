@@ -14,7 +14,7 @@ from itertools import pairwise
 from sqlalchemy import func, select
 
 from .hold.models import HoldChannel, HoldSegment
-from .models import Call, CallEvent, db, utcnow
+from .models import Call, CallEvent, Menu, MenuVersion, db, utcnow
 
 HOLD_RESULTS = ("hold_answered", "hold_abandoned", "hold_callback")
 FUNNEL_KINDS = ("entered", "handoff", "escalate")
@@ -168,6 +168,27 @@ def unrecognised(period: Period, top: int = 10) -> list[tuple[str, int]]:
     said = Counter(" ".join(str(d["speech"]).lower().split())
                    for d in details if d and d.get("speech"))
     return sorted(said.items(), key=lambda item: (-item[1], item[0]))[:top]
+
+
+@dataclass(frozen=True)
+class Unheard:
+    menu: str
+    node: str
+    speech: str
+    times: int
+
+
+def unrecognised_at_nodes(period: Period, top: int = 10) -> list[Unheard]:
+    """Like unrecognised(), per menu and node, so each can become an option's example."""
+    rows = db.session.execute(
+        select(Menu.name, CallEvent.node, CallEvent.detail).select_from(CallEvent)
+        .join(Call).join(MenuVersion, Call.menu_version_id == MenuVersion.id)
+        .join(Menu, MenuVersion.menu_id == Menu.id)
+        .where(CallEvent.kind == "no_match", CallEvent.node.is_not(None), in_period(period)))
+    said = Counter((name, node, " ".join(str(d["speech"]).lower().split()))
+                   for name, node, d in rows if d and d.get("speech"))
+    ranked = sorted(said.items(), key=lambda item: (-item[1], item[0]))[:top]
+    return [Unheard(name, node, speech, times) for (name, node, speech), times in ranked]
 
 
 def funnel(period: Period) -> list[NodeFunnel]:

@@ -141,3 +141,29 @@ def test_say_loops_name_only_the_nodes_on_the_loop():
         m["nodes"]["s3"] = {"type": "say", "prompt": "Three.", "next": "s2"}
     looped = [node for node, _, message in errors_of(looping) if "loop without" in message]
     assert looped == ["s2", "s3"]
+def test_an_example_given_to_two_options_is_refused():
+    def mutate(menu):
+        options = menu["nodes"]["main"]["options"]
+        options[0]["examples"] = ["I want the first one"]
+        options.append({"key": "2", "phrases": ["two"], "examples": ["I want the first one!"],
+                        "go": "bye"})
+    has(errors_of(mutate), "main", "options.1.examples", "duplicate example")
+
+
+def test_a_speech_menu_option_with_nothing_to_say_is_refused():
+    def mutate(menu):
+        menu["nodes"]["main"]["options"].append({"key": "2", "go": "bye"})
+    has(errors_of(mutate), "main", "options.1.examples", "no phrases or examples")
+
+
+def test_an_option_may_have_examples_instead_of_phrases():
+    menu = copy.deepcopy(BASE)
+    menu["nodes"]["main"]["options"] = [
+        {"key": "1", "examples": ["I'd like the first thing"], "go": "bye"}]
+    assert parse_menu(menu).nodes["main"].options[0].examples == ["I'd like the first thing"]
+
+
+def test_a_keys_only_menu_needs_no_phrases():
+    menu = copy.deepcopy(BASE)
+    menu["nodes"]["main"]["options"] = [{"key": "1", "go": "bye"}, {"key": "2", "go": "bye"}]
+    assert len(parse_menu(menu).nodes["main"].options) == 2

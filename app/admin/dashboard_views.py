@@ -10,6 +10,7 @@ from flask import Response, render_template, request
 
 from .. import analytics
 from ..auth import role_required
+from .understanding_views import teachable  # its routes register on bp with it
 from .views import bp
 
 DEFAULT_DAYS = 14
@@ -69,7 +70,8 @@ def dashboard():
     summary = analytics.summarise(period)
     return render_template(
         "admin/dashboard.html", summary=summary, problem=problem,
-        service_level_s=analytics.SERVICE_LEVEL_S, charts=dashboard_charts(summary))
+        service_level_s=analytics.SERVICE_LEVEL_S, charts=dashboard_charts(summary),
+        teach=teachable(period))
 
 
 def safe_cell(value):

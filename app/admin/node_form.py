@@ -26,9 +26,10 @@ TYPE_FIELDS = {
     "transfer": ("number",), "voicemail": ("queue",),
 }
 GOES_TO = frozenset({"next", "found", "not_found"})  # offered a list of node ids
-OPTION_FIELDS = ("key", "intent", "phrases", "go")
+OPTION_FIELDS = ("key", "intent", "phrases", "examples", "go")
+LISTS = {"phrases": ",", "examples": ";"}  # a list field and what separates its items
 BLANK_ROWS = 2  # empty option rows, to add options without JavaScript
-OPTION_ERROR = re.compile(r"options\.(\d+)(\.(?:key|intent|phrases|go))?(?:\..*)?")
+OPTION_ERROR = re.compile(r"options\.(\d+)(\.(?:key|intent|phrases|examples|go))?(?:\..*)?")
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,8 @@ def to_form(node_id: str, node: dict, errors: Iterable[MenuError] = ()) -> NodeF
 
 
 def option_row(option: dict) -> dict[str, str]:
-    return {"key": option.get("key") or "", "intent": option.get("intent") or "",
-            "phrases": ", ".join(option.get("phrases") or []), "go": option.get("go") or ""}
+    return {name: f"{LISTS[name]} ".join(option.get(name) or []) if name in LISTS
+            else option.get(name) or "" for name in OPTION_FIELDS}
 
 
 def from_form(node: dict, form) -> dict:
@@ -112,9 +113,10 @@ def options_from(form) -> list[dict]:
     """One option per row; a row left empty is dropped, so clearing a row removes it."""
     options = []
     columns = (form.getlist(f"option_{name}") for name in OPTION_FIELDS)
-    for key, intent, phrases, go in zip(*columns, strict=False):  # uneven only if forged
-        option = {"key": key.strip(), "intent": intent.strip(), "go": go.strip(),
-                  "phrases": [p.strip() for p in phrases.split(",") if p.strip()]}
+    for row in zip(*columns, strict=False):  # uneven only if forged
+        option = {name: [p.strip() for p in value.split(LISTS[name]) if p.strip()]
+                  if name in LISTS else value.strip()
+                  for name, value in zip(OPTION_FIELDS, row, strict=True)}
         if any(option.values()):
             options.append({name: value for name, value in option.items() if value})
     return options

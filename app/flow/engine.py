@@ -7,9 +7,10 @@ person, and nothing here can leave a caller in silence or in an endless loop.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass, field
 
-from . import intents, yesno
+from . import embedding, intents, yesno
 from .actions import (
     Action,
     Enqueue,
@@ -65,9 +66,11 @@ class Step:
     trace: list[Trace] = field(default_factory=list)
 
 
-def step(menu: Menu, state: CallState, event: Event) -> Step:
-    """Advance one call by one event."""
-    turn = _Turn(menu, copy.deepcopy(state))
+def step(menu: Menu, state: CallState, event: Event,
+         embedder: embedding.Embedder | None = None) -> Step:
+    """Advance one call by one event; speech is matched by meaning with `embedder`
+    (default: the process's shared model)."""
+    turn = _Turn(menu, copy.deepcopy(state), embedder or embedding.shared())
     turn.handle(event)
     turn.state.turn += 1
     return Step(turn.actions, turn.state, turn.trace)
@@ -76,8 +79,8 @@ def step(menu: Menu, state: CallState, event: Event) -> Step:
 class _Turn:
     """Collects the actions and trace of a single step."""
 
-    def __init__(self, menu: Menu, state: CallState) -> None:
-        self.menu, self.state = menu, state
+    def __init__(self, menu: Menu, state: CallState, embedder: embedding.Embedder) -> None:
+        self.menu, self.state, self.embedder = menu, state, embedder
         self.settings = menu.settings
         self.actions: list[Action] = []
         self.trace: list[Trace] = []
@@ -187,10 +190,11 @@ class _Turn:
         speech = (self.state.carry or {}).get("speech")
         if not speech or yesno.hear(speech, language=self.language()).bare:
             return False  # "no" answered the last question, not this one
+        # Words only, on purpose: skipping a question needs the caller's own words.
         match = intents.best_match(speech, [o.phrases for o in node.options],
                                    self.settings.synonyms)
         if match.index is None or match.score < self.settings.accept_threshold \
-                or match.score - match.runner_up < 0.1:
+                or match.score - match.runner_up < intents.CLEAR_MARGIN:
             return False
         self.choose(node, node.options[match.index], via="carried", speech=speech,
                     score=round(match.score, 3))
@@ -249,6 +253,10 @@ class _Turn:
     def on_input(self, node: Node, event: Input) -> None:
         self.note("input", digits=event.digits, speech=event.speech,
                   confidence=event.confidence)
+        if event.speech and not intents.is_usable(event.speech, self.language(),
+                                                  self.hints(node)):
+            self.note("unusable_speech", length=len(event.speech))
+            event = dataclasses.replace(event, speech="")  # heard as nothing understood
         command = self.global_command(event)
         if command:
             self.note("global", command=command)
@@ -308,9 +316,15 @@ class _Turn:
                 self.note("no_match", digits=event.digits)
                 self.fail(node, "no_match")
             return
-        match = intents.best_match(
-            event.speech or "", [o.phrases for o in node.options], self.settings.synonyms
-        )
+        match = self.match_speech(node, event.speech or "")
+        if match.index == len(node.options):  # the person command, in the caller's words
+            if self.accepted(match, event):
+                self.note("global", command="person", score=round(match.score, 3),
+                          why=match.why)
+                self.run_global("person", node)
+                return
+            match = intents.Match(None, 0.0, why=f"nearest the person command, unsure: "
+                                                 f"{match.why}")
         self.judge_speech(node, event, match)
 
     def yes_no_option(self, node: MenuNode, speech: str):
@@ -322,14 +336,29 @@ class _Turn:
         return next((o for o in node.options if any(
             yesno.is_yes_or_no(p, self.language()) is answer.yes for p in o.phrases)), None)
 
+    def match_speech(self, node: MenuNode, speech: str) -> intents.Match:
+        """Options by words and by meaning (examples and label count too); the person
+        command competes as one more option. Meaning needs an English model, so other
+        languages match by words only."""
+        person = self.settings.globals.get("person")
+        extra = [person] if person else []
+        english = self.language().startswith("en")
+        return intents.best_match(
+            speech, [o.phrases for o in node.options] + [g.phrases for g in extra],
+            self.settings.synonyms, self.embedder if english else None,
+            [o.examples + [o.label] for o in node.options] + [g.examples for g in extra])
+
+    def accepted(self, match: intents.Match, event: Input) -> bool:
+        unsure_asr = event.confidence is not None and event.confidence < 0.35
+        clear_winner = match.score - match.runner_up >= intents.CLEAR_MARGIN
+        return match.score >= self.settings.accept_threshold and clear_winner \
+            and not unsure_asr
+
     def judge_speech(self, node: MenuNode, event: Input, match: intents.Match) -> None:
         option = node.options[match.index] if match.index is not None else None
-        unsure_asr = event.confidence is not None and event.confidence < 0.35
-        clear_winner = match.score - match.runner_up >= 0.1
-        detail = {"speech": event.speech, "score": round(match.score, 3)}
-        if option and match.score >= self.settings.accept_threshold and clear_winner \
-                and not unsure_asr:
-            self.choose(node, option, via="speech", score=round(match.score, 3),
+        detail = {"speech": event.speech, "score": round(match.score, 3), "why": match.why}
+        if option and self.accepted(match, event):
+            self.choose(node, option, via="speech", score=detail["score"], why=match.why,
                         speech=event.speech)
         elif option and match.score >= self.settings.confirm_threshold:
             self.note("confirm", intent=option.label, **detail)

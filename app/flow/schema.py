@@ -28,7 +28,8 @@ class Escalation(Strict):
 class Option(Strict):
     key: Key | None = None
     intent: str | None = None  # label used in confirm questions and analytics
-    phrases: list[str] = Field(default_factory=list)
+    phrases: list[str] = Field(default_factory=list)  # keywords, also recogniser hints
+    examples: list[str] = Field(default_factory=list)  # whole sentences, matched by meaning
     go: NodeId
 
     @property
@@ -130,6 +131,7 @@ PROMPTED_TYPES = {"menu", "say", "collect", "hangup", "sms_link", "voicemail"}
 class GlobalCommand(Strict):
     keys: list[Key] = Field(default_factory=list)
     phrases: list[str] = Field(default_factory=list)
+    examples: list[str] = Field(default_factory=list)  # person only: matched by meaning
 
 
 def _default_globals() -> dict[str, GlobalCommand]:
@@ -138,6 +140,8 @@ def _default_globals() -> dict[str, GlobalCommand]:
             keys=["0"],
             phrases=["agent", "representative", "operator", "human", "person",
                      "real person", "someone", "customer service"],
+            examples=["let me talk with a live human", "I would like a real human on the line",
+                      "put me through to a member of staff"],
         ),
         "repeat": GlobalCommand(keys=["*"], phrases=["repeat", "say that again", "repeat that"]),
         "main_menu": GlobalCommand(phrases=["main menu", "start over"]),

@@ -141,9 +141,21 @@ def _check_options(menu: Menu, node_id: str, node: Node) -> Iterator[MenuError]:
     reserved = {k: name for name, g in menu.settings.globals.items() for k in g.keys}
     keys: dict[str, int] = {}
     phrases: dict[str, int] = {}
+    examples: dict[str, int] = {}
+    spoken = any(o.phrases or o.examples for o in node.options)
     for i, option in enumerate(node.options):
-        if not option.key and not option.phrases:
+        if not option.key and not option.phrases and not option.examples:
             yield MenuError(node_id, f"options.{i}", "an option needs a key or phrases")
+        elif spoken and not option.phrases and not option.examples:
+            yield MenuError(node_id, f"options.{i}.examples",
+                            "callers can answer this menu by voice, but this option has no "
+                            "phrases or examples")
+        for example in option.examples:
+            said = intents.normalise(example, menu.settings.synonyms)
+            if said in examples and examples[said] != i:
+                yield MenuError(node_id, f"options.{i}.examples",
+                                f"duplicate example {example!r} (also option {examples[said]})")
+            examples.setdefault(said, i)
         if option.key in reserved:
             yield MenuError(node_id, f"options.{i}.key",
                             f"key {option.key} is reserved for {reserved[option.key]}")

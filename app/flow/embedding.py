@@ -1,0 +1,84 @@
+"""Sentence embeddings for matching callers' words by meaning, offline on CPU.
+
+The model is WordLlama l2_supercat (256 dimensions): one static vector per token of the
+Llama 2 tokenizer, mean-pooled into a sentence vector. Its weights (16 MB, float16) and
+tokenizer ship inside the `wordllama` wheel; nothing is downloaded. We read those two
+files directly because the package's own loader looks for the tokenizer under
+`tokenizer/` (the wheel has `tokenizers/`) and then goes to the network, and importing the
+package configures the root logger. The pooling is the package's: a plain mean.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+MODEL = "wordllama l2_supercat 256"
+
+
+class Embedder(Protocol):
+    """Texts in, one unit-length row per text out (a zero row for a text with no tokens)."""
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class StaticEmbedder:
+    """Mean of per-token vectors, normalised. Thread-safe: it only reads its arrays."""
+
+    def __init__(self, vectors: np.ndarray, tokenizer) -> None:
+        self.vectors = vectors  # (vocabulary, dimensions), kept float16 to halve memory
+        self.tokenizer = tokenizer
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        rows = np.zeros((len(texts), self.vectors.shape[1]), dtype=np.float32)
+        for i, text in enumerate(texts):  # one by one: encode_batch starts a thread pool
+            encoding = self.tokenizer.encode(text, add_special_tokens=False)
+            ids = [t for t in encoding.ids if 0 <= t < len(self.vectors)]
+            if ids:
+                rows[i] = self.vectors[ids].mean(axis=0, dtype=np.float32)
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        return rows / np.where(norms == 0, 1.0, norms)
+
+
+def wordllama_files() -> tuple[Path, Path]:
+    """(weights, tokenizer) inside the installed wheel, found without importing it."""
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("the wordllama package is not installed (pip install wordllama)")
+    root = Path(spec.origin).parent
+    return (root / "weights" / "l2_supercat_256.safetensors",
+            root / "tokenizers" / "l2_supercat_tokenizer_config.json")
+
+
+def load(weights: Path | None = None, tokenizer: Path | None = None) -> StaticEmbedder:
+    """Load from local files only; a missing file is an error, never a download."""
+    from safetensors import safe_open
+    from tokenizers import Tokenizer
+
+    default_weights, default_tokenizer = wordllama_files()
+    weights, tokenizer = weights or default_weights, tokenizer or default_tokenizer
+    for path in (weights, tokenizer):
+        if not path.is_file():
+            raise FileNotFoundError(f"embedding model file missing: {path}")
+    with safe_open(str(weights), framework="np", device="cpu") as f:
+        vectors = np.ascontiguousarray(f.get_tensor("embedding.weight"))
+    return StaticEmbedder(vectors, Tokenizer.from_file(str(tokenizer)))
+
+
+_shared: StaticEmbedder | None = None
+_lock = threading.Lock()
+
+
+def shared() -> StaticEmbedder:
+    """The process's one embedder, loaded on first use (workers warm it at start)."""
+    global _shared
+    if _shared is None:
+        with _lock:
+            if _shared is None:
+                _shared = load()
+    return _shared

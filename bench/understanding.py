@@ -1,0 +1,178 @@
+"""How well callers' own words are understood: held-out sentences through the real engine.
+
+    .venv/bin/python bench/understanding.py [bench/data/northwind_heldout.yaml ...]
+
+Each sentence is said once at its node (as a first try, confidence 0.9) and the outcome
+is read from the engine's trace: routed (to which node), a confirm question (for which
+option), or no match. Prints accuracy per intent, a confusion table, the share of confirm
+questions and wrong routes, the matching time per speech turn (p50, p99; with and
+without the meaning layer) and the memory the model adds to a process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.flow import embedding, intents  # noqa: E402
+from app.flow.engine import _Turn  # noqa: E402
+from app.flow.heard import Heard, first_try  # noqa: E402
+from app.flow.schema import Menu  # noqa: E402
+from app.flow.state import CallState  # noqa: E402
+from app.flow.validate import parse_menu  # noqa: E402
+
+SETS = [ROOT / "bench/data/northwind_heldout.yaml", ROOT / "bench/data/bike_shop_heldout.yaml",
+        ROOT / "bench/data/dental_clinic_heldout.yaml"]
+
+
+@dataclass(frozen=True)
+class Case:
+    node: str
+    expected: str  # an option's go node, "person", or "none"
+    sentence: str
+
+
+def load_set(path: Path, half: str = "all") -> tuple[Menu, list[Case]]:
+    """The set's sentences; `half` "dev" keeps each intent's 1st, 3rd, 5th... sentence
+    (for tuning the calibration), "test" the others (for reporting only)."""
+    data = yaml.safe_load(path.read_text())
+    menu = parse_menu(yaml.safe_load((ROOT / data["menu"]).read_text()))
+    keep = {"all": lambda i: True, "dev": lambda i: i % 2 == 0,
+            "test": lambda i: i % 2 == 1}[half]
+    cases = [Case(s["node"], expected, sentence) for s in data["sets"]
+             for expected, sentences in s["expect"].items()
+             for i, sentence in enumerate(sentences) if keep(i)]
+    return menu, cases
+
+
+def outcome(menu: Menu, case: Case, embedder: embedding.Embedder) -> Heard:
+    """What the caller gets on a first try of this sentence at its node."""
+    return first_try(menu, case.node, case.sentence, embedder)
+
+
+def matching_times(menu: Menu, cases: list[Case], embedder) -> tuple[list[float], list[float]]:
+    """Seconds per turn for the matcher with meaning and with words only, once each
+    node's options are embedded (that happens once per menu version; see first_turns)."""
+    with_meaning, words_only = [], []
+    for case in cases:
+        _Turn(menu, CallState(node=case.node), embedder).match_speech(
+            menu.nodes[case.node], case.sentence)
+    for case in cases:
+        turn = _Turn(menu, CallState(node=case.node), embedder)
+        node = menu.nodes[case.node]
+        for series, model in ((with_meaning, embedder), (words_only, None)):
+            turn.embedder = model
+            series.append(min(_timed(turn.match_speech, node, case.sentence)
+                              for _ in range(3)))  # best of 3: the 2 cores are shared
+    return with_meaning, words_only
+
+
+def _timed(function, *args) -> float:
+    start = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - start
+
+
+def first_turns(menu: Menu, cases: list[Case]) -> float:
+    """Seconds to embed every speech menu's options of a menu version, from cold."""
+    intents._option_vectors.cache_clear()
+    intents.menu_texts.cache_clear()
+    start = time.perf_counter()
+    for node_id in dict.fromkeys(c.node for c in cases):
+        _Turn(menu, CallState(node=node_id), embedding.shared()).match_speech(
+            menu.nodes[node_id], "hello")
+    return time.perf_counter() - start
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def report(path: Path, embedder, half: str = "all") -> dict:
+    menu, cases = load_set(path, half)
+    outcomes = [outcome(menu, c, embedder) for c in cases]
+    per_intent: dict[str, Counter] = defaultdict(Counter)
+    confusion: dict[str, Counter] = defaultdict(Counter)
+    for case, got in zip(cases, outcomes, strict=True):
+        label = f"{case.node}>{case.expected}"
+        right = got.target == case.expected
+        per_intent[label]["n"] += 1
+        per_intent[label]["right"] += got.kind in ("routed", "none") and right
+        per_intent[label]["confirm"] += got.kind == "confirm"
+        per_intent[label]["wrong"] += got.kind == "routed" and not right
+        confusion[label][("?" if got.kind == "confirm" else "") + got.target] += 1
+    n = len(cases)
+    totals = Counter()
+    for counts in per_intent.values():
+        totals.update(counts)
+    print(f"\n## {path.relative_to(ROOT)} ({half}): {n} sentences, menu {menu.name}\n")
+    print("| node > intent | n | right first try | confirm | wrong | no match |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, c in per_intent.items():
+        missed = c["n"] - c["right"] - c["confirm"] - c["wrong"]
+        print(f"| {label} | {c['n']} | {c['right'] / c['n']:.0%} | {c['confirm']} "
+              f"| {c['wrong']} | {missed} |")
+    print("\nConfusion (rows: expected; columns: outcome, ?x = confirm question for x):\n")
+    for label, row in confusion.items():
+        print(f"  {label:32} " + ", ".join(f"{k}: {v}" for k, v in row.most_common()))
+    right, confirm, wrong = totals["right"], totals["confirm"], totals["wrong"]
+    right_after_yes = sum(1 for case, got in zip(cases, outcomes, strict=True)
+                          if got.kind == "confirm" and got.target == case.expected)
+    print(f"\nright first try {right}/{n} = {right / n:.1%}; with a right confirm question "
+          f"{right + right_after_yes}/{n} = {(right + right_after_yes) / n:.1%}; confirm "
+          f"questions {confirm / n:.1%}; wrong routes {wrong}/{n} = {wrong / n:.1%}; "
+          f"no match {(n - right - confirm - wrong) / n:.1%}")
+    cold = first_turns(menu, cases)
+    with_meaning, words_only = matching_times(menu, cases, embedder)
+    added = [a - b for a, b in zip(with_meaning, words_only, strict=True)]
+    print(f"matching per speech turn: p50 {percentile(with_meaning, .5) * 1e3:.2f} ms, "
+          f"p99 {percentile(with_meaning, .99) * 1e3:.2f} ms; added by meaning: p50 "
+          f"{percentile(added, .5) * 1e3:.2f} ms, p99 {percentile(added, .99) * 1e3:.2f} ms; "
+          f"embedding the menus' options once per version {cold * 1e3:.1f} ms")
+    return {"n": n, "right": right, "confirm": confirm, "wrong": wrong,
+            "wrong_cases": [(c.sentence, c.expected, o.target) for c, o in
+                            zip(cases, outcomes, strict=True) if o.target != c.expected]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sets", nargs="*", type=Path, default=SETS)
+    parser.add_argument("--misses", action="store_true", help="list every sentence missed")
+    parser.add_argument("--half", choices=("all", "dev", "test"), default="all",
+                        help="dev: every other sentence per intent, for tuning; test: the rest")
+    args = parser.parse_args()
+    before = rss_mb()
+    start = time.perf_counter()
+    embedder = embedding.shared()
+    embedder(["warm up"])
+    loaded_s, added_mb = time.perf_counter() - start, rss_mb() - before
+    print(f"model: {embedding.MODEL}; loaded in {loaded_s:.2f} s; process memory +{added_mb:.0f} MB"
+          f" (RSS, numpy already imported)")
+    for path in args.sets:
+        result = report(path.resolve(), embedder, args.half)
+        if args.misses:
+            for sentence, expected, got in result["wrong_cases"]:
+                print(f"  missed: {sentence!r}: expected {expected}, got {got}")
+    print(f"\n({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, margin "
+          f"{intents.CLEAR_MARGIN}, default thresholds)")
+
+
+if __name__ == "__main__":
+    main()
