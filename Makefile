@@ -48,7 +48,7 @@ test-sqlite: system-test venv
 	$(PY) -m pytest -q
 
 bench: system-bench venv
-	for b in bench/webhooks.py bench/hold_wait.py bench/audio_import.py bench/speech_streams.py bench/memory.py bench/big_menu.py; do $(PY) $$b || exit 1; done
+	for b in bench/webhooks.py bench/hold_wait.py bench/audio_import.py bench/speech_streams.py bench/memory.py bench/big_menu.py bench/ratio.py bench/understanding.py; do $(PY) $$b || exit 1; done
 
 lint: venv
 	$(VENV)/bin/ruff check app tests bench

@@ -3,7 +3,7 @@ an utterance from the dashboard, which makes a draft they publish."""
 
 from __future__ import annotations
 
-from tests.admin.test_browser import live_server, page, pytestmark, sign_in  # noqa: F401
+from tests.admin.test_browser import page, pytestmark, sign_in  # noqa: F401
 
 
 def test_operator_tries_a_sentence_and_adds_an_unrecognised_one_as_an_example(
