@@ -59,8 +59,11 @@ def wait(simulate, steps, loops, **kw):
 def test_entry_tells_place_and_honest_wait_then_offers_choices(simulate, library):
     t = wait(simulate, [], 1, queue_position=3)
     text = t.ivr_text
-    assert "You're third in line, about four minutes." in text  # provider's average
-    assert "For jazz, press 1." in text and "To get a call back that keeps your place" in text
+    assert "You're third in line, about three to five minutes." in text  # provider's average
+    menu = next(line for line in t.said() if line.startswith("While you wait:"))
+    assert menu == ("While you wait: For jazz, press 1. For classical music, press 2. For "
+                    "calm ambient sounds, press 3. Or say more for other choices.")
+    assert len(menu.split()) <= 25
 
 
 def test_fifteen_minute_wait_never_repeats_a_segment(simulate, library):
@@ -154,7 +157,8 @@ def test_callback_keeps_the_place_in_line(app, simulate, library, client):
 
 
 def test_callback_to_another_number(simulate, library):
-    t = wait(simulate, [press("6"), press("2"), press("4155550123")], 4)
+    t = wait(simulate, [press("6"), press("2"), press("4155550123"), press("1")], 5)
+    assert "We'll call 4 1 5, 5 5 5, 0 1 2 3. Press 1 if that's right" in t.ivr_text
     assert db.session.scalar(select(CallbackRequest)).number == "+14155550123"
     assert "Goodbye" in t.ivr_text
 

@@ -71,9 +71,10 @@ def fallback(queue: str) -> Response:
 @twilio_signed
 def wait():
     def next_piece(call, session, state, catalog):
-        position = _int("QueuePosition")
-        wait_info = plan.Wait(position, _int("QueueTime") or 0,
-                              hold.estimate_s(session.queue, position, _int("AvgQueueTime")))
+        position, queue_time = _int("QueuePosition"), _int("QueueTime") or 0
+        wait_info = plan.Wait(position, queue_time, hold.estimate_s(
+            session.queue, position, _int("AvgQueueTime"), session.entry_position, queue_time),
+            hold.agents_on(session.queue))
         return plan.reply(state, wait_info, catalog), wait_info
 
     return on_hold(next_piece)
