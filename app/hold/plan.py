@@ -164,8 +164,8 @@ def minutes_range(seconds: int) -> tuple[int, int]:
     beyond ten). Monotone in seconds, so a falling estimate never says a bigger range."""
     low = max(1, math.floor(seconds * 0.8 / 60))
     high = max(low, math.ceil(seconds * 1.2 / 60))
-    if high > 10:
-        low, high = max(5, 5 * round(low / 5)), 5 * round(high / 5)
+    if low >= 10:
+        low, high = 5 * round(low / 5), 5 * round(high / 5)
     return low, high
 
 
@@ -179,6 +179,8 @@ def wait_words(seconds: int, p: Phrases) -> str:
     low, high = minutes_range(seconds)
     if low == high:
         return p.tn("about a minute", "about {word} minutes", low, word=number_word(low, p))
+    if high >= len(NUMBER_WORDS):  # one way for both ends: "25 to 35", not "fifteen to 25"
+        return p.t("about {low} to {high} minutes", low=low, high=high)
     return p.t("about {low} to {high} minutes", low=number_word(low, p),
                high=number_word(high, p))
 
@@ -343,9 +345,10 @@ class _Hold:
     def callback_offer_due(self) -> bool:
         callback = self.channel("callback")
         long_wait = (self.state.last_estimate_s or 0) >= LONG_WAIT_S
-        since = self.wait.queue_time_s - (self.state.last_callback_offer_s or 0)
-        return bool(callback and long_wait and self.state.channel != callback.key
-                    and since >= CALLBACK_REOFFER_S and (self.wait.position or 0) > 1)
+        last = self.state.last_callback_offer_s
+        due = last is None or self.wait.queue_time_s - last >= CALLBACK_REOFFER_S
+        return bool(callback and long_wait and due and self.state.channel != callback.key
+                    and (self.wait.position or 0) > 1)
 
     def reoffer_callback(self) -> None:
         self.state.last_callback_offer_s = self.wait.queue_time_s
@@ -520,8 +523,25 @@ class _Hold:
         self.state.quiz_current = question.id
         choices = " ".join(self.t("Press {key} for {choice}.", key=i + 1, choice=c)
                            for i, c in enumerate(question.choices))
-        self.step.actions.append(Ask("quiz", (self.spoken(f"{question.question} {choices}"),),
-                                     question.choices, timeout_s=8))
+        self.ask_over_music("quiz", self.spoken(f"{question.question} {choices}"),
+                            question.choices, timeout_s=8)
+
+    def ask_over_music(self, purpose: str, prompt: Say, hints: tuple[str, ...],
+                       timeout_s: int) -> None:
+        """A question the caller may take time over: music plays while they think and
+        they answer at any moment, so there is no dead air while we wait."""
+        bed = self.music_bed()
+        self.step.actions.append(Ask(purpose, (prompt, bed) if bed else (prompt,), hints,
+                                     timeout_s=1 if bed else timeout_s))
+
+    def music_bed(self) -> Play | None:
+        for channel in self.catalog.channels:
+            if channel.kind == "music" and (segment := self.next_segment(channel)):
+                self.state.heard.append(segment.id)
+                self.note("hold_played", channel=channel.key, segment=segment.id,
+                          track=segment.track)
+                return Play(self.catalog.segment_url(segment))
+        return Play(self.catalog.fallback_url) if self.catalog.fallback_url else None
 
     def ordinal(self, speech: str) -> int | None:
         ordinals = self.p.t(ORDINAL_WORDS).split()
@@ -573,8 +593,11 @@ class _Hold:
             parts.append(self.t("Press star to go back to the choices."))
         yes, no, _ = yesno.word_lists(self.catalog.language)
         hints = tuple(sorted(yes | no)) + ((self.t("message"),) if message else ())
-        self.step.actions.append(Ask("callback", (self.spoken(" ".join(parts)),), hints,
-                                     timeout_s=6))
+        if again:
+            self.step.actions.append(Ask("callback", (self.spoken(" ".join(parts)),), hints,
+                                         timeout_s=6))
+        else:
+            self.ask_over_music("callback", self.spoken(" ".join(parts)), hints, timeout_s=6)
 
     def later_possible(self) -> bool:
         """A later callback today needs the queue's hours and at least an hour left."""
