@@ -290,3 +290,21 @@ def test_a_callback_after_5_pm_waits_until_then_within_the_hours(app, simulate, 
         hour=17, minute=0, second=0, microsecond=0)
     assert booked.next_attempt_at == local.astimezone(UTC).replace(tzinfo=None)
     assert booked.next_attempt_at > utcnow()  # not handed to an agent before then
+
+
+def test_the_hold_menu_names_what_callers_chose_most_and_more_reads_them_all(simulate,
+                                                                             library):
+    chooser = Call(call_sid="CAchooser", from_number="+15550000009", to_number="+1")
+    for key in ("quiz", "quiz", "quiz", "tips", "tips", "jazz"):
+        db.session.add(CallEvent(call=chooser, kind="hold_channel",
+                                 detail={"channel": key, "why": "caller chose"}))
+    db.session.add(CallEvent(call=chooser, kind="hold_channel",  # moved, not chosen
+                             detail={"channel": "ambient", "why": "channel exhausted"}))
+    db.session.commit()
+    t = wait(simulate, [press("9"), say("more")], 3)
+    said = t.said()
+    assert ("While you wait: For a quiz, press 5. For today's energy tips, press 4. For "
+            "jazz, press 1. Or say more for other choices.") in said
+    hint = said.index("Sorry, that's not one of the choices. Say more to hear them all.")
+    assert said[hint + 1].startswith("Here are the choices. For jazz, press 1.")
+    assert "To get a call back that keeps your place, press 6." in said[hint + 1]

@@ -381,7 +381,8 @@ class _Hold:
                                      timeout_s=5))
 
     def hints(self) -> tuple[str, ...]:
-        return tuple(p for c in self.catalog.channels for p in (c.name, *c.phrases))
+        return (*(p for c in self.catalog.channels for p in (c.name, *c.phrases)),
+                *self.listed(MORE_WORDS))
 
     def play_channel(self) -> None:
         channel = self.channel(self.state.channel) or self.default_channel()
