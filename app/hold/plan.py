@@ -336,6 +336,7 @@ class _Hold:
         self.state.last_announce_s = self.wait.queue_time_s
         self.state.last_position = self.wait.position
         self.state.last_agents = self.wait.agents
+        self.state.told_next = self.state.told_next or self.wait.position == 1
         if estimate is not None:
             self.state.last_estimate_s = estimate
         self.note("hold_announced", position=self.wait.position, estimate_s=estimate,

@@ -30,7 +30,7 @@ HISTORY_DAYS = 7  # a caller does not hear the same track again within this many
 ESTIMATE_SAMPLE = 20  # recent answered waits the estimate is drawn from
 ESTIMATE_WINDOW = timedelta(hours=1)  # ...within this window: the queue's answer rate now
 POPULAR_WINDOW = timedelta(days=30)  # the hold menu names what callers chose lately
-POPULAR_SAMPLE = 5000
+POPULAR_SAMPLE = 2000
 
 
 def segment_path(segment: HoldSegment) -> Path:
@@ -54,7 +54,9 @@ def session_for(call: Call, queue: str, position: int | None) -> HoldSession:
 
 
 def catalog(call: Call, queue: str, segment_url: Callable[[plan.Segment], str],
-            fallback_url: str | None) -> plan.Catalog:
+            fallback_url: str | None, joining: bool = True) -> plan.Catalog:
+    """joining: the first request of the wait, the only one whose menu needs to know what
+    callers chose most (a query not worth making every 30 s)."""
     from ..agents.hours import unanswerable
 
     now, hours = hours_today(queue)
@@ -73,7 +75,7 @@ def catalog(call: Call, queue: str, segment_url: Callable[[plan.Segment], str],
         language=language, voice=voice,
         unanswerable=unanswerable(queue),
         voicemail=current_app.config["UNANSWERED_VOICEMAIL"],
-        popular=most_chosen(), now=now, hours=hours)
+        popular=most_chosen() if joining else (), now=now, hours=hours)
 
 
 def centre_now() -> datetime:

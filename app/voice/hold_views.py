@@ -104,7 +104,8 @@ def on_hold(decide) -> Response:
         session = hold.session_for(call, queue, _int("QueuePosition"))
         step, wait_info = decide(call, session, plan.HoldState.from_dict(session.state),
                                  hold.catalog(call, queue, segment_url,
-                                              url("voice.hold_music")))
+                                              url("voice.hold_music"),
+                                              joining=not (session.state or {}).get("offered")))
         hold.save(call, session, step, wait_info)
         db.session.commit()
         return twiml(render(step.actions, queue))

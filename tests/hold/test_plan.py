@@ -201,3 +201,9 @@ def test_a_used_up_channel_tells_the_caller_and_moves_them_never_looping():
     assert heard == ["/segments/1"]
     assert "You've heard everything new we have today." in said
     assert "Here's a quiz." in said
+
+
+def test_next_in_line_on_joining_is_not_told_again():
+    state = joined(position=1, estimate=60)
+    step = at(state, 100, 1, 60)
+    assert "You're next. Thanks for waiting." not in texts(step)
