@@ -207,7 +207,7 @@ def later_time(speech: str, p: Phrases) -> time | None:
     An hour without am/pm from 1 to 7 is taken as afternoon (callbacks are in hours)."""
     said = speech.lower()
     found = re.search(r"(\d{1,2})(?:\s*(?:[:.]|시)\s*(\d{2})?)?", said)
-    if not found:
+    if not found or re.fullmatch(r"\W*\d\W*", said):  # "1." is the key word, not 1 pm
         return None
     hour, minute = int(found.group(1)), int(found.group(2) or 0)
     if not minute and any(w in said[found.end():] for w in p.words(HALF_WORDS)):

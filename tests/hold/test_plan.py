@@ -207,3 +207,11 @@ def test_next_in_line_on_joining_is_not_told_again():
     state = joined(position=1, estimate=60)
     step = at(state, 100, 1, 60)
     assert "You're next. Thanks for waiting." not in texts(step)
+
+
+@pytest.mark.parametrize("said", ["1.", "2", "yes"])
+def test_a_spoken_key_is_an_answer_not_a_time(said):
+    assert plan.later_time(said, EN) is None
+    step = plan.answer(callback_offered(), plan.Wait(8, 5, 1800), catalog(), "callback", None,
+                       said)
+    assert not any(isinstance(a, plan.RequestCallback) and a.after for a in step.actions)
