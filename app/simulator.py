@@ -108,7 +108,8 @@ class Simulator:
     def __init__(self, transport, auth_token: str, public_base: str, *, caller: str,
                  dialled: str, wait_loops: int = 3, call_sid: str | None = None,
                  queue_position: int = 3, advance_every_s: int = 120, segment_s: int = 30,
-                 answered: bool = False, stay_on_line: bool = False) -> None:
+                 answered: bool = False, stay_on_line: bool = False,
+                 max_wait_s: int | None = None, avg_queue_time_s: int = 240) -> None:
         self.transport, self.validator = transport, RequestValidator(auth_token)
         self.auth_token = auth_token
         self.base = public_base.rstrip("/")
@@ -118,6 +119,8 @@ class Simulator:
         self.stay_on_line = stay_on_line  # still waiting when the script ends (agent tests)
         self.call_sid = call_sid or "CA" + uuid.uuid4().hex
         self.requests = 0
+        self.max_wait_s, self.avg_queue_time_s = max_wait_s, avg_queue_time_s
+        self.silences: list[int] = []  # seconds of dead air on hold (Gather timeouts)
 
     def signed_post(self, url: str, params: dict[str, str]) -> tuple[int, str]:
         full = {"CallSid": self.call_sid, "AccountSid": "AC" + "0" * 32, "From": self.caller,
@@ -238,6 +241,8 @@ class Simulator:
         self.queue_time, action = 0, enqueue.get("action")
         next_url, params = enqueue.get("waitUrl"), None
         for _ in range(self.wait_loops):
+            if self.max_wait_s is not None and self.queue_time >= self.max_wait_s:
+                break
             status, body = self.signed_post(next_url, params or self.wait_params())
             if status != 200:
                 transcript.add("ERROR", f"HTTP {status} from {urlsplit(next_url).path}")
@@ -259,7 +264,7 @@ class Simulator:
     def wait_params(self) -> dict[str, str]:
         position = max(1, self.queue_position - self.queue_time // self.advance_every_s)
         return {"QueuePosition": str(position), "QueueTime": str(self.queue_time),
-                "AvgQueueTime": "240", "CurrentQueueSize": str(position),
+                "AvgQueueTime": str(self.avg_queue_time_s), "CurrentQueueSize": str(position),
                 "QueueSid": "QU" + "0" * 32}
 
     def hold_doc(self, root: ET.Element, steps: list[Step], transcript: Transcript):
@@ -271,7 +276,11 @@ class Simulator:
                 for prompt in verb:
                     self.hear(prompt, transcript)
                 step = steps.pop(0) if steps else SILENCE
-                if step.kind != "silence":
+                if step.kind == "silence":  # the provider waits out the timeout
+                    silence = int(verb.get("timeout", "5"))
+                    self.silences.append(silence)
+                    self.queue_time += silence
+                else:
                     transcript.add("CALLER", step.value if step.kind == "say"
                                    else f"[presses {step.value}]")
                     key = "SpeechResult" if step.kind == "say" else "Digits"

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from app.hold import service as hold
 from app.hold.models import CallbackRequest, HoldChannel, HoldSegment, HoldSession
+from app.hold.wait_report import report
 from app.models import Call, CallEvent, db, utcnow
-from app.simulator import SILENCE, press, say
+from app.simulator import SILENCE, InProcess, Simulator, press, say
 
 MARIA = "+15551230001"
 
@@ -59,8 +61,11 @@ def wait(simulate, steps, loops, **kw):
 def test_entry_tells_place_and_honest_wait_then_offers_choices(simulate, library):
     t = wait(simulate, [], 1, queue_position=3)
     text = t.ivr_text
-    assert "You're third in line, about four minutes." in text  # provider's average
-    assert "For jazz, press 1." in text and "To get a call back that keeps your place" in text
+    assert "You're third in line, about three to five minutes." in text  # provider's average
+    menu = next(line for line in t.said() if line.startswith("While you wait:"))
+    assert menu == ("While you wait: For jazz, press 1. For classical music, press 2. For "
+                    "calm ambient sounds, press 3. Or say more for other choices.")
+    assert len(menu.split()) <= 25
 
 
 def test_fifteen_minute_wait_never_repeats_a_segment(simulate, library):
@@ -86,14 +91,16 @@ def test_announcements_are_sparse_and_only_when_moving_up(simulate, library):
 
 
 def test_estimate_comes_from_recent_answered_waits(app, simulate, library):
-    for wait_s in (300, 360, 420):  # 100-140 s per place for callers who entered 3rd
-        db.session.add(HoldSession(call=Call(call_sid=f"CAx{wait_s}", from_number="+1",
+    # 100-140 s per place for callers who entered 3rd in the last hour; the slow morning
+    # (1,000 s per place, two hours ago) is not the queue's answer rate now.
+    for wait_s, ago in ((300, 1), (360, 20), (420, 50), (3000, 120), (3000, 130)):
+        db.session.add(HoldSession(call=Call(call_sid=f"CAx{wait_s}{ago}", from_number="+1",
                                              to_number="+1"), queue="general",
                                    entry_position=3, outcome="answered", wait_s=wait_s,
-                                   ended_at=utcnow()))
+                                   ended_at=utcnow() - timedelta(minutes=ago)))
     db.session.commit()
     t = wait(simulate, [], 1, queue_position=5)
-    assert "You're fifth in line, about ten minutes." in t.ivr_text
+    assert "You're fifth in line, about eight to twelve minutes." in t.ivr_text  # 5 x 120 s
 
 
 @pytest.mark.parametrize("switch", [[press("*"), press("2")], [say("classical")],
@@ -154,7 +161,8 @@ def test_callback_keeps_the_place_in_line(app, simulate, library, client):
 
 
 def test_callback_to_another_number(simulate, library):
-    t = wait(simulate, [press("6"), press("2"), press("4155550123")], 4)
+    t = wait(simulate, [press("6"), press("2"), press("4155550123"), press("1")], 5)
+    assert "We'll call 4 1 5, 5 5 5, 0 1 2 3. Press 1 if that's right" in t.ivr_text
     assert db.session.scalar(select(CallbackRequest)).number == "+14155550123"
     assert "Goodbye" in t.ivr_text
 
@@ -232,3 +240,71 @@ def test_audio_import_command_adds_playable_segments(app, client, tmp_path):
     assert len(db.session.scalars(select(HoldSegment)).all()) == len(segments)
     unknown = runner.invoke(args=["audio", "import", str(source), "--channel", "polka"])
     assert unknown.exit_code == 2 and "audio channels: jazz" in unknown.output
+
+
+def long_wait(app, client, steps, minutes=30, caller=MARIA):
+    """The provider's loop for a long wait: 8th in line, one place every 225 s."""
+    sim = Simulator(InProcess(client), app.config["TWILIO_AUTH_TOKEN"],
+                    app.config["PUBLIC_BASE_URL"], caller=caller, dialled="+15005550006",
+                    wait_loops=10_000, queue_position=8, advance_every_s=225,
+                    max_wait_s=minutes * 60, avg_queue_time_s=1800)
+    t = sim.run([say("agent"), *steps])
+    return t, report(t.lines, list(the_call(t).events), sim.queue_time, sim.silences)
+
+
+def test_a_thirty_minute_wait_stays_fresh_honest_and_never_silent(app, client, library):
+    t, r = long_wait(app, client, [press("1")])
+    assert r.waited_s >= 30 * 60 and r.segments >= 50
+    assert r.repeats == 0
+    assert [p for _, p, _, _ in r.announcements] == [8, 7, 6, 5, 4, 3, 2]
+    assert r.estimates_fall and r.announcements[0][3] == "about 25 to 35 minutes"
+    assert r.next_told == 1 and t.ivr_text.count("You're next.") == 1
+    assert r.longest_silence_s <= 1
+    assert r.callback_offers >= 3  # again every few minutes while the wait stays long
+    marks = sorted({e.detail["queue_time_s"] for e in the_call(t).events if e.kind in (
+        "hold_announced", "hold_next", "hold_still_with_you", "hold_callback_offered")})
+    assert all(b - a >= 90 for a, b in zip(marks, marks[1:], strict=False))
+
+
+def test_a_callback_offered_while_waiting_is_taken_with_one_key(app, client, library):
+    t, r = long_wait(app, client, [press("1"), *[SILENCE] * 9, press("6"), press("1")])
+    assert "It's still a long wait. To get a call back instead, press 6." in t.ivr_text
+    assert db.session.scalar(select(CallbackRequest)).number == MARIA
+    assert db.session.scalar(select(HoldSession)).outcome == "callback"
+
+
+def morning_zone() -> str:
+    """A zone where it is morning now, so 'after 5 pm' is later today whenever tests run."""
+    return next(f"Etc/GMT{-h:+d}" for h in range(-12, 15)
+                if 8 <= datetime.now(ZoneInfo(f"Etc/GMT{-h:+d}")).hour < 12)
+
+
+def test_a_callback_after_5_pm_waits_until_then_within_the_hours(app, simulate, library):
+    app.config.update(CENTRE_TIMEZONE=morning_zone(), QUEUE_HOURS="general=08:00-20:00")
+    refused = wait(simulate, [press("6"), say("after 9 pm")], 3, caller="+15559990007")
+    assert "We can call you back today until 8:00\u202fPM." in refused.ivr_text
+    t = wait(simulate, [press("6"), say("after 5 pm")], 3)
+    assert "We'll call you back after 5:00\u202fPM today" in t.ivr_text
+    [booked] = db.session.scalars(select(CallbackRequest)).all()
+    local = datetime.now(ZoneInfo(app.config["CENTRE_TIMEZONE"])).replace(
+        hour=17, minute=0, second=0, microsecond=0)
+    assert booked.next_attempt_at == local.astimezone(UTC).replace(tzinfo=None)
+    assert booked.next_attempt_at > utcnow()  # not handed to an agent before then
+
+
+def test_the_hold_menu_names_what_callers_chose_most_and_more_reads_them_all(simulate,
+                                                                             library):
+    chooser = Call(call_sid="CAchooser", from_number="+15550000009", to_number="+1")
+    for key in ("quiz", "quiz", "quiz", "tips", "tips", "jazz"):
+        db.session.add(CallEvent(call=chooser, kind="hold_channel",
+                                 detail={"channel": key, "why": "caller chose"}))
+    db.session.add(CallEvent(call=chooser, kind="hold_channel",  # moved, not chosen
+                             detail={"channel": "ambient", "why": "channel exhausted"}))
+    db.session.commit()
+    t = wait(simulate, [press("9"), say("more")], 3)
+    said = t.said()
+    assert ("While you wait: For a quiz, press 5. For today's energy tips, press 4. For "
+            "jazz, press 1. Or say more for other choices.") in said
+    hint = said.index("Sorry, that's not one of the choices. Say more to hear them all.")
+    assert said[hint + 1].startswith("Here are the choices. For jazz, press 1.")
+    assert "To get a call back that keeps your place, press 6." in said[hint + 1]

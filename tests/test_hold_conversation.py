@@ -62,8 +62,8 @@ def test_korean_hold_speaks_korean_with_the_korean_voice():
     cat = catalog("ko-KR", "Polly.Seoyeon")
     first = plan.reply(plan.HoldState(), WAIT, cat)
     says = spoken(first)
-    assert says[0].text == "대기 순서는 세 번째입니다. 예상 대기 시간은 약 4분입니다."
-    assert says[1].text.startswith("기다리시는 동안 듣고 싶으신 것을 선택해 주세요.")
+    assert says[0].text == "대기 순서는 세 번째입니다. 예상 대기 시간은 약 3~5분입니다."
+    assert says[1].text.startswith("기다리시는 동안: jazz은(는) 1번을 누르세요.")
     assert all((s.language, s.voice) == ("ko-KR", "Polly.Seoyeon") for s in says)
     offered = plan.answer(first.state, WAIT, cat, "channel", "6", None)
     assert spoken(offered)[0].text.startswith("끝자리가 0 0 0 1인 번호로")

@@ -81,7 +81,7 @@ def test_korean_confirm_then_a_person_then_korean_hold_and_callback(simulate, ko
     assert any(line.startswith("요금 관련 도움을 원하셨나요?") for line in heard)
     assert "알겠습니다. 다시 해 보겠습니다." in heard
     assert "상담원을 연결해 드리겠습니다." in heard  # the Korean queue node, not the English one
-    assert "대기 순서는 세 번째입니다. 예상 대기 시간은 약 4분입니다." in heard
+    assert "대기 순서는 세 번째입니다. 예상 대기 시간은 약 3~5분입니다." in heard
     choices = next(line for line in heard if line.startswith("기다리시는 동안"))
     assert "재즈은(는) 1번을 누르세요." in choices and "jazz" not in choices  # shipped content
     assert any(line.startswith("감사합니다. 순서가 되면 다시 전화드리겠습니다.") for line in heard)
@@ -177,8 +177,8 @@ def test_spanish_confirm_is_answered_with_si(simulate, clinic):
 def test_spanish_person_command_and_hold_are_spanish(simulate, clinic):
     t = simulate([say("quiero hablar con un agente")], dialled="+15005550777")
     assert t.ended_by == "queue" and "Le comunico." in t.said()
-    assert any(line.startswith("Usted es el tercero en la fila, aproximadamente cuatro "
-                               "minutos.") for line in t.said())
-    assert any(line.startswith("Mientras espera, elija lo que quiere escuchar. Para jazz, "
-                               "oprima 1. Para música clásica") for line in t.said())
+    assert any(line.startswith("Usted es el tercero en la fila, aproximadamente de tres a "
+                               "cinco minutos.") for line in t.said())
+    assert any(line.startswith("Mientras espera: Para jazz, oprima 1. Para música clásica")
+               for line in t.said())
     assert not any(english in t.ivr_text for english in ("in line", "While you wait", "press"))

@@ -8,14 +8,27 @@ before. Nothing repeats, updates are honest and sparse, and the caller picks.
 from __future__ import annotations
 
 import copy
+import math
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
+from datetime import time
+
+from babel.dates import format_time
 
 from ..flow import intents, yesno
 from ..flow.actions import Play, Say, Trace
 from ..flow.phrases import N_, Phrases, phrases
 
-ANNOUNCE_EVERY_S = 90
+ANNOUNCE_EVERY_S = 90  # no interruption of the content more often than this
+STILL_WITH_YOU_S = 240  # "still with you" when nothing else changed for this long
+LONG_WAIT_S = 600  # an estimate this long offers a callback...
+CALLBACK_REOFFER_S = 300  # ...and again this often while it stays long
+MENU_WORDS = 25  # the hold menu on joining is at most this many words
+MORE_WORDS = N_("more, other choices, all choices, everything")
+PM_WORDS = N_("pm, p.m., afternoon, evening, tonight")
+AM_WORDS = N_("am, a.m., morning")
+HALF_WORDS = N_("half, thirty")
 # Places and small numbers are words in English ("you're third in line, about four
 # minutes"); each language's catalogue says them its own way.
 PLACES = [N_("You're next in line"), N_("You're second in line"), N_("You're third in line"),
@@ -39,7 +52,12 @@ class HoldState:
     quiz_answered: int = 0
     last_announce_s: int | None = None
     last_position: int | None = None
-    callback_number: str | None = None
+    callback_number: str | None = None  # keyed in, waiting for the caller to confirm it
+    last_estimate_s: int | None = None  # the last estimate said: later ones never exceed it
+    last_agents: int | None = None
+    told_next: bool = False
+    last_callback_offer_s: int | None = None
+    all_heard: bool = False  # told that every channel is used up
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -55,6 +73,7 @@ class Wait:
     position: int | None
     queue_time_s: int
     estimate_s: int | None
+    agents: int | None = None  # agents free or busy on this queue now (not away)
 
 
 @dataclass(frozen=True)
@@ -95,6 +114,9 @@ class Catalog:
     segment_url: Callable[[Segment], str] = lambda s: f"/segments/{s.id}"
     unanswerable: str | None = None  # "closed" | "nobody available": offer a callback first
     voicemail: bool = True  # when unanswerable, a message is offered next to the callback
+    popular: tuple[str, ...] = ()  # channel keys, most chosen first
+    now: time | None = None  # the centre's local time, and today's hours for this queue:
+    hours: tuple[time, time] | None = None  # a callback can be asked for later today
 
 
 @dataclass(frozen=True)
@@ -111,6 +133,7 @@ class Ask:
 @dataclass(frozen=True)
 class RequestCallback:
     number: str | None  # None: the number the caller is calling from
+    after: time | None = None  # a later time today the caller asked for (centre's time)
 
 
 @dataclass(frozen=True)
@@ -136,15 +159,30 @@ def place_words(position: int, p: Phrases) -> str:
     return p.t("You're number {position} in line", position=position)
 
 
+def minutes_range(seconds: int) -> tuple[int, int]:
+    """An honest range around the estimate: -20 % to +20 %, in whole minutes (fives
+    beyond ten). Monotone in seconds, so a falling estimate never says a bigger range."""
+    low = max(1, math.floor(seconds * 0.8 / 60))
+    high = max(low, math.ceil(seconds * 1.2 / 60))
+    if low >= 10:
+        low, high = 5 * round(low / 5), 5 * round(high / 5)
+    return low, high
+
+
+def number_word(n: int, p: Phrases) -> str:
+    return p.t(NUMBER_WORDS[n]) if n < len(NUMBER_WORDS) else str(n)
+
+
 def wait_words(seconds: int, p: Phrases) -> str:
     if seconds < 60:
         return p.t("less than a minute")
-    minutes = round(seconds / 60)
-    if minutes > 10:
-        minutes = 5 * round(minutes / 5)
-    word = p.t(NUMBER_WORDS[minutes]) if minutes < len(NUMBER_WORDS) \
-        else str(minutes)
-    return p.tn("about a minute", "about {word} minutes", minutes, word=word)
+    low, high = minutes_range(seconds)
+    if low == high:
+        return p.tn("about a minute", "about {word} minutes", low, word=number_word(low, p))
+    if high >= len(NUMBER_WORDS):  # one way for both ends: "25 to 35", not "fifteen to 25"
+        return p.t("about {low} to {high} minutes", low=low, high=high)
+    return p.t("about {low} to {high} minutes", low=number_word(low, p),
+               high=number_word(high, p))
 
 
 def announcement(wait: Wait, p: Phrases | None = None) -> str:
@@ -155,14 +193,32 @@ def announcement(wait: Wait, p: Phrases | None = None) -> str:
     return p.t("{place}.", place=place_words(wait.position, p))
 
 
-def announcement_due(state: HoldState, wait: Wait, every_s: int = ANNOUNCE_EVERY_S) -> bool:
-    """Sparse and honest: only when the caller moved up (or after a long gap), never when
-    they are next, and never more often than every_s."""
-    if not wait.position or wait.position <= 1:
-        return False
-    since = wait.queue_time_s - (state.last_announce_s or 0)
-    moved_up = state.last_position is None or wait.position < state.last_position
-    return since >= every_s and (moved_up or since >= 3 * every_s)
+def words_in(text: str) -> int:
+    return len(text.split())
+
+
+def said_time(at: time, p: Phrases) -> str:
+    """5 pm as this language says a clock time ("5:00 PM", "오후 5:00")."""
+    return format_time(at, format="short", locale=(p.language or "en-US").replace("-", "_"))
+
+
+def later_time(speech: str, p: Phrases) -> time | None:
+    """"after 5 pm", "at 5:30", "오후 5시 반" -> the clock time; None when no hour is said.
+    An hour without am/pm from 1 to 7 is taken as afternoon (callbacks are in hours)."""
+    said = speech.lower()
+    found = re.search(r"(\d{1,2})(?:\s*(?:[:.]|시)\s*(\d{2})?)?", said)
+    if not found or re.fullmatch(r"\W*\d\W*", said):  # "1." is the key word, not 1 pm
+        return None
+    hour, minute = int(found.group(1)), int(found.group(2) or 0)
+    if not minute and any(w in said[found.end():] for w in p.words(HALF_WORDS)):
+        minute = 30
+    pm = any(w in said for w in p.words(PM_WORDS) if w)
+    am = any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", said) for w in p.words(AM_WORDS))
+    if hour < 12 and (pm or (not am and 1 <= hour <= 7)):
+        hour += 12
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
 
 
 def reply(state: HoldState, wait: Wait, catalog: Catalog) -> HoldStep:
@@ -191,6 +247,10 @@ class _Hold:
     def say(self, text: str) -> None:
         self.step.actions.append(self.spoken(text))
 
+    def listed(self, english: str) -> list[str]:
+        """A catalogued phrase list: the English entries and this language's."""
+        return [*english.split(", "), *self.p.translated_list(english)]
+
     def note(self, kind: str, **detail) -> None:
         self.step.trace.append(Trace(kind, None, detail))
 
@@ -204,6 +264,8 @@ class _Hold:
     def on_wait(self) -> HoldStep:
         if not self.state.offered:
             self.state.offered = True
+            self.state.last_announce_s = self.wait.queue_time_s
+            self.state.last_agents = self.wait.agents
             self.note("hold_joined", position=self.wait.position)
             if self.catalog.unanswerable and self.channel("callback"):
                 self.note("hold_unanswerable", why=self.catalog.unanswerable)
@@ -214,19 +276,100 @@ class _Hold:
                 return self.step
             if self.wait.position:
                 self.announce()
-            self.offer_channels(lead=self.t("While you wait, choose what you'd like to hear."))
+            self.offer_short_menu()
             return self.step
-        if announcement_due(self.state, self.wait):
-            self.announce()
+        self.interrupt()
         self.play_channel()
+        self.make_interruptible()
         return self.step
 
+    def make_interruptible(self) -> None:
+        """What is said before the next piece goes inside its Gather, so a key pressed
+        during an announcement (a callback offer) is heard."""
+        actions = self.step.actions
+        first = next((i for i, a in enumerate(actions) if isinstance(a, Ask)), None)
+        if first and all(isinstance(a, Say) for a in actions[:first]):
+            ask = actions[first]
+            actions[:first + 1] = [Ask(ask.purpose, (*actions[:first], *ask.prompts),
+                                       ask.hints, ask.max_digits, ask.timeout_s)]
+
+    def interrupt(self) -> None:
+        """At most one interruption every ANNOUNCE_EVERY_S: a new place (with an estimate
+        that never rises without a reason said), "you're next" once, or a short "still
+        with you"; plus a callback offer while the wait stays long."""
+        since = self.wait.queue_time_s - (self.state.last_announce_s or 0)
+        if since < ANNOUNCE_EVERY_S:
+            return
+        position, told = self.wait.position, len(self.step.actions)
+        if position == 1 and not self.state.told_next:
+            self.state.told_next = True
+            self.note("hold_next", queue_time_s=self.wait.queue_time_s)
+            self.say(self.t("You're next. Thanks for waiting."))
+        elif position and position > 1 and (self.state.last_position is None
+                                            or position < self.state.last_position):
+            self.announce()
+        elif since >= STILL_WITH_YOU_S:
+            self.note("hold_still_with_you", queue_time_s=self.wait.queue_time_s)
+            self.say(self.t("Still with you. Thanks for holding."))
+        if self.callback_offer_due():
+            self.reoffer_callback()
+        if len(self.step.actions) > told:
+            self.state.last_announce_s = self.wait.queue_time_s
+
+    def estimate(self) -> int | None:
+        """The estimate to say: never above the last one said, unless fewer agents are
+        answering now (and then the caller is told why)."""
+        estimate, last = self.wait.estimate_s, self.state.last_estimate_s
+        if estimate is None or last is None or estimate <= last:
+            return estimate
+        fewer = self.wait.agents is not None and self.state.last_agents is not None \
+            and self.wait.agents < self.state.last_agents
+        if not fewer:
+            return last
+        self.say(self.t("Fewer people are free to answer right now, so it's taking longer."))
+        self.note("hold_estimate_rose", estimate_s=estimate, was_s=last)
+        return estimate
+
     def announce(self) -> None:
-        self.say(announcement(self.wait, self.p))
+        estimate = self.estimate()
+        self.say(announcement(Wait(self.wait.position, self.wait.queue_time_s, estimate), self.p))
         self.state.last_announce_s = self.wait.queue_time_s
         self.state.last_position = self.wait.position
-        self.note("hold_announced", position=self.wait.position, estimate_s=self.wait.estimate_s,
-                  queue_time_s=self.wait.queue_time_s)
+        self.state.last_agents = self.wait.agents
+        self.state.told_next = self.state.told_next or self.wait.position == 1
+        if estimate is not None:
+            self.state.last_estimate_s = estimate
+        self.note("hold_announced", position=self.wait.position, estimate_s=estimate,
+                  queue_time_s=self.wait.queue_time_s,
+                  said=wait_words(estimate, self.p) if estimate else None)
+
+    def callback_offer_due(self) -> bool:
+        callback = self.channel("callback")
+        long_wait = (self.state.last_estimate_s or 0) >= LONG_WAIT_S
+        last = self.state.last_callback_offer_s
+        due = last is None or self.wait.queue_time_s - last >= CALLBACK_REOFFER_S
+        return bool(callback and long_wait and due and self.state.channel != callback.key
+                    and (self.wait.position or 0) > 1)
+
+    def reoffer_callback(self) -> None:
+        self.state.last_callback_offer_s = self.wait.queue_time_s
+        self.note("hold_callback_offered", queue_time_s=self.wait.queue_time_s)
+        self.say(self.t("It's still a long wait. To get a call back instead, press {digit}.",
+                        digit=self.channel("callback").digit))
+
+    def most_chosen(self) -> list[Channel]:
+        rank = {key: i for i, key in enumerate(self.catalog.popular)}
+        return sorted(self.catalog.channels, key=lambda c: rank.get(c.key, len(rank)))
+
+    def offer_short_menu(self) -> None:
+        """The two or three most chosen channels and "say more": at most MENU_WORDS."""
+        for count in (3, 2):
+            parts = [self.t("While you wait:")] + [
+                self.t("For {name}, press {digit}.", name=c.name, digit=c.digit)
+                for c in self.most_chosen()[:count]] + [self.t("Or say more for other choices.")]
+            if words_in(" ".join(parts)) <= MENU_WORDS:
+                break
+        self.step.actions.append(Ask("channel", (self.spoken(" ".join(parts)),), self.hints()))
 
     def offer_channels(self, lead: str) -> None:
         parts = [lead]
@@ -239,7 +382,8 @@ class _Hold:
                                      timeout_s=5))
 
     def hints(self) -> tuple[str, ...]:
-        return tuple(p for c in self.catalog.channels for p in (c.name, *c.phrases))
+        return (*(p for c in self.catalog.channels for p in (c.name, *c.phrases)),
+                *self.listed(MORE_WORDS))
 
     def play_channel(self) -> None:
         channel = self.channel(self.state.channel) or self.default_channel()
@@ -263,7 +407,7 @@ class _Hold:
             others = [c for c in self.catalog.channels if c.kind in ("music", "spoken")
                       and c.key != channel.key and self.next_segment(c)]
             if not others:
-                self.play_fallback()
+                self.everything_heard()
                 return
             self.say(self.t("That's all we have on {channel} for now. Here's {other}.",
                             channel=channel.name, other=others[0].name))
@@ -275,6 +419,29 @@ class _Hold:
         self.step.actions.append(Ask("listen", (Play(self.catalog.segment_url(segment)),),
                                      self.hints()))
 
+    def everything_heard(self) -> None:
+        """Nothing new left on any channel: say so and move the caller to what is left
+        (the quiz, then a callback offer), never round the same audio again unasked."""
+        quiz = next((c for c in self.catalog.channels if c.kind == "quiz"), None)
+        questions_left = any(q.id not in self.state.quiz_asked for q in self.catalog.questions)
+        if not self.state.all_heard:
+            self.state.all_heard = True
+            self.note("hold_all_heard", queue_time_s=self.wait.queue_time_s)
+            self.say(self.t("You've heard everything new we have today."))
+            callback = self.channel("callback")
+            if quiz and questions_left:
+                self.say(self.t("Here's {name}.", name=quiz.name))
+                self.note("hold_channel", channel=quiz.key, why="all heard")
+                self.state.channel = quiz.key
+                self.ask_question()
+            elif callback:
+                self.state.channel = None  # asked once; staying means the house music
+                self.offer_callback()
+            else:
+                self.play_fallback()
+            return
+        self.play_fallback()  # told already, and asked to stay: the house music
+
     def next_segment(self, channel: Channel) -> Segment | None:
         """Never twice in one wait; tracks from this number's recent calls come last."""
         fresh = [s for s in self.catalog.segments.get(channel.key, ())
@@ -285,13 +452,14 @@ class _Hold:
     # -- answers ----------------------------------------------------------------------
     def on_answer(self, purpose: str, digits: str | None, speech: str | None) -> HoldStep:
         self.note("hold_input", purpose=purpose, digits=digits, speech=speech)
-        if digits == "*" or (speech and intents.says_whole(speech, ["menu", "options",
-                                                                    "choices"])):
+        if digits == "*" or (speech and intents.says_whole(speech, [
+                "menu", "options", "choices", *self.listed(MORE_WORDS)])):
             self.offer_channels(lead=self.t("Here are the choices."))
         elif purpose == "quiz" and self.state.quiz_current is not None and \
                 self.quiz_answer(digits, speech):
             pass
-        elif purpose in ("callback", "callback_number") and self.callback_answer(
+        elif purpose in ("callback", "callback_number", "callback_readback") and \
+                self.callback_answer(
                 purpose, digits, speech):
             pass
         elif picked := self.picked_channel(purpose, digits, speech):
@@ -308,8 +476,12 @@ class _Hold:
             self.ask_question(again=True)
         elif purpose == "callback":
             self.offer_callback(again=True)
-        elif purpose == "channel":
-            self.offer_channels(lead=self.t("Sorry, that's not one of the choices."))
+        elif purpose == "callback_readback" and self.state.callback_number:
+            self.read_back(again=True)
+        elif purpose == "channel":  # one line, not the whole menu again
+            self.step.actions.append(Ask("channel", (self.spoken(self.t(
+                "Sorry, that's not one of the choices. Say more to hear them all.")),),
+                self.hints()))
         else:  # while listening to a channel: say so briefly and carry on
             self.say(self.t("Sorry, I didn't catch that. Press star for the choices."))
             self.play_channel()
@@ -353,8 +525,25 @@ class _Hold:
         self.state.quiz_current = question.id
         choices = " ".join(self.t("Press {key} for {choice}.", key=i + 1, choice=c)
                            for i, c in enumerate(question.choices))
-        self.step.actions.append(Ask("quiz", (self.spoken(f"{question.question} {choices}"),),
-                                     question.choices, timeout_s=8))
+        self.ask_over_music("quiz", self.spoken(f"{question.question} {choices}"),
+                            question.choices, timeout_s=8)
+
+    def ask_over_music(self, purpose: str, prompt: Say, hints: tuple[str, ...],
+                       timeout_s: int) -> None:
+        """A question the caller may take time over: music plays while they think and
+        they answer at any moment, so there is no dead air while we wait."""
+        bed = self.music_bed()
+        self.step.actions.append(Ask(purpose, (prompt, bed) if bed else (prompt,), hints,
+                                     timeout_s=1 if bed else timeout_s))
+
+    def music_bed(self) -> Play | None:
+        for channel in self.catalog.channels:
+            if channel.kind == "music" and (segment := self.next_segment(channel)):
+                self.state.heard.append(segment.id)
+                self.note("hold_played", channel=channel.key, segment=segment.id,
+                          track=segment.track)
+                return Play(self.catalog.segment_url(segment))
+        return Play(self.catalog.fallback_url) if self.catalog.fallback_url else None
 
     def ordinal(self, speech: str) -> int | None:
         ordinals = self.p.t(ORDINAL_WORDS).split()
@@ -399,12 +588,28 @@ class _Hold:
             self.t("Press 1 to confirm, or 2 to give a different number.")]
         if message:
             parts.append(self.t("Or press 3 to leave a message."))
+        elif not again and self.later_possible():
+            parts.append(self.t("Or say a later time today, such as after {time}.",
+                                time=said_time(self.example_time(), self.p)))
         if not again:
             parts.append(self.t("Press star to go back to the choices."))
         yes, no, _ = yesno.word_lists(self.catalog.language)
         hints = tuple(sorted(yes | no)) + ((self.t("message"),) if message else ())
-        self.step.actions.append(Ask("callback", (self.spoken(" ".join(parts)),), hints,
-                                     timeout_s=6))
+        if again:
+            self.step.actions.append(Ask("callback", (self.spoken(" ".join(parts)),), hints,
+                                         timeout_s=6))
+        else:
+            self.ask_over_music("callback", self.spoken(" ".join(parts)), hints, timeout_s=6)
+
+    def later_possible(self) -> bool:
+        """A later callback today needs the queue's hours and at least an hour left."""
+        now, hours = self.catalog.now, self.catalog.hours
+        return bool(now and hours and minutes_of(hours[1]) - minutes_of(now) >= 60)
+
+    def example_time(self) -> time:
+        """An hour from now, on the hour, but not past closing."""
+        start = minutes_of(self.catalog.now) + 60
+        return min(time(min(23, start // 60 + (start % 60 > 0))), self.catalog.hours[1])
 
     def message_offered(self) -> bool:
         return bool(self.catalog.unanswerable and self.catalog.voicemail)
@@ -425,12 +630,17 @@ class _Hold:
                 self.say(self.t("Sorry, that number didn't look right."))
                 self.ask_number()
                 return True
-            return self.confirm_callback("+" + number if len(number) > 10 else "+1" + number)
+            self.state.callback_number = "+" + number if len(number) > 10 else "+1" + number
+            self.read_back()
+            return True
+        if purpose == "callback" and speech and (at := later_time(speech, self.p)):
+            return self.callback_later(at)
         yes = yesno.hear(speech, digits, self.catalog.language).yes
         if yes is None:
             return False
         if yes:
-            return self.confirm_callback(None)
+            return self.confirm_callback(self.state.callback_number
+                                         if purpose == "callback_readback" else None)
         self.ask_number()
         return True
 
@@ -439,6 +649,37 @@ class _Hold:
             "Please key in the number to call, with the area code, then press pound.")),),
             max_digits=15, timeout_s=10))
 
+    def read_back(self, again: bool = False) -> None:
+        """The keyed number, digit by digit in groups, before anything is booked."""
+        number = self.state.callback_number
+        local = number[2:] if number.startswith("+1") and len(number) == 12 else number[1:]
+        groups = [local[:3], local[3:6], local[6:]] if len(local) == 10 else [local]
+        said = ", ".join(" ".join(group) for group in groups)
+        lead = self.t("Sorry, I didn't catch that.") + " " if again else ""
+        self.note("hold_callback_read_back")
+        self.step.actions.append(Ask("callback_readback", (self.spoken(lead + self.t(
+            "We'll call {number}. Press 1 if that's right, or 2 to key it again.",
+            number=said)),), timeout_s=6))
+
+    def callback_later(self, at: time) -> bool:
+        opens, closes = self.catalog.hours or (None, None)
+        now = self.catalog.now
+        if not (now and closes) or not minutes_of(now) < minutes_of(at) <= minutes_of(closes) \
+                or minutes_of(at) < minutes_of(opens):
+            self.note("hold_callback_time_refused", at=at.isoformat())
+            said = self.t("We can call you back today until {time}.",
+                          time=said_time(closes, self.p)) if closes else \
+                self.t("We can't book a later time today.")
+            self.step.actions.append(Ask("callback", (self.spoken(" ".join((said, self.t(
+                "Press 1 to confirm, or 2 to give a different number.")))),), timeout_s=6))
+            return True
+        self.note("hold_callback_requested", other_number=False, after=at.isoformat())
+        self.step.actions.append(RequestCallback(None, after=at))
+        self.say(self.t("Thanks. We'll call you back after {time} today, and you keep your "
+                        "place in line. Goodbye.", time=said_time(at, self.p)))
+        self.step.actions.append(LeaveQueue())
+        return True
+
     def confirm_callback(self, number: str | None) -> bool:
         self.note("hold_callback_requested", other_number=number is not None)
         self.step.actions.append(RequestCallback(number))
@@ -446,3 +687,7 @@ class _Hold:
                         "your place in line. Goodbye."))
         self.step.actions.append(LeaveQueue())
         return True
+
+
+def minutes_of(at: time) -> int:
+    return at.hour * 60 + at.minute

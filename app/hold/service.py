@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import statistics
+from collections import Counter
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from .. import calls
 from ..flow.phrases import phrases
-from ..models import Call, db, utcnow
+from ..models import Call, CallEvent, db, utcnow
 from . import plan
 from .models import (
     CallbackRequest,
@@ -27,6 +28,9 @@ from .models import (
 
 HISTORY_DAYS = 7  # a caller does not hear the same track again within this many days
 ESTIMATE_SAMPLE = 20  # recent answered waits the estimate is drawn from
+ESTIMATE_WINDOW = timedelta(hours=1)  # ...within this window: the queue's answer rate now
+POPULAR_WINDOW = timedelta(days=30)  # the hold menu names what callers chose lately
+POPULAR_SAMPLE = 2000
 
 
 def segment_path(segment: HoldSegment) -> Path:
@@ -50,9 +54,12 @@ def session_for(call: Call, queue: str, position: int | None) -> HoldSession:
 
 
 def catalog(call: Call, queue: str, segment_url: Callable[[plan.Segment], str],
-            fallback_url: str | None) -> plan.Catalog:
+            fallback_url: str | None, joining: bool = True) -> plan.Catalog:
+    """joining: the first request of the wait, the only one whose menu needs to know what
+    callers chose most (a query not worth making every 30 s)."""
     from ..agents.hours import unanswerable
 
+    now, hours = hours_today(queue)
     channels = db.session.scalars(select(HoldChannel).where(HoldChannel.active.is_(True))
                                   .order_by(HoldChannel.position)).all()
     language, voice = calls.call_language(call)
@@ -67,7 +74,39 @@ def catalog(call: Call, queue: str, segment_url: Callable[[plan.Segment], str],
         fallback_url=fallback_url, segment_url=segment_url,
         language=language, voice=voice,
         unanswerable=unanswerable(queue),
-        voicemail=current_app.config["UNANSWERED_VOICEMAIL"])
+        voicemail=current_app.config["UNANSWERED_VOICEMAIL"],
+        popular=most_chosen() if joining else (), now=now, hours=hours)
+
+
+def centre_now() -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(current_app.config.get("CENTRE_TIMEZONE", "UTC")))
+
+
+def hours_today(queue: str) -> tuple[time, tuple[time, time]]:
+    """The centre's local time and the queue's hours (all day when none are set)."""
+    from ..agents.hours import parse_hours
+
+    spans = parse_hours(current_app.config.get("QUEUE_HOURS", ""))
+    span = spans.get(queue) or spans.get("*") or (time(0), time(23, 59))
+    return centre_now().time().replace(second=0, microsecond=0), span
+
+
+def callback_at(after: time) -> datetime:
+    """A later time today in the centre's zone, as the naive UTC the database keeps."""
+    local = centre_now().replace(hour=after.hour, minute=after.minute, second=0,
+                                 microsecond=0)
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def most_chosen() -> tuple[str, ...]:
+    """Channel keys callers picked themselves lately, most chosen first."""
+    rows = db.session.scalars(select(CallEvent.detail).where(
+        CallEvent.kind == "hold_channel", CallEvent.at >= utcnow() - POPULAR_WINDOW)
+        .order_by(CallEvent.id.desc()).limit(POPULAR_SAMPLE))
+    counts = Counter(d.get("channel") for d in rows if (d or {}).get("why") == "caller chose")
+    return tuple(key for key, _ in counts.most_common())
 
 
 def todays_segments(channel_keys: dict[int, str]) -> dict[str, tuple[plan.Segment, ...]]:
@@ -102,17 +141,35 @@ def recent_tracks(call: Call) -> frozenset[str]:
     return frozenset(rows)
 
 
-def estimate_s(queue: str, position: int | None, provider_avg_s: int | None) -> int | None:
-    """From recent answered waits (seconds per place in line); else the provider's average."""
+def agents_on(queue: str) -> int | None:
+    """Agents serving this queue who are not away (None: no profiles, so unknown)."""
+    from ..agents.models import AgentProfile
+
+    serving = [a for a in db.session.scalars(select(AgentProfile))
+               if queue in (a.skills or [])]
+    return sum(a.status != "away" for a in serving) if serving else None
+
+
+def estimate_s(queue: str, position: int | None, provider_avg_s: int | None,
+               entry_position: int | None = None, queue_time_s: int = 0) -> int | None:
+    """Seconds until answered: the caller's place times the seconds per place, from the
+    queue's answered waits in the last hour; else this caller's own progress so far; else
+    the provider's average wait spread over the places they joined at."""
     if not position:
         return None
     recent = db.session.execute(select(HoldSession.wait_s, HoldSession.entry_position).where(
         HoldSession.queue == queue, HoldSession.outcome == "answered",
-        HoldSession.wait_s.is_not(None), HoldSession.entry_position > 0)
+        HoldSession.wait_s.is_not(None), HoldSession.entry_position > 0,
+        HoldSession.ended_at >= utcnow() - ESTIMATE_WINDOW)
         .order_by(HoldSession.ended_at.desc()).limit(ESTIMATE_SAMPLE)).all()
     if recent:
         return round(position * statistics.median(w / p for w, p in recent))
-    return provider_avg_s or None
+    moved = (entry_position or 0) - position
+    if moved > 0 and queue_time_s:
+        return round(position * queue_time_s / moved)
+    if provider_avg_s:
+        return round(provider_avg_s * position / max(entry_position or position, 1))
+    return None
 
 
 def save(call: Call, session: HoldSession, step: plan.HoldStep, wait: plan.Wait) -> None:
@@ -124,8 +181,10 @@ def save(call: Call, session: HoldSession, step: plan.HoldStep, wait: plan.Wait)
                                        track=item.detail["track"]))
     for action in step.actions:
         if isinstance(action, plan.RequestCallback):
-            db.session.add(CallbackRequest(call=call, number=action.number or call.from_number,
-                                           queue=session.queue, joined_at=session.joined_at))
+            db.session.add(CallbackRequest(
+                call=call, number=action.number or call.from_number, queue=session.queue,
+                joined_at=session.joined_at,
+                next_attempt_at=callback_at(action.after) if action.after else None))
             session.outcome = "callback"
         elif isinstance(action, plan.LeaveMessage):
             session.outcome = "voicemail"

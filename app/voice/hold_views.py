@@ -71,9 +71,10 @@ def fallback(queue: str) -> Response:
 @twilio_signed
 def wait():
     def next_piece(call, session, state, catalog):
-        position = _int("QueuePosition")
-        wait_info = plan.Wait(position, _int("QueueTime") or 0,
-                              hold.estimate_s(session.queue, position, _int("AvgQueueTime")))
+        position, queue_time = _int("QueuePosition"), _int("QueueTime") or 0
+        wait_info = plan.Wait(position, queue_time, hold.estimate_s(
+            session.queue, position, _int("AvgQueueTime"), session.entry_position, queue_time),
+            hold.agents_on(session.queue))
         return plan.reply(state, wait_info, catalog), wait_info
 
     return on_hold(next_piece)
@@ -103,7 +104,8 @@ def on_hold(decide) -> Response:
         session = hold.session_for(call, queue, _int("QueuePosition"))
         step, wait_info = decide(call, session, plan.HoldState.from_dict(session.state),
                                  hold.catalog(call, queue, segment_url,
-                                              url("voice.hold_music")))
+                                              url("voice.hold_music"),
+                                              joining=not (session.state or {}).get("offered")))
         hold.save(call, session, step, wait_info)
         db.session.commit()
         return twiml(render(step.actions, queue))
