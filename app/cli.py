@@ -58,12 +58,12 @@ def init_demo() -> None:
 def _demo_audio() -> None:
     """Synthesised demo hold content (no copyrighted music), imported once."""
     from .hold import library
-    from .hold.demo_content import import_demo_library
+    from .hold.demo_content import demo_library
 
     if not library.is_empty():
         return
     click.echo("making demo hold audio (synthesised music and spoken tips)...")
-    for channel, infos in import_demo_library(library.library_dir(), seconds=180).items():
+    for channel, infos in demo_library(library.library_dir()).items():
         library.record_segments(library.channel_named(channel), infos)
     db.session.commit()
 
