@@ -72,10 +72,11 @@ def catalog(call: Call, queue: str, segment_url: Callable[[plan.Segment], str],
         voicemail=current_app.config["UNANSWERED_VOICEMAIL"])
 
 
-def todays_segments(channel_keys: dict[int, str]) -> dict[str, tuple[plan.Segment, ...]]:
+def todays_segments(channel_keys: dict[int, str],
+                    today: datetime | None = None) -> dict[str, tuple[plan.Segment, ...]]:
     """Plain rows, not ORM objects: this runs on every waitUrl request. Tracks start at
     another place each date; a podcast keeps its order (newest episode first)."""
-    today = utcnow()
+    today = today or utcnow()
     rows = db.session.execute(select(
         HoldSegment.channel_id, HoldSegment.id, HoldSegment.track, HoldSegment.sha256)
         .where(HoldSegment.channel_id.in_(channel_keys),
@@ -108,14 +109,15 @@ def for_the_day(items: list[T], day: datetime) -> list[T]:
     return items[start:] + items[:start]
 
 
-def questions(said: Callable[[str], str] = str) -> tuple[plan.Question, ...]:
+def questions(said: Callable[[str], str] = str,
+              today: datetime | None = None) -> tuple[plan.Question, ...]:
     """The active quiz for today, each text in the caller's language where the catalogue
     has it."""
     return tuple(for_the_day([
         plan.Question(q.id, said(q.question), tuple(map(said, q.choices)), q.answer,
                       said(q.fact))
         for q in db.session.scalars(select(QuizQuestion).where(QuizQuestion.active.is_(True))
-                                    .order_by(QuizQuestion.position))], utcnow()))
+                                    .order_by(QuizQuestion.position))], today or utcnow()))
 
 
 def recent_tracks(call: Call) -> frozenset[str]:

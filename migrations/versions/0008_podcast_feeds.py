@@ -41,7 +41,7 @@ def upgrade() -> None:
     sa.Column('track', sa.String(length=120), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('error', sa.String(length=300), nullable=True),
-    sa.Column('duration_s', sa.Float(), nullable=False),
+    sa.Column('duration_s', sa.Double(), nullable=False),
     sa.Column('added_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['feed_id'], ['podcast_feed.id'], ),
     sa.PrimaryKeyConstraint('id'),

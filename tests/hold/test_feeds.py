@@ -11,6 +11,7 @@ from app.hold import service
 from app.hold.feeds import refresh_all
 from app.hold.models import HoldChannel, HoldSegment, PodcastEpisode, PodcastFeed
 from app.models import db
+from app.simulator import say
 from tests.hold.feed_server import TWO_GB, endless, episode_mp3, feed_host
 from tests.hold.media import snapshot
 
@@ -181,3 +182,37 @@ def test_the_command_refreshes_every_feed_and_fails_on_a_broken_one(app, host, m
     assert out.exit_code == 1
     assert "Energy Talk: 1 new episode" in out.output
     assert "Feed not read: this is not an RSS or Atom feed" in out.output
+
+
+def test_a_caller_on_the_podcast_hears_the_newest_episode_and_it_keeps_playing(
+        host, mp3s, simulate):
+    add_feed(host.feed("/feed.xml", episodes(host, mp3s, ("light", 9), ("water", 5))))
+    refresh_all()
+    host.serve("/feed.xml", b"oops", "text/plain")  # the feed breaks after a good refresh
+    refresh_all()
+    t = simulate([say("agent"), say("our podcast")], wait_loops=3, caller="+15551239999")
+    ids = [int(line.split("/hold-audio/")[1].split("/")[0]) for who, line in t.lines
+           if who == "IVR" and "/hold-audio/" in line]
+    tracks = [db.session.get(HoldSegment, i).track for i in ids]
+    assert tracks[0] == "Light savings (2026-11-09)"
+    assert set(tracks) <= {"Light savings (2026-11-09)", "Water savings (2026-11-05)"}
+
+
+def test_tips_and_quiz_questions_start_elsewhere_each_date(app):
+    from datetime import datetime, timedelta
+
+    from app.hold.models import QuizQuestion
+
+    tips = db.session.scalar(select(HoldChannel).where(HoldChannel.key == "tips"))
+    for n in range(4):
+        db.session.add(HoldSegment(channel=tips, track=f"Hold tips {n + 1}", file_name=f"{n}",
+                                   sha256=f"{n}" * 64, position=n))
+    db.session.commit()
+    days = [datetime(2026, 12, 1) + timedelta(days=n) for n in range(10)]
+    firsts = [service.questions(today=day)[0].id for day in days]
+    asked = db.session.scalars(select(QuizQuestion.id)).all()
+    assert sorted(firsts) == sorted(asked)  # ten days, ten questions, each leads once
+    assert sorted(q.id for q in service.questions(today=days[3])) == sorted(asked)
+    leads = {service.todays_segments({tips.id: "tips"}, day)["tips"][0].track
+             for day in days[:4]}
+    assert leads == {f"Hold tips {n + 1}" for n in range(4)}
