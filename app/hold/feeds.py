@@ -133,8 +133,9 @@ def read_feed(url: str) -> tuple[str, list[Entry]]:
 
 
 def entry_from(item) -> Entry:
-    enclosure = next((link for link in item.get("enclosures", [])
-                      if link.get("href")), None) or {}
+    links = [link for link in item.get("enclosures", []) if link.get("href")]
+    enclosure = next((link for link in links if is_audio(link.get("type", ""), link["href"])),
+                     links[0] if links else {})  # an image may come before the audio
     stamp = item.get("published_parsed") or item.get("updated_parsed")
     length = str(enclosure.get("length", ""))
     return Entry(

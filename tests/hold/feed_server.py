@@ -51,8 +51,9 @@ class FeedHost:
     def _item(e: dict) -> str:
         length = f' length="{e["length"]}"' if "length" in e else ""
         published = format_datetime(datetime(2026, 11, e["day"], 6, tzinfo=UTC))
+        cover = f'<enclosure url="{e["cover"]}" type="image/jpeg"/>' if "cover" in e else ""
         return (f"<item><title>{escape(e['title'])}</title><guid>{escape(e['url'])}</guid>"
-                f"<pubDate>{published}</pubDate><enclosure url=\"{escape(e['url'])}\" "
+                f"<pubDate>{published}</pubDate>{cover}<enclosure url=\"{escape(e['url'])}\" "
                 f"type=\"{e.get('type', 'audio/mpeg')}\"{length}/></item>")
 
 

@@ -101,11 +101,13 @@ def test_a_redirect_loop_is_refused(host):
     assert host.hits == {"/a.xml": 1, "/b.xml": 1}  # seen again: not asked a second time
 
 
-def test_an_enclosure_behind_a_redirect_is_followed(host, mp3s):
+def test_an_enclosure_behind_a_redirect_is_followed_and_a_cover_image_skipped(host, mp3s):
     [episode] = episodes(host, mp3s, ("light", 9))
     episode["url"] = host.redirect("/go/light", "/media/light.mp3")
+    episode["cover"] = host.serve("/cover.jpg", b"\xff\xd8", "image/jpeg")
     add_feed(host.feed("/feed.xml", [episode]))
     assert refresh_all()[0].added == ["Light savings"]
+    assert "/cover.jpg" not in host.hits
 
 
 @pytest.mark.parametrize("how", ["declared in the feed", "declared by the server",
