@@ -15,10 +15,10 @@ CHANNELS = [  # key, name, kind, digit, extra phrases callers use
     ("jazz", N_("jazz"), "music", "1", ["smooth jazz"]),
     ("classical", N_("classical music"), "music", "2", ["classical", "orchestra"]),
     ("ambient", N_("calm ambient sounds"), "music", "3", ["ambient", "calm", "relaxing"]),
-    ("tips", N_("today's energy tips"), "spoken", "4", ["tips", "podcast", "energy tips"]),
+    ("tips", N_("today's energy tips"), "spoken", "4", ["tips", "energy tips"]),
     ("quiz", N_("a quiz"), "quiz", "5", ["quiz", "trivia", "game"]),
     ("callback", N_("a call back"), "callback", "6", ["call me back", "callback", "call back"]),
-    ("podcast", N_("our podcast"), "spoken", "7", ["our podcast", "latest episode"]),
+    ("podcast", N_("our podcast"), "spoken", "7", ["podcast", "latest episode"]),
 ]
 FED_LATER = {"podcast"}  # off until a feed brings its first episode (app/hold/feeds.py)
 QUESTIONS = [  # question, choices, index of the answer, fact

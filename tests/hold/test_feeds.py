@@ -192,7 +192,7 @@ def test_a_caller_on_the_podcast_hears_the_newest_episode_and_it_keeps_playing(
     refresh_all()
     host.serve("/feed.xml", b"oops", "text/plain")  # the feed breaks after a good refresh
     refresh_all()
-    t = simulate([say("agent"), say("our podcast")], wait_loops=3, caller="+15551239999")
+    t = simulate([say("agent"), say("the podcast please")], wait_loops=3, caller="+15551239999")
     ids = [int(line.split("/hold-audio/")[1].split("/")[0]) for who, line in t.lines
            if who == "IVR" and "/hold-audio/" in line]
     tracks = [db.session.get(HoldSegment, i).track for i in ids]
