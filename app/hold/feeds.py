@@ -119,7 +119,7 @@ def refresh_feed(feed: PodcastFeed) -> Refresh:
 
 
 def read_feed(url: str) -> tuple[str, list[Entry]]:
-    """The feed's title and its entries, newest first (feed order where undated)."""
+    """The feed's title and its entries, newest first (undated ones last, in feed order)."""
     with tempfile.TemporaryDirectory(prefix="holdline-feed-") as folder:
         path = Path(folder) / "feed.xml"
         download(url, path, FEED_MAX_BYTES, time.monotonic() + FEED_TIMEOUT_S,
