@@ -20,6 +20,7 @@ menu_cli = AppGroup("menu", help="Validate, import and export IVR menus (YAML)."
 users_cli = AppGroup("users", help="Accounts for the operator app and the agent console.")
 audio_cli = AppGroup("audio", help="The hold audio library.")
 models_cli = AppGroup("models", help="Vosk speech models for the built-in recogniser.")
+hold_cli = AppGroup("hold", help="Hold content: podcast feeds.")
 
 
 def register(app: Flask) -> None:
@@ -27,6 +28,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(audio_cli)
     app.cli.add_command(models_cli)
+    app.cli.add_command(hold_cli)
     app.cli.add_command(init_demo)
     app.cli.add_command(db_upgrade)
     app.cli.add_command(call)
@@ -58,12 +60,12 @@ def init_demo() -> None:
 def _demo_audio() -> None:
     """Synthesised demo hold content (no copyrighted music), imported once."""
     from .hold import library
-    from .hold.demo_content import import_demo_library
+    from .hold.demo_content import demo_library
 
     if not library.is_empty():
         return
     click.echo("making demo hold audio (synthesised music and spoken tips)...")
-    for channel, infos in import_demo_library(library.library_dir(), seconds=180).items():
+    for channel, infos in demo_library(library.library_dir()).items():
         library.record_segments(library.channel_named(channel), infos)
     db.session.commit()
 
@@ -275,6 +277,20 @@ def audio_import(paths: tuple[str, ...], channel: str, weekday: int | None) -> N
         db.session.commit()
         click.echo(f"{path}: {added} segments added to {channel}")
     sys.exit(1 if failed else 0)
+
+
+@hold_cli.command("refresh-feeds")
+def refresh_feeds() -> None:
+    """Fetch new podcast episodes into their channels (newest first, size and length capped)."""
+    from .hold.feeds import refresh_all
+
+    results = refresh_all()
+    for result in results:
+        click.secho(result.summary(), fg="red" if result.error else None,
+                    err=bool(result.error))
+    if not results:
+        click.echo("no podcast feeds: add one on the content page")
+    sys.exit(1 if any(result.error for result in results) else 0)
 
 
 @models_cli.command("list")

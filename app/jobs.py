@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 huey = Huey("holdline", immediate=True)
 _apps: list[Flask] = []  # the app jobs run in (the consumer's, or the one queueing)
 
-jobs_cli = AppGroup("jobs", help="Background jobs: voicemail transcripts, stale calls.")
+jobs_cli = AppGroup("jobs", help="Background jobs: voicemail transcripts, stale calls, "
+                    "podcast feeds.")
 calls_cli = AppGroup("calls", help="Calls: reconcile the ones left in progress.")
 
 
@@ -65,6 +66,22 @@ def reconcile_calls() -> None:
 
     in_app(reconcile)
     in_app(requeue_stuck_transcripts)
+
+
+@huey.task()
+def refresh_feed(feed_id: int) -> None:
+    """One podcast feed, right after an operator adds it or asks for a refresh."""
+    from .hold.feeds import refresh_by_id
+
+    in_app(refresh_by_id, feed_id)
+
+
+@huey.periodic_task(crontab(minute="20"))
+def refresh_feeds() -> None:
+    """Every podcast feed, hourly: new episodes in, the oldest beyond the kept few out."""
+    from .hold.feeds import refresh_all
+
+    in_app(refresh_all)
 
 
 @jobs_cli.command("run")

@@ -16,7 +16,7 @@ from werkzeug.utils import secure_filename
 from ..auth import audit, role_required
 from ..hold.audio import AudioImportError, import_audio
 from ..hold.library import channel_named, library_dir, record_segments
-from ..hold.models import HoldChannel, HoldSegment
+from ..hold.models import HoldChannel, HoldSegment, PodcastFeed
 from ..models import db
 from .views import bp
 
@@ -95,8 +95,11 @@ def render_channels(channels: list[HoldChannel], errors=(), status: int = 200):
     totals = {channel_id: (tracks, seconds) for channel_id, tracks, seconds in db.session.execute(
         select(HoldSegment.channel_id, func.count(distinct(HoldSegment.track)),
                func.sum(HoldSegment.duration_s)).group_by(HoldSegment.channel_id))}
+    feeds = db.session.scalars(select(PodcastFeed).order_by(PodcastFeed.id)).all()
     return render_template("admin/content/index.html", channels=channels, totals=totals,
-                           errors=errors, form=request.form), status
+                           errors=errors, feeds=feeds,
+                           form=request.form if request.endpoint == "admin.save_channels"
+                           else {}), status
 
 
 @bp.post("/content/channels")
@@ -243,4 +246,4 @@ def schedule_track(key: str):
     return redirect(url_for("admin.channel_page", key=key)), 303
 
 
-from . import content_text_views  # noqa: E402,F401  (quiz and SMS form routes on bp)
+from . import content_text_views, feed_views  # noqa: E402,F401  (more routes on bp)

@@ -102,26 +102,26 @@ JAZZ_ROOTS = (43, 36, 41, 38)  # G2 C2 F2 D2
 JAZZ_SCALE = (65, 67, 69, 70, 72, 74, 76, 77, 79)
 
 
-def jazz(seconds: float, rng: Rng) -> np.ndarray:
+def jazz(seconds: float, rng: Rng, key: int = 0, tempo: float = 1.0) -> np.ndarray:
     """Swung medium tempo: walking bass, comping Rhodes, brushes and a sparse melody."""
-    beat = 60.0 / 120
+    beat = 60.0 / (120 * tempo)
     mix = np.zeros(int((seconds + 3) * RATE))
     for bar in range(int(seconds / (4 * beat)) + 1):
         start = bar * 4 * beat
         chord, root = JAZZ_CHORDS[bar % 4], JAZZ_ROOTS[bar % 4]
         walk = (root, root + 4 if bar % 2 else root + 3, root + 7, root + 9 + rng.integers(0, 2))
         for i, note in enumerate(walk):
-            place(mix, start + i * beat, bass(hz(note), beat * 1.1), 0.55)
+            place(mix, start + i * beat, bass(hz(note + key), beat * 1.1), 0.55)
         for hit in (1.66, 3.0) if bar % 2 else (0.0, 2.66):  # Charleston-ish comping
             for note in chord:
-                place(mix, start + hit * beat, epiano(hz(note), beat * 1.5), 0.09)
+                place(mix, start + hit * beat, epiano(hz(note + key), beat * 1.5), 0.09)
         for swing in (0.0, 1.0, 1.66, 2.0, 3.0, 3.66):  # ride pattern, swung eighths
             place(mix, start + swing * beat, brush(0.2, rng), 0.03 if swing % 1 else 0.05)
-        _melody(mix, start, beat, rng)
+        _melody(mix, start, beat, rng, key)
     return mix
 
 
-def _melody(mix: np.ndarray, start: float, beat: float, rng: Rng) -> None:
+def _melody(mix: np.ndarray, start: float, beat: float, rng: Rng, key: int) -> None:
     """A few swung eighth notes a bar, stepping through the scale so it sounds sung."""
     step = int(rng.integers(0, len(JAZZ_SCALE)))
     for eighth in range(8):
@@ -129,7 +129,7 @@ def _melody(mix: np.ndarray, start: float, beat: float, rng: Rng) -> None:
             continue
         step = int(np.clip(step + rng.integers(-2, 3), 0, len(JAZZ_SCALE) - 1))
         at = start + (eighth // 2 + (0.66 if eighth % 2 else 0.0)) * beat
-        place(mix, at, epiano(hz(JAZZ_SCALE[step] + 12), beat * 0.9), 0.16)
+        place(mix, at, epiano(hz(JAZZ_SCALE[step] + 12 + key), beat * 0.9), 0.16)
 
 
 # Pachelbel-like progression in D: D A Bm F#m G D G A.
@@ -137,14 +137,14 @@ CLASSICAL_CHORDS = ((50, 57, 62, 66), (45, 52, 57, 61), (47, 54, 59, 62), (42, 4
                     (43, 50, 55, 59), (38, 45, 50, 54), (43, 50, 55, 59), (45, 52, 57, 61))
 
 
-def classical(seconds: float, rng: Rng) -> np.ndarray:
+def classical(seconds: float, rng: Rng, key: int = 0, tempo: float = 1.0) -> np.ndarray:
     """Piano in 3/4: flowing left-hand arpeggios and a chord-tone melody on top."""
-    beat = 60.0 / 84
+    beat = 60.0 / (84 * tempo)
     mix = np.zeros(int((seconds + 3) * RATE))
     bars = int(seconds / (3 * beat)) + 1
     for bar in range(bars):
         start = bar * 3 * beat
-        chord = CLASSICAL_CHORDS[bar % len(CLASSICAL_CHORDS)]
+        chord = [note + key for note in CLASSICAL_CHORDS[bar % len(CLASSICAL_CHORDS)]]
         pattern = (0, 1, 2, 3, 2, 1)  # broken chord in eighths
         for i, idx in enumerate(pattern):
             place(mix, start + i * beat / 2, piano(hz(chord[idx]), beat * 1.6), 0.22)
@@ -160,16 +160,16 @@ AMBIENT_CHORDS = ((48, 55, 59, 64), (45, 52, 60, 64), (41, 48, 57, 64), (43, 50,
 PENTATONIC = (72, 74, 76, 79, 81, 84)
 
 
-def ambient(seconds: float, rng: Rng) -> np.ndarray:
+def ambient(seconds: float, rng: Rng, key: int = 0, tempo: float = 1.0) -> np.ndarray:
     """Slow overlapping pad chords with soft bells drifting over a pentatonic scale."""
-    chord_s = 8.0
+    chord_s = 8.0 / tempo
     mix = np.zeros(int((seconds + 12) * RATE))
     for i in range(int(seconds / chord_s) + 1):
         for note in AMBIENT_CHORDS[i % len(AMBIENT_CHORDS)]:
-            place(mix, i * chord_s - 1.5, pad(hz(note), chord_s + 3.0), 0.12)
+            place(mix, i * chord_s - 1.5, pad(hz(note + key), chord_s + 3.0), 0.12)
     at = 1.0
     while at < seconds:
         note = PENTATONIC[int(rng.integers(0, len(PENTATONIC)))]
-        place(mix, at, bell(hz(note), 4.0), 0.12)
-        at += float(rng.uniform(1.2, 3.2))
+        place(mix, at, bell(hz(note + key), 4.0), 0.12)
+        at += float(rng.uniform(1.2, 3.2)) / tempo
     return mix

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..models import Call, db, utcnow
@@ -86,3 +86,39 @@ class CallbackRequest(db.Model):
     next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)  # a retry waits until
     last_result: Mapped[str | None] = mapped_column(String(20))  # no-answer, busy, failed...
     call: Mapped[Call] = relationship()
+
+
+class PodcastFeed(db.Model):
+    """An RSS/Atom feed whose newest episodes play on a spoken channel. A refresh that fails
+    records why and leaves the episodes already imported playing."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("hold_channel.id"), index=True)
+    url: Mapped[str] = mapped_column(String(500), unique=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    checked_at: Mapped[datetime | None]
+    ok_at: Mapped[datetime | None]  # the last refresh that could read the feed
+    error: Mapped[str | None] = mapped_column(String(300))  # the last refresh's problem
+    channel: Mapped[HoldChannel] = relationship()
+    episodes: Mapped[list[PodcastEpisode]] = relationship(
+        back_populates="feed", order_by="PodcastEpisode.published_at.desc()",
+        cascade="all, delete-orphan")
+
+
+class PodcastEpisode(db.Model):
+    """One feed entry seen: imported (its segments carry `track`), refused (with the reason,
+    not tried again) or retired (older than the episodes kept; its segments are gone)."""
+
+    __table_args__ = (UniqueConstraint("feed_id", "guid"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("podcast_feed.id"), index=True)
+    guid: Mapped[str] = mapped_column(String(500))
+    title: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[datetime | None]
+    track: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(12))  # imported | refused | retired
+    error: Mapped[str | None] = mapped_column(String(300))
+    duration_s: Mapped[float] = mapped_column(default=0.0)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    feed: Mapped[PodcastFeed] = relationship(back_populates="episodes")

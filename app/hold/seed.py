@@ -15,10 +15,12 @@ CHANNELS = [  # key, name, kind, digit, extra phrases callers use
     ("jazz", N_("jazz"), "music", "1", ["smooth jazz"]),
     ("classical", N_("classical music"), "music", "2", ["classical", "orchestra"]),
     ("ambient", N_("calm ambient sounds"), "music", "3", ["ambient", "calm", "relaxing"]),
-    ("tips", N_("today's energy tips"), "spoken", "4", ["tips", "podcast", "energy tips"]),
+    ("tips", N_("today's energy tips"), "spoken", "4", ["tips", "energy tips"]),
     ("quiz", N_("a quiz"), "quiz", "5", ["quiz", "trivia", "game"]),
     ("callback", N_("a call back"), "callback", "6", ["call me back", "callback", "call back"]),
+    ("podcast", N_("our podcast"), "spoken", "7", ["podcast", "latest episode"]),
 ]
+FED_LATER = {"podcast"}  # off until a feed brings its first episode (app/hold/feeds.py)
 QUESTIONS = [  # question, choices, index of the answer, fact
     (N_("Which appliance uses the most energy in a typical home?"),
      [N_("the fridge"), N_("heating and cooling"), N_("the TV")], 1,
@@ -35,6 +37,22 @@ QUESTIONS = [  # question, choices, index of the answer, fact
     (N_("Which way should a ceiling fan turn in summer?"),
      [N_("clockwise"), N_("counterclockwise"), N_("it does not matter")], 1,
      N_("Counterclockwise pushes cool air down.")),
+    (N_("What uses more hot water: a shower or a bath?"),
+     [N_("a five minute shower"), N_("a full bath"), N_("they are the same")], 1,
+     N_("A full bath uses about twice the hot water of a five minute shower.")),
+    (N_("Which light bulb lasts the longest?"),
+     [N_("an incandescent bulb"), N_("a halogen bulb"), N_("an LED bulb")], 2,
+     N_("An LED bulb can last twenty five thousand hours.")),
+    (N_("Where should a fridge stand to save energy?"),
+     [N_("next to the oven"), N_("away from heat and sunlight"), N_("in a sunny window")], 1,
+     N_("A fridge near heat works harder to stay cold.")),
+    (N_("What does a smart thermostat do?"),
+     [N_("heats only when you need it"), N_("makes the boiler louder"),
+      N_("turns off the lights")], 0,
+     N_("Heating on a schedule can save about ten percent a year.")),
+    (N_("When is electricity usually cheapest on a time of use plan?"),
+     [N_("early evening"), N_("overnight"), N_("at lunchtime")], 1,
+     N_("Demand is low overnight, so prices are lower.")),
 ]
 
 
@@ -44,7 +62,8 @@ def seed_hold() -> int:
     for position, (key, name, kind, digit, phrases) in enumerate(CHANNELS):
         if db.session.scalar(select(HoldChannel).where(HoldChannel.key == key)) is None:
             db.session.add(HoldChannel(key=key, name=name, kind=kind, digit=digit,
-                                       phrases=phrases, position=position))
+                                       phrases=phrases, position=position,
+                                       active=key not in FED_LATER))
             added += 1
     if db.session.scalar(select(QuizQuestion).limit(1)) is None:
         for position, (question, choices, answer, fact) in enumerate(QUESTIONS):

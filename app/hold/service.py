@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from .models import (
     HoldSegment,
     HoldSession,
     PlayHistory,
+    PodcastFeed,
     QuizQuestion,
 )
 
@@ -109,27 +111,52 @@ def most_chosen() -> tuple[str, ...]:
     return tuple(key for key, _ in counts.most_common())
 
 
-def todays_segments(channel_keys: dict[int, str]) -> dict[str, tuple[plan.Segment, ...]]:
-    """Plain rows, not ORM objects: this runs on every waitUrl request."""
-    today = utcnow().weekday()
+def todays_segments(channel_keys: dict[int, str],
+                    today: datetime | None = None) -> dict[str, tuple[plan.Segment, ...]]:
+    """Plain rows, not ORM objects: this runs on every waitUrl request. Tracks start at
+    another place each date; a podcast keeps its order (newest episode first)."""
+    today = today or utcnow()
     rows = db.session.execute(select(
         HoldSegment.channel_id, HoldSegment.id, HoldSegment.track, HoldSegment.sha256)
         .where(HoldSegment.channel_id.in_(channel_keys),
-               (HoldSegment.weekday.is_(None)) | (HoldSegment.weekday == today))
+               (HoldSegment.weekday.is_(None)) | (HoldSegment.weekday == today.weekday()))
         .order_by(HoldSegment.channel_id, HoldSegment.position, HoldSegment.id))
-    segments: dict[str, list[plan.Segment]] = {key: [] for key in channel_keys.values()}
+    tracks: dict[str, dict[str, list[plan.Segment]]] = {k: {} for k in channel_keys.values()}
     for channel_id, segment_id, track, sha in rows:
-        segments[channel_keys[channel_id]].append(plan.Segment(segment_id, track, sha[:16]))
-    return {key: tuple(items) for key, items in segments.items()}
+        tracks[channel_keys[channel_id]].setdefault(track, []).append(
+            plan.Segment(segment_id, track, sha[:16]))
+    fed = set(db.session.scalars(select(PodcastFeed.channel_id).where(
+        PodcastFeed.channel_id.in_(channel_keys))))
+    ordered = {}
+    for channel_id, key in channel_keys.items():
+        parts = list(tracks[key].values())
+        if channel_id not in fed:
+            parts = for_the_day(parts, today)
+        ordered[key] = tuple(segment for track in parts for segment in track)
+    return ordered
 
 
-def questions(said: Callable[[str], str] = str) -> tuple[plan.Question, ...]:
-    """The active quiz, each text in the caller's language where the catalogue has it."""
-    return tuple(
+T = TypeVar("T")
+
+
+def for_the_day(items: list[T], day: datetime) -> list[T]:
+    """The same items starting at another one each date, so whoever calls on another day
+    hears other tips, questions and tunes first (off with HOLD_ROTATE_DAILY = False)."""
+    if not items or not current_app.config.get("HOLD_ROTATE_DAILY", True):
+        return items
+    start = day.toordinal() % len(items)
+    return items[start:] + items[:start]
+
+
+def questions(said: Callable[[str], str] = str,
+              today: datetime | None = None) -> tuple[plan.Question, ...]:
+    """The active quiz for today, each text in the caller's language where the catalogue
+    has it."""
+    return tuple(for_the_day([
         plan.Question(q.id, said(q.question), tuple(map(said, q.choices)), q.answer,
                       said(q.fact))
         for q in db.session.scalars(select(QuizQuestion).where(QuizQuestion.active.is_(True))
-                                    .order_by(QuizQuestion.position)))
+                                    .order_by(QuizQuestion.position))], today or utcnow()))
 
 
 def recent_tracks(call: Call) -> frozenset[str]:

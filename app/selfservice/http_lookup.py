@@ -99,25 +99,47 @@ def _fetch(url: str, method: str, params: dict[str, Any], timeout_s: float,
            headers: dict[str, str], allow: str) -> bytes:
     """One exchange within one wall-clock deadline, from resolving the host to the last byte."""
     deadline = time.monotonic() + timeout_s
+    target, body, wire_headers = _request(urlsplit(url), method, params, headers)
+    with open_guarded(url, deadline, allow, method=method, target=target, body=body,
+                      headers=wire_headers) as response:
+        if not 200 <= response.status < 300:  # redirects are not followed: no 2nd host
+            raise LookupFailed(f"HTTP {response.status}")
+        return b"".join(stream_body(response, deadline, MAX_BODY_BYTES))
+
+
+@contextlib.contextmanager
+def open_guarded(url: str, deadline: float, allow: str = "", *, method: str = "GET",
+                 target: str | None = None, body: bytes | None = None,
+                 headers: Mapping[str, str] | None = None) -> Iterator[urllib3.HTTPResponse]:
+    """Send one request to a checked address (the SSRF guard) and yield the response, any
+    status, unread; everything until the block ends is cut off at `deadline`. Other
+    connectors (podcast feeds) fetch through this too, so one guard serves them all."""
     parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise LookupFailed("URL must be http or https")
     if not parts.hostname:
         raise LookupFailed("URL has no host")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise LookupFailed("URL has a bad port") from None
     addresses = checked_addresses(parts.hostname, port, allow, deadline)
-    path, body, wire_headers = _request(parts, method, params, headers)
+    wire_headers = {"Host": parts.netloc.rpartition("@")[2], "User-Agent": USER_AGENT,
+                    **(headers or {})}
     connection = _connect(parts.scheme, addresses, parts.hostname, port, deadline)
     try:
         with _cut_at(deadline, connection.sock):
-            connection.request(method, path, body=body, headers=wire_headers,
-                               preload_content=False)
-            response = connection.getresponse()  # redirects are not followed: no 2nd host
-            if not 200 <= response.status < 300:
-                raise LookupFailed(f"HTTP {response.status}")
-            return _read(response, deadline)
+            connection.request(method, target or _target(parts), body=body,
+                               headers=wire_headers, preload_content=False)
+            yield connection.getresponse()
     except (OSError, HTTPException, urllib3.exceptions.HTTPError) as exc:
         raise _failure(exc, deadline) from None
     finally:
         connection.close()
+
+
+def _target(parts) -> str:
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 def _connect(scheme: str, addresses: list[str], host: str, port: int,
@@ -206,11 +228,10 @@ def _allow_list(allow: str) -> tuple[set[str], list[ipaddress._BaseNetwork]]:
 
 def _request(parts, method: str, params: dict[str, Any],
              headers: dict[str, str]) -> tuple[str, bytes | None, dict[str, str]]:
-    """The request line's target, the body and the headers (Host names the URL's host)."""
+    """The request line's target, the body and the headers (open_guarded adds Host)."""
     query = parts.query
     body = None
-    wire_headers = {"Host": parts.netloc.rpartition("@")[2], "Accept": "application/json",
-                    "User-Agent": USER_AGENT, **headers}
+    wire_headers = {"Accept": "application/json", **headers}
     if method == "GET":
         query = "&".join(filter(None, (query, urlencode(params, doseq=True))))
     else:
@@ -239,21 +260,23 @@ def _shutdown(sock: socket.socket) -> None:
         socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
-def _read(response: urllib3.HTTPResponse, deadline: float) -> bytes:
-    """Read the body in chunks, stopping at the size cap or the deadline."""
+def stream_body(response: urllib3.HTTPResponse, deadline: float,
+                max_bytes: int) -> Iterator[bytes]:
+    """Yield the body in chunks, refusing it past `max_bytes` (declared or counted) or the
+    deadline; a caller writing to disk keeps no more than the cap."""
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared.isdigit() and int(declared) > max_bytes:
         raise LookupFailed("response too large")
-    body = bytearray()
+    received = 0
     for chunk in _chunks(response):
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
+        received += len(chunk)
+        if received > max_bytes:
             raise LookupFailed("response too large")
         if time.monotonic() > deadline:
             raise LookupFailed("timed out")
+        yield chunk
     if time.monotonic() > deadline:
         raise LookupFailed("timed out")  # the watchdog cut the body short
-    return bytes(body)
 
 
 def _chunks(response: urllib3.HTTPResponse) -> Iterator[bytes]:

@@ -38,3 +38,26 @@ def test_operator_uploads_a_tip_and_sees_it_listed(page, make_user, app,  # noqa
     assert page.evaluate("window.samePage")  # the upload ran in the page, not a reload
     assert 100 in page.evaluate("window.progressSeen")
     shot(page, "content-upload", tmp_path)
+
+
+def test_operator_adds_a_podcast_feed_and_sees_the_episode(page, make_user, app,  # noqa: F811
+                                                           tmp_path):
+    from tests.hold.feed_server import episode_mp3, feed_host
+
+    app.config.update(AUDIO_DIR=str(tmp_path / "audio"), LOOKUP_ALLOW="127.0.0.1")
+    make_user("olive", "operator")
+    with feed_host() as host:
+        audio = host.serve("/media/light.mp3", episode_mp3(tmp_path, "light.mp3"), "audio/mpeg")
+        url = host.feed("/feed.xml", [{"title": "Light savings", "day": 9, "url": audio}])
+        sign_in(page, "olive")
+        page.click("nav >> text=Content")
+        page.fill("#feed-url", url)
+        assert page.locator("#feed-channel").input_value() == "podcast"
+        page.click("#feed-form button[type=submit]")
+        flash = page.wait_for_selector(".flash", timeout=60_000)
+
+    assert "Added the feed to our podcast." in flash.inner_text()
+    row = page.locator("#feed-list tr", has_text="Energy Talk")
+    assert "Light savings (2026-11-09): playing, 0:25" in row.inner_text()
+    assert page.locator("#channel-podcast input[type=checkbox]").is_checked()  # now offered
+    shot(page, "content-feed", tmp_path)

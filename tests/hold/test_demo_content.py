@@ -5,7 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.hold.demo_content import GENRES, import_demo_library, speak_tips, synthesise_genre
+from app.hold.demo_content import (
+    DEMO_PIECES,
+    DEMO_TIPS,
+    GENRES,
+    MANIFEST,
+    PIECE_S,
+    TIPS_PER_TRACK,
+    demo_library,
+    import_demo_library,
+    speak_tips,
+    synthesise_genre,
+)
 from tests.hold.media import decode, lufs, stream_info
 
 SECONDS = 22
@@ -61,12 +72,37 @@ def test_tips_are_spoken(tmp_path):
     assert lufs(samples, rate) > -40
 
 
+def test_each_piece_of_a_genre_is_another_tune(tmp_path):
+    first, second = (decode(synthesise_genre("jazz", SECONDS, tmp_path / f"{n}.wav", n))
+                     for n in (0, 1))
+    assert float(_spectrum(first) @ _spectrum(second)) < 0.95  # another key and tempo
+    assert DEMO_PIECES * PIECE_S >= 30 * 60 + 60  # a 30-minute wait, with room for fades
+
+
 def test_demo_library_imports_every_channel(tmp_path):
-    imported = import_demo_library(tmp_path, seconds=SECONDS)
+    imported = import_demo_library(tmp_path, seconds=SECONDS, pieces=2,
+                                   tips=DEMO_TIPS[:2 * TIPS_PER_TRACK])
     assert set(imported) == {*GENRES, "tips"}
+    assert {i.title for i in imported["jazz"]} == {"Demo jazz 1", "Demo jazz 2"}
+    assert {i.title for i in imported["tips"]} == {"Hold tips 1", "Hold tips 2"}
     for channel, infos in imported.items():
         assert infos, channel
         for info in infos:
             samples = decode(tmp_path / channel / info.file_name)
             assert abs(lufs(samples) + 20.0) <= 1.0
             assert 20 <= info.duration_s <= 45
+
+
+def test_demo_content_is_made_once_and_remade_when_a_file_is_gone(tmp_path, monkeypatch):
+    from app.hold import demo_content
+
+    made = []  # counts the real synthesis runs
+    real = demo_content.import_demo_library
+    monkeypatch.setattr(demo_content, "import_demo_library",
+                        lambda *args: made.append(1) or real(*args))
+    recipe = dict(seconds=SECONDS, pieces=1, tips=DEMO_TIPS[:TIPS_PER_TRACK])
+    first = demo_library(tmp_path, **recipe)
+    again = demo_library(tmp_path, **recipe)  # a fresh database, the same audio folder
+    assert again == first and len(made) == 1 and (tmp_path / MANIFEST).is_file()
+    (tmp_path / "jazz" / first["jazz"][0].file_name).unlink()
+    assert demo_library(tmp_path, **recipe) == first and len(made) == 2
