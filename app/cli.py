@@ -65,7 +65,9 @@ def _demo_audio() -> None:
     if not library.is_empty():
         return
     click.echo("making demo hold audio (synthesised music and spoken tips)...")
-    for channel, infos in demo_library(library.library_dir()).items():
+    config = current_app.config
+    made = demo_library(library.library_dir(), config["DEMO_PIECE_S"], config["DEMO_PIECES"])
+    for channel, infos in made.items():
         library.record_segments(library.channel_named(channel), infos)
     db.session.commit()
 

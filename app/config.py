@@ -37,6 +37,10 @@ class Config:
     FALLBACK_NUMBER = os.environ.get("HOLDLINE_FALLBACK_NUMBER") or None
     MODELS_DIR = os.environ.get("HOLDLINE_MODELS_DIR", str(REPO_ROOT / "models"))
     AUDIO_DIR = os.environ.get("HOLDLINE_AUDIO_DIR", str(REPO_ROOT / "audio"))
+    # The demo's synthesised music: tunes per genre and seconds each (10 x 186 s: a
+    # 30-minute wait hears no repeat). Tests make a short library instead.
+    DEMO_PIECES = int(os.environ.get("HOLDLINE_DEMO_PIECES", 10))
+    DEMO_PIECE_S = float(os.environ.get("HOLDLINE_DEMO_PIECE_S", 186))
     # Built-in speech: recognizers a process runs at once; beyond it, provider speech.
     MAX_RECOGNIZERS = int(os.environ.get("HOLDLINE_MAX_RECOGNIZERS", 8))
     # Unanswered callbacks: how many dials in all, and how long between them.

@@ -66,7 +66,8 @@ def test_draft_import_does_not_answer_calls(app, tmp_path, simulate):
     assert "Draft greeting." not in simulate([]).ivr_text
 
 
-def test_init_demo_is_safe_to_run_twice(app):
+def test_init_demo_is_safe_to_run_twice(app, tmp_path):
+    app.config.update(AUDIO_DIR=str(tmp_path / "audio"), DEMO_PIECES=1, DEMO_PIECE_S=20)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["init-demo"])
     assert result.exit_code == 0 and "0 customers added" in result.output

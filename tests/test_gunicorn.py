@@ -22,7 +22,9 @@ def gunicorn(tmp_path):
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = sqlite_env(base, str(tmp_path), TWILIO_AUTH_TOKEN=TOKEN)
+    env = sqlite_env(base, str(tmp_path), TWILIO_AUTH_TOKEN=TOKEN,  # a short demo library
+                     HOLDLINE_AUDIO_DIR=str(tmp_path / "audio"), HOLDLINE_DEMO_PIECES="1",
+                     HOLDLINE_DEMO_PIECE_S="20")
     venv = Path(sys.executable).parent
     subprocess.run([str(venv / "flask"), "--app", "app", "init-demo"], env=env, cwd=ROOT,
                    check=True, capture_output=True)
