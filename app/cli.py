@@ -60,15 +60,16 @@ def init_demo() -> None:
 def _demo_audio() -> None:
     """Synthesised demo hold content (no copyrighted music), imported once."""
     from .hold import library
-    from .hold.demo_content import demo_library
+    from .hold.demo_content import demo_library, tips_channel
 
     if not library.is_empty():
         return
     click.echo("making demo hold audio (synthesised music and spoken tips)...")
     config = current_app.config
     made = demo_library(library.library_dir(), config["DEMO_PIECE_S"], config["DEMO_PIECES"])
-    for channel, infos in made.items():
-        library.record_segments(library.channel_named(channel), infos)
+    for key, infos in made.items():
+        channel, language = tips_channel(key)
+        library.record_segments(library.channel_named(channel), infos, language=language)
     db.session.commit()
 
 

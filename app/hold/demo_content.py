@@ -14,7 +14,7 @@ import os
 import subprocess
 import tempfile
 import wave
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -36,7 +36,7 @@ VARIATIONS = ((0, 1.0), (5, 0.94), (-3, 1.06), (2, 0.9), (-5, 1.1), (7, 0.97), (
               (3, 0.92), (-4, 1.08), (4, 1.0), (-1, 0.95), (6, 1.05))
 PIECE_S, DEMO_PIECES = 186.0, 10  # 31 minutes a genre: a 30-minute wait hears no repeat
 
-DEMO_TIPS = (
+ENGLISH_TIPS = (
     "Thanks for holding. You can say agent at any time to reach a person.",
     "Did you know? You can check your balance by saying balance at the main menu.",
     "If you would rather not wait, say call me back, and we will ring you "
@@ -68,7 +68,41 @@ DEMO_TIPS = (
     "Loft insulation keeps a quarter of your heat from escaping through the roof.",
     "Our online account shows your last twelve bills side by side.",
 )
-MANIFEST, MANIFEST_VERSION = "demo-manifest.json", 1
+KOREAN_TIPS = (
+    "기다려 주셔서 감사합니다. 언제든지 상담원이라고 말씀하시면 직원과 연결됩니다.",
+    "알고 계셨나요? 처음 메뉴에서 요금 확인이라고 말씀하시면 잔액을 확인할 수 있습니다.",
+    "기다리기 어려우시면 다시 전화해 달라고 말씀해 주세요. 상담원이 연결되면 전화드리겠습니다.",
+    "주소 변경은 문자로 보내 드리는 안전한 링크로 1분 안에 하실 수 있습니다.",
+    "고객 번호를 미리 준비해 주시면 더 빨리 도와드릴 수 있습니다.",
+    "전화가 가장 한산한 때는 이른 아침과 저녁 7시 이후입니다.",
+    "고객님의 전화는 소중합니다. 대기 순서는 그대로 유지됩니다.",
+    "실내 온도를 1도만 낮춰도 난방비를 최대 10퍼센트까지 줄일 수 있습니다.",
+    "겨울에는 해 질 녘에 커튼을 치면 낮의 온기가 집 안에 머뭅니다.",
+    "식기세척기를 가득 채워 돌리면 손 설거지보다 물을 덜 씁니다.",
+    "30도 세탁은 온수 세탁보다 에너지를 절반가량 덜 씁니다.",
+    "쓰지 않는 충전기는 뽑아 두세요. 대기 전력도 1년이면 큰 차이가 납니다.",
+    "냉장고는 3도에서 5도, 냉동고는 영하 18도로 맞춰 주세요.",
+    "가을에는 라디에이터의 공기를 빼 주어야 골고루 따뜻해집니다.",
+    "냄비 뚜껑을 덮으면 물이 더 빨리 끓고 에너지도 덜 듭니다.",
+    "스마트 계량기로 시간대별 사용량을 보면 낭비를 한눈에 찾을 수 있습니다.",
+    "문과 창문의 틈막이는 저렴하고, 한 겨울이면 제값을 합니다.",
+    "온수기는 60도 정도면 안전하면서도 낭비가 없습니다.",
+    "냉동실 성에가 몇 밀리미터 넘게 끼면 녹여 주세요.",
+    "빈 방의 불을 끄는 것이 가장 쉬운 절약입니다.",
+    "이사하신다면 이사 날짜를 알려 주세요. 계량기를 검침해 드리겠습니다.",
+    "처음 메뉴에서 요금 납부라고 말씀하시면 언제든지 요금을 내실 수 있습니다.",
+    "정전 때는 민감한 전자 제품의 플러그를 뽑아 전압 변동으로부터 보호하세요.",
+    "밤에 불이 나갈 때를 대비해 손전등을 찾기 쉬운 곳에 두세요.",
+    "건조기는 에너지를 많이 씁니다. 맑은 날에는 빨랫줄이 무료입니다.",
+    "전기 주전자에 필요한 만큼만 물을 담으면 매일 절약됩니다.",
+    "지붕 단열재는 집 열기의 4분의 1이 지붕으로 빠져나가는 것을 막아 줍니다.",
+    "온라인 계정에서 지난 12개월 요금을 나란히 볼 수 있습니다.",
+)
+# Demo content per language (not system phrases, so not in the catalogue): each language's
+# callers hear tips spoken in it, by espeak-ng's voice for that language.
+DEMO_TIPS = {"en": ENGLISH_TIPS, "ko": KOREAN_TIPS}
+TIP_VOICES = {"en": "en-us", "ko": "ko"}
+MANIFEST, MANIFEST_VERSION = "demo-manifest.json", 2
 TIPS_PER_TRACK = 4  # about half a minute of speech: one hold segment per track
 
 
@@ -107,10 +141,11 @@ def speak_tips(
 
 
 def import_demo_library(library_dir: str | os.PathLike[str], seconds: float = 60,
-                        pieces: int = 1,
-                        tips: Sequence[str] = DEMO_TIPS) -> dict[str, list[SegmentInfo]]:
-    """Make and import `pieces` tunes of `seconds` per genre plus the spoken tips (a track per
-    TIPS_PER_TRACK lines); returns channel -> segments, in play order."""
+                        pieces: int = 1, tips: Mapping[str, Sequence[str]] = DEMO_TIPS,
+                        ) -> dict[str, list[SegmentInfo]]:
+    """Make and import `pieces` tunes of `seconds` per genre plus the spoken tips of each
+    language (a track per TIPS_PER_TRACK lines); returns channel -> segments, in play
+    order, where the tips of a language are keyed "tips:LANG" (see tips_channel)."""
     imported: dict[str, list[SegmentInfo]] = {}
     with tempfile.TemporaryDirectory(prefix="holdline-demo-") as work:
         for genre in GENRES:
@@ -120,23 +155,32 @@ def import_demo_library(library_dir: str | os.PathLike[str], seconds: float = 60
                                           piece)
                 imported[genre] += import_audio(source, genre, library_dir,
                                                 title=f"Demo {genre} {piece + 1}")
-        imported["tips"] = []
-        for start in range(0, len(tips), TIPS_PER_TRACK):
-            spoken = speak_tips(tips[start:start + TIPS_PER_TRACK],
-                                Path(work) / f"tips-{start}.wav")
-            imported["tips"] += import_audio(spoken, "tips", library_dir,
-                                             title=f"Hold tips {start // TIPS_PER_TRACK + 1}")
+        for language, lines in tips.items():
+            key = imported.setdefault(f"tips:{language}", [])
+            for start in range(0, len(lines), TIPS_PER_TRACK):
+                spoken = speak_tips(lines[start:start + TIPS_PER_TRACK],
+                                    Path(work) / f"tips-{language}-{start}.wav",
+                                    voice=TIP_VOICES[language])
+                key += import_audio(spoken, "tips", library_dir, title=(
+                    f"Hold tips {start // TIPS_PER_TRACK + 1}"
+                    + ("" if language == "en" else f" ({language})")))
     return imported
 
 
+def tips_channel(key: str) -> tuple[str, str | None]:
+    """"tips:ko" -> ("tips", "ko"): the channel and the language its segments are for."""
+    channel, _, language = key.partition(":")
+    return channel, language or None
+
+
 def demo_library(library_dir: str | os.PathLike[str], seconds: float = PIECE_S,
-                 pieces: int = DEMO_PIECES,
-                 tips: Sequence[str] = DEMO_TIPS) -> dict[str, list[SegmentInfo]]:
+                 pieces: int = DEMO_PIECES, tips: Mapping[str, Sequence[str]] = DEMO_TIPS,
+                 ) -> dict[str, list[SegmentInfo]]:
     """The demo content, made once: a manifest beside the files lets a fresh database reuse
     them (synthesis takes a minute or two); it is remade when the recipe or a file changes."""
     manifest = Path(library_dir) / MANIFEST
-    recipe = hashlib.sha256(repr((MANIFEST_VERSION, seconds, pieces, VARIATIONS,
-                                  tuple(tips))).encode()).hexdigest()
+    recipe = hashlib.sha256(repr((MANIFEST_VERSION, seconds, pieces, VARIATIONS, sorted(
+        (language, tuple(lines)) for language, lines in tips.items()))).encode()).hexdigest()
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         kept = json.loads(manifest.read_text())
         if kept["recipe"] == recipe:

@@ -25,8 +25,10 @@ def channel_named(key: str) -> HoldChannel:
     return channel
 
 
-def record_segments(channel: HoldChannel, infos: Iterable, weekday: int | None = None) -> int:
-    """Add imported segments after the channel's existing ones (in play order)."""
+def record_segments(channel: HoldChannel, infos: Iterable, weekday: int | None = None,
+                    language: str | None = None) -> int:
+    """Add imported segments after the channel's existing ones (in play order); with a
+    language, only callers in that language hear them."""
     position = db.session.scalar(select(func.max(HoldSegment.position)).where(
         HoldSegment.channel_id == channel.id)) or 0
     count = 0
@@ -36,7 +38,8 @@ def record_segments(channel: HoldChannel, infos: Iterable, weekday: int | None =
         db.session.add(HoldSegment(
             channel=channel, track=info.title[:120], title=f"{info.title} ({info.part}/"
             f"{info.parts})"[:120], file_name=info.file_name, sha256=info.sha256,
-            duration_s=info.duration_s, position=position, weekday=weekday))
+            duration_s=info.duration_s, position=position, weekday=weekday,
+            language=language))
     return count
 
 

@@ -37,6 +37,8 @@ class HoldSegment(db.Model):
     duration_s: Mapped[float] = mapped_column(default=0.0)
     position: Mapped[int] = mapped_column(default=0)
     weekday: Mapped[int | None]  # tips/podcast: the day of week it plays (0 = Monday)
+    # Spoken content in one language ("ko"): only callers in it hear it. None: everyone.
+    language: Mapped[str | None] = mapped_column(String(12), default=None)
     channel: Mapped[HoldChannel] = relationship(back_populates="segments")
 
 

@@ -70,7 +70,7 @@ def catalog(call: Call, queue: str, segment_url: Callable[[plan.Segment], str],
         channels=tuple(plan.Channel(c.key, said(c.name), c.kind, c.digit,
                                     tuple(dict.fromkeys((*c.phrases, c.name))))
                        for c in channels),
-        segments=todays_segments({c.id: c.key for c in channels}),
+        segments=todays_segments({c.id: c.key for c in channels}, language=language),
         questions=questions(said),
         recent_tracks=recent_tracks(call), caller_last4=call.from_number[-4:],
         fallback_url=fallback_url, segment_url=segment_url,
@@ -111,15 +111,18 @@ def most_chosen() -> tuple[str, ...]:
     return tuple(key for key, _ in counts.most_common())
 
 
-def todays_segments(channel_keys: dict[int, str],
-                    today: datetime | None = None) -> dict[str, tuple[plan.Segment, ...]]:
+def todays_segments(channel_keys: dict[int, str], today: datetime | None = None,
+                    language: str = "en-US") -> dict[str, tuple[plan.Segment, ...]]:
     """Plain rows, not ORM objects: this runs on every waitUrl request. Tracks start at
-    another place each date; a podcast keeps its order (newest episode first)."""
+    another place each date; a podcast keeps its order (newest episode first). Spoken
+    content in another language than the caller's is left out."""
     today = today or utcnow()
     rows = db.session.execute(select(
         HoldSegment.channel_id, HoldSegment.id, HoldSegment.track, HoldSegment.sha256)
         .where(HoldSegment.channel_id.in_(channel_keys),
-               (HoldSegment.weekday.is_(None)) | (HoldSegment.weekday == today.weekday()))
+               (HoldSegment.weekday.is_(None)) | (HoldSegment.weekday == today.weekday()),
+               (HoldSegment.language.is_(None))
+               | (HoldSegment.language == language.split("-")[0]))
         .order_by(HoldSegment.channel_id, HoldSegment.position, HoldSegment.id))
     tracks: dict[str, dict[str, list[plan.Segment]]] = {k: {} for k in channel_keys.values()}
     for channel_id, segment_id, track, sha in rows:

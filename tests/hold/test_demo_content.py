@@ -80,15 +80,16 @@ def test_each_piece_of_a_genre_is_another_tune(tmp_path):
 
 
 def test_demo_library_imports_every_channel(tmp_path):
-    imported = import_demo_library(tmp_path, seconds=SECONDS, pieces=2,
-                                   tips=DEMO_TIPS[:2 * TIPS_PER_TRACK])
-    assert set(imported) == {*GENRES, "tips"}
+    imported = import_demo_library(tmp_path, seconds=SECONDS, pieces=2, tips={
+        "en": DEMO_TIPS["en"][:2 * TIPS_PER_TRACK], "ko": DEMO_TIPS["ko"][:TIPS_PER_TRACK]})
+    assert set(imported) == {*GENRES, "tips:en", "tips:ko"}
     assert {i.title for i in imported["jazz"]} == {"Demo jazz 1", "Demo jazz 2"}
-    assert {i.title for i in imported["tips"]} == {"Hold tips 1", "Hold tips 2"}
+    assert {i.title for i in imported["tips:en"]} == {"Hold tips 1", "Hold tips 2"}
+    assert {i.title for i in imported["tips:ko"]} == {"Hold tips 1 (ko)"}
     for channel, infos in imported.items():
         assert infos, channel
         for info in infos:
-            samples = decode(tmp_path / channel / info.file_name)
+            samples = decode(tmp_path / info.channel / info.file_name)
             assert abs(lufs(samples) + 20.0) <= 1.0
             assert 20 <= info.duration_s <= 45
 
@@ -100,9 +101,33 @@ def test_demo_content_is_made_once_and_remade_when_a_file_is_gone(tmp_path, monk
     real = demo_content.import_demo_library
     monkeypatch.setattr(demo_content, "import_demo_library",
                         lambda *args: made.append(1) or real(*args))
-    recipe = dict(seconds=SECONDS, pieces=1, tips=DEMO_TIPS[:TIPS_PER_TRACK])
+    recipe = dict(seconds=SECONDS, pieces=1, tips={"en": DEMO_TIPS["en"][:TIPS_PER_TRACK]})
     first = demo_library(tmp_path, **recipe)
     again = demo_library(tmp_path, **recipe)  # a fresh database, the same audio folder
     assert again == first and len(made) == 1 and (tmp_path / MANIFEST).is_file()
     (tmp_path / "jazz" / first["jazz"][0].file_name).unlink()
     assert demo_library(tmp_path, **recipe) == first and len(made) == 2
+
+
+def test_spoken_tips_are_heard_in_the_callers_language(app):
+    """A Korean caller on the tips channel hears the Korean tips, an English caller the
+    English ones; music (no language) is for everyone."""
+    from types import SimpleNamespace
+
+    from app.hold import library, service
+    from app.models import db
+
+    def infos(title):
+        return [SimpleNamespace(title=title, part=1, parts=1, file_name=f"{title}.wav",
+                                sha256=title.ljust(64, "0"), duration_s=30.0)]
+
+    tips, jazz = library.channel_named("tips"), library.channel_named("jazz")
+    library.record_segments(tips, infos("english-tips"), language="en")
+    library.record_segments(tips, infos("korean-tips"), language="ko")
+    library.record_segments(jazz, infos("a-tune"))
+    db.session.commit()
+    keys = {tips.id: "tips", jazz.id: "jazz"}
+    for language, heard in (("en-US", "english-tips"), ("ko-KR", "korean-tips")):
+        segments = service.todays_segments(keys, language=language)
+        assert [s.track for s in segments["tips"]] == [heard]
+        assert [s.track for s in segments["jazz"]] == ["a-tune"]
