@@ -40,6 +40,7 @@ def test_operator_adds_a_feed_and_sees_its_episode_playing(operator, token, one_
     assert "Light savings (2026-11-09):" in row and "playing, 0:25" in row
     assert channel("podcast").active is True
     assert [e.target for e in audited("feed.add")] == [one_episode]
+    assert "<title>Content · Holdline</title>" in page and page.count('id="feed-1"') == 1
 
 
 @pytest.mark.parametrize("url, problem", [
