@@ -150,12 +150,8 @@ def _check_options(menu: Menu, node_id: str, node: Node) -> Iterator[MenuError]:
             yield MenuError(node_id, f"options.{i}.examples",
                             "callers can answer this menu by voice, but this option has no "
                             "phrases or examples")
-        for example in option.examples:
-            said = intents.normalise(example, menu.settings.synonyms)
-            if said in examples and examples[said] != i:
-                yield MenuError(node_id, f"options.{i}.examples",
-                                f"duplicate example {example!r} (also option {examples[said]})")
-            examples.setdefault(said, i)
+        yield from _said_twice(node_id, i, "examples", option.examples, examples,
+                               menu.settings.synonyms)
         if option.key in reserved:
             yield MenuError(node_id, f"options.{i}.key",
                             f"key {option.key} is reserved for {reserved[option.key]}")
@@ -163,12 +159,19 @@ def _check_options(menu: Menu, node_id: str, node: Node) -> Iterator[MenuError]:
             yield MenuError(node_id, f"options.{i}.key",
                             f"duplicate key {option.key} (also option {keys[option.key]})")
         keys.setdefault(option.key or "", i)
-        for phrase in option.phrases:
-            said = intents.normalise(phrase, menu.settings.synonyms)
-            if said in phrases and phrases[said] != i:
-                yield MenuError(node_id, f"options.{i}.phrases",
-                                f"duplicate phrase {phrase!r} (also option {phrases[said]})")
-            phrases.setdefault(said, i)
+        yield from _said_twice(node_id, i, "phrases", option.phrases, phrases,
+                               menu.settings.synonyms)
+
+
+def _said_twice(node_id: str, index: int, field: str, texts: list[str], seen: dict[str, int],
+                synonyms) -> Iterator[MenuError]:
+    """A phrase or example that another option of the node has too (after normalising)."""
+    for text in texts:
+        said = intents.normalise(text, synonyms)
+        if said in seen and seen[said] != index:
+            yield MenuError(node_id, f"options.{index}.{field}",
+                            f"duplicate {field[:-1]} {text!r} (also option {seen[said]})")
+        seen.setdefault(said, index)
 
 
 def _check_collect(node_id: str, node: Node) -> Iterator[MenuError]:
