@@ -1,7 +1,8 @@
-"""Sentence embeddings for matching callers' words by meaning, offline on CPU.
+"""Embeddings for matching callers' words by meaning, offline on CPU.
 
-The model is WordLlama l2_supercat (256 dimensions): one static vector per token of the
-Llama 2 tokenizer, mean-pooled into a sentence vector. Its weights (16 MB, float16) and
+Whole sentences go to all-MiniLM-L6-v2 (`minilm.py`); single words to WordLlama
+l2_supercat (256 dimensions): one static vector per token of the Llama 2 tokenizer,
+mean-pooled. Its weights (16 MB, float16) and
 tokenizer ship inside the `wordllama` wheel; nothing is downloaded. We read those two
 files directly because the package's own loader looks for the tokenizer under
 `tokenizer/` (the wheel has `tokenizers/`) and then goes to the network, and importing the
@@ -18,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-MODEL = "wordllama l2_supercat 256"
+MODEL = "all-MiniLM-L6-v2 int8 (sentences) + wordllama l2_supercat 256 (words)"
 
 
 class Embedder(Protocol):
@@ -70,15 +71,33 @@ def load(weights: Path | None = None, tokenizer: Path | None = None) -> StaticEm
     return StaticEmbedder(vectors, Tokenizer.from_file(str(tokenizer)))
 
 
-_shared: StaticEmbedder | None = None
+class SentencesAndWords:
+    """The embedder the matcher is given: whole sentences by one model (MiniLM, which
+    ranks the right option first more often), single words by another (`words`:
+    WordLlama, whose static token vectors suit words and cost microseconds)."""
+
+    def __init__(self, sentences: Embedder, words: Embedder) -> None:
+        self.sentences, self.words = sentences, words
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        return self.sentences(texts)
+
+
+def load_both() -> SentencesAndWords:
+    from . import minilm
+
+    return SentencesAndWords(minilm.load(), load())
+
+
+_shared: SentencesAndWords | None = None
 _lock = threading.Lock()
 
 
-def shared() -> StaticEmbedder:
+def shared() -> SentencesAndWords:
     """The process's one embedder, loaded on first use (workers warm it at start)."""
     global _shared
     if _shared is None:
         with _lock:
             if _shared is None:
-                _shared = load()
+                _shared = load_both()
     return _shared
