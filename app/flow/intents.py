@@ -162,11 +162,12 @@ def _ranked(evidence: list[float], scores: list[float], whys: list[str],
 
 # Evidence for an option: the mean of the cosines (MiniLM sentence vectors) to its
 # nearest text and to the centre of its texts, plus shares of the word-by-word score
-# (WordLlama word vectors) and of the lexical score (an exact keyword adds LEXICAL_WEIGHT). Calibrated piecewise onto
-# the engine's default thresholds: MEANING_ACCEPT lands on accept (0.78), MEANING_CONFIRM
-# on confirm (0.55), and a lead of MEANING_MARGIN over the runner-up is the engine's
-# margin (0.1). Fitted on the dev halves of bench/data's Northwind and bike shop sets
-# (bench/understanding.py --half dev), trading right first tries against wrong routes.
+# (WordLlama word vectors) and of the lexical score (an exact keyword adds
+# LEXICAL_WEIGHT). Calibrated piecewise onto the engine's default thresholds:
+# MEANING_ACCEPT lands on accept (0.78), MEANING_CONFIRM on confirm (0.55), and a lead of
+# MEANING_MARGIN over the runner-up is the engine's margin (0.1). Fitted on the dev halves
+# of bench/data's Northwind and bike shop sets (bench/understanding.py --half dev),
+# trading right first tries against wrong routes.
 LEXICAL_WEIGHT, WORD_WEIGHT = 0.5, 0.5
 MEANING_ACCEPT, MEANING_CONFIRM, MEANING_MARGIN = 0.45, 0.43, 0.01
 CALIBRATED_MARGIN = 0.1

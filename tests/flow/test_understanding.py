@@ -212,6 +212,21 @@ def test_the_process_shares_one_model():
     assert embedding.shared() is embedding.shared()
 
 
+def test_the_int8_model_places_sentences_as_the_float32_one_does():
+    """Quantised to fit the time budget, MiniLM still means what the full model means:
+    near the same vectors, and each sentence nearest the same option."""
+    from app.flow import minilm
+    options = ["pay my bill", "report an outage", "move my service", "talk to a person",
+               "dental emergency", "opening hours"]
+    said = ["there's a mistake on my invoice", "the lights went out on my street",
+            "I'm moving next week", "is there anyone I can talk to", "my gum is swollen",
+            "when do you open"]
+    exact, fast = minilm.load(quantized=False), embedding.shared()
+    assert (exact(said) * fast(said)).sum(axis=1).min() > 0.97
+    nearest = [(model(said) @ model(options).T).argmax(axis=1).tolist() for model in (exact, fast)]
+    assert nearest[0] == nearest[1] == list(range(6))
+
+
 NO_NETWORK = textwrap.dedent("""
     import socket
 
