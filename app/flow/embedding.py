@@ -1,7 +1,8 @@
-"""Sentence embeddings for matching callers' words by meaning, offline on CPU.
+"""Embeddings for matching callers' words by meaning, offline on CPU.
 
-The model is WordLlama l2_supercat (256 dimensions): one static vector per token of the
-Llama 2 tokenizer, mean-pooled into a sentence vector. Its weights (16 MB, float16) and
+Whole sentences go to all-MiniLM-L6-v2 (`minilm.py`); single words to WordLlama
+l2_supercat (256 dimensions): one static vector per token of the Llama 2 tokenizer,
+mean-pooled. Its weights (16 MB, float16) and
 tokenizer ship inside the `wordllama` wheel; nothing is downloaded. We read those two
 files directly because the package's own loader looks for the tokenizer under
 `tokenizer/` (the wheel has `tokenizers/`) and then goes to the network, and importing the
@@ -11,6 +12,7 @@ package configures the root logger. The pooling is the package's: a plain mean.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +20,8 @@ from typing import Protocol
 
 import numpy as np
 
-MODEL = "wordllama l2_supercat 256"
+log = logging.getLogger(__name__)
+MODEL = "all-MiniLM-L6-v2 int8 (sentences) + wordllama l2_supercat 256 (words)"
 
 
 class Embedder(Protocol):
@@ -70,15 +73,40 @@ def load(weights: Path | None = None, tokenizer: Path | None = None) -> StaticEm
     return StaticEmbedder(vectors, Tokenizer.from_file(str(tokenizer)))
 
 
-_shared: StaticEmbedder | None = None
+class SentencesAndWords:
+    """The embedder the matcher is given: whole sentences by one model (MiniLM, which
+    ranks the right option first more often), single words by another (`words`:
+    WordLlama, whose static token vectors suit words and cost microseconds)."""
+
+    def __init__(self, sentences: Embedder, words: Embedder) -> None:
+        self.sentences, self.words = sentences, words
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        return self.sentences(texts)
+
+
+def load_both() -> SentencesAndWords:
+    """MiniLM for sentences when its wheel is installed (make installs it); without it,
+    WordLlama does both, less well, and a warning says how to install it."""
+    from . import minilm
+
+    words = load()
+    try:
+        return SentencesAndWords(minilm.load(), words)
+    except (RuntimeError, OSError, ImportError) as exc:
+        log.warning("sentence model unavailable, matching with word vectors only: %s", exc)
+        return SentencesAndWords(words, words)
+
+
+_shared: SentencesAndWords | None = None
 _lock = threading.Lock()
 
 
-def shared() -> StaticEmbedder:
+def shared() -> SentencesAndWords:
     """The process's one embedder, loaded on first use (workers warm it at start)."""
     global _shared
     if _shared is None:
         with _lock:
             if _shared is None:
-                _shared = load()
+                _shared = load_both()
     return _shared

@@ -113,6 +113,7 @@ def best_match(
     evidence = [(m.nearest_cosine + m.centroid_cosine) / 2 + WORD_WEIGHT * w
                 + LEXICAL_WEIGHT * lex
                 for lex, m, w in zip(lexical, meanings, by_word, strict=True)]
+    _lead_when_said_again(evidence, [m.nearest_cosine for m in meanings])
     whys = [f"meaning: nearest {m.nearest!r} ({m.nearest_cosine:.2f}), the option as a "
             f"whole {m.centroid_cosine:.2f}, word by word {w:.2f}; words {lex:.2f}"
             for lex, m, w in zip(lexical, meanings, by_word, strict=True)]
@@ -120,6 +121,16 @@ def best_match(
                        [m.centroid_cosine for m in meanings])
     return _ranked(evidence, [calibrate(e) for e in evidence], whys,
                    CALIBRATED_MARGIN / MEANING_MARGIN, unsure)
+
+
+def _lead_when_said_again(evidence: list[float], nearest: list[float]) -> None:
+    """One of an option's own texts said again (an example an operator taught) puts that
+    option clearly ahead, even of an option whose keyword the sentence contains."""
+    again = [i for i, cosine in enumerate(nearest) if cosine >= VERBATIM]
+    if len(again) == 1:
+        others = [e for i, e in enumerate(evidence) if i != again[0]]
+        evidence[again[0]] = max(evidence[again[0]], max(others, default=0.0)
+                                 + 2 * MEANING_MARGIN)
 
 
 def _disagree(evidence: list[float], nearest: list[float], centre: list[float]) -> bool:
@@ -149,15 +160,16 @@ def _ranked(evidence: list[float], scores: list[float], whys: list[str],
     return Match(best, scores[best], max(0.0, scores[best] - gap), why)
 
 
-# Evidence for an option: the mean of the cosines (WordLlama sentence vectors) to its
-# nearest text and to the centre of its texts, plus shares of the word-by-word score and
-# of the lexical score (an exact keyword adds LEXICAL_WEIGHT). Calibrated piecewise onto
-# the engine's default thresholds: MEANING_ACCEPT lands on accept (0.78), MEANING_CONFIRM
-# on confirm (0.55), and a lead of MEANING_MARGIN over the runner-up is the engine's
-# margin (0.1). Fitted on the dev halves of bench/data's Northwind and bike shop sets
-# (bench/understanding.py --half dev), trading right first tries against wrong routes.
-LEXICAL_WEIGHT, WORD_WEIGHT = 0.25, 0.5
-MEANING_ACCEPT, MEANING_CONFIRM, MEANING_MARGIN = 0.52, 0.48, 0.005
+# Evidence for an option: the mean of the cosines (MiniLM sentence vectors) to its
+# nearest text and to the centre of its texts, plus shares of the word-by-word score
+# (WordLlama word vectors) and of the lexical score (an exact keyword adds
+# LEXICAL_WEIGHT). Calibrated piecewise onto the engine's default thresholds:
+# MEANING_ACCEPT lands on accept (0.78), MEANING_CONFIRM on confirm (0.55), and a lead of
+# MEANING_MARGIN over the runner-up is the engine's margin (0.1). Fitted on the dev halves
+# of bench/data's Northwind and bike shop sets (bench/understanding.py --half dev),
+# trading right first tries against wrong routes.
+LEXICAL_WEIGHT, WORD_WEIGHT = 0.5, 0.5
+MEANING_ACCEPT, MEANING_CONFIRM, MEANING_MARGIN = 0.45, 0.43, 0.01
 CALIBRATED_MARGIN = 0.1
 VERBATIM = 0.85  # this near one of an option's texts is that text said again: no doubt
 
@@ -266,6 +278,7 @@ def word_scores(utterance: str, texts: Sequence[Sequence[str]],
     """Per option, how near each of the caller's content words comes to some word of the
     option's texts ("swollen" to "swelling", "electricity" to "power"), averaged. (Extra
     weight on words that tell the options apart measured no better.)"""
+    embedder = getattr(embedder, "words", embedder)  # a word model of its own, if given
     said = tuple(dict.fromkeys(content_words(utterance)))[:MAX_SAID_WORDS]
     matrix, starts = _option_words(embedder, tuple(map(tuple, texts)))
     if not said or matrix is None:
