@@ -123,10 +123,9 @@ def simulate(client, app):
     return run
 
 
-# The only skips a run may have: no package registry ships an English Vosk model, and
-# Python 3.13 removed audioop, the reference the G.711 tables are checked against.
-# Any other skip (a missing tool, model or package) fails the test with its reason.
-ALLOWED_SKIPS = ("English Vosk model", "audioop")
+# The only skip a run may have: no package registry ships an English Vosk model. Any other
+# skip (a missing tool, model or package) fails the test with its reason.
+ALLOWED_SKIPS = ("English Vosk model",)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -158,7 +158,7 @@ def test_a_skip_fails_the_run_unless_it_is_the_english_model(pytester):
         import pytest
 
         def test_tool_missing():
-            pytest.skip("ffmpeg is not installed")
+            raise pytest.skip.Exception("ffmpeg is not installed")
 
         @pytest.mark.skipif(True, reason="no English Vosk model in models/")
         def test_english():
