@@ -15,12 +15,20 @@ preload_app = True
 
 def when_ready(server):
     """In the master, before any worker forks: warn about menus with no speech model and
-    load the models the published menus use, and the meaning model (so the first
-    caller's words don't wait for it)."""
+    load the models the published menus use, and the word vectors of the meaning layer."""
     from app.flow import embedding
     from app.speech.service import check_published
 
     check_published(server.app.wsgi(), wait=True)  # a loading thread would not survive fork
+    embedding.word_vectors()
+
+
+def post_worker_init(worker):
+    """Each worker makes its own sentence model (an onnxruntime session must not be made
+    before the fork: a worker that inherits one hangs when it exits), so the first
+    caller's words don't wait for it."""
+    from app.flow import embedding
+
     embedding.shared()
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import uuid
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -52,13 +53,19 @@ def wait_for(base: str, timeout_s: float = 60) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
-def incoming(base: str) -> requests.Response:
-    params = {"CallSid": "CA" + uuid.uuid4().hex, "AccountSid": "AC" + "0" * 32,
-              "From": "+15551230001", "To": "+15005550006", "CallStatus": "ringing"}
-    url = base + "/voice/incoming"
+def signed_post(url: str, params: dict[str, str]) -> requests.Response:
     signature = RequestValidator(TOKEN).compute_signature(url, params)
     return requests.post(url, data=params, headers={"X-Twilio-Signature": signature},
                          timeout=10)
+
+
+def call_params() -> dict[str, str]:
+    return {"CallSid": "CA" + uuid.uuid4().hex, "AccountSid": "AC" + "0" * 32,
+            "From": "+15551230001", "To": "+15005550006", "CallStatus": "ringing"}
+
+
+def incoming(base: str) -> requests.Response:
+    return signed_post(base + "/voice/incoming", call_params())
 
 
 def test_workers_share_one_model_and_each_answers_calls(gunicorn):
@@ -70,3 +77,17 @@ def test_workers_share_one_model_and_each_answers_calls(gunicorn):
     first_worker = next(i for i, line in enumerate(lines) if "Booting worker" in line)
     assert len(loads) == 1 and loads[0] < first_worker, (
         "the model must load once, in the master before the workers fork:\n" + "\n".join(lines))
+
+
+def test_each_worker_understands_callers_and_stops_when_asked(gunicorn):
+    """The meaning layer runs in the workers (each makes its own sentence model after the
+    fork), and SIGTERM stops them promptly: the fixture's teardown waits at most 30 s."""
+    base, _ = gunicorn
+    for _ in range(4):  # both workers
+        params = call_params()
+        first = ET.fromstring(signed_post(base + "/voice/incoming", params).text)
+        action = first.find("Gather").get("action")
+        reply = signed_post(action, {**params, "CallStatus": "in-progress",
+                                     "SpeechResult": "the electricity is gone in the whole house",
+                                     "Confidence": "0.9"})
+        assert "outage" in reply.text.lower(), reply.text

@@ -90,7 +90,7 @@ def load_both() -> SentencesAndWords:
     WordLlama does both, less well, and a warning says how to install it."""
     from . import minilm
 
-    words = load()
+    words = word_vectors()
     try:
         return SentencesAndWords(minilm.load(), words)
     except (RuntimeError, OSError, ImportError) as exc:
@@ -99,7 +99,20 @@ def load_both() -> SentencesAndWords:
 
 
 _shared: SentencesAndWords | None = None
-_lock = threading.Lock()
+_words: StaticEmbedder | None = None
+_lock = threading.RLock()  # shared() loads the word vectors under it too
+
+
+def word_vectors() -> StaticEmbedder:
+    """WordLlama's vectors, loaded once per process. Plain numpy arrays: gunicorn's master
+    loads them before it forks, so every worker shares the pages (unlike onnxruntime,
+    whose state must not cross a fork: a worker inheriting it deadlocks when it exits)."""
+    global _words
+    if _words is None:
+        with _lock:
+            if _words is None:
+                _words = load()
+    return _words
 
 
 def shared() -> SentencesAndWords:
