@@ -148,18 +148,20 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.db)
 
 
-@pytest.fixture
-def make_user(app):
+def add_user(username: str, role: str, password: str = "a-long-password"):
+    """An account in the app of the current context (passwords hashed as in the app)."""
     from app.auth.models import User
 
-    def create(username: str, role: str, password: str = "a-long-password") -> User:
-        user = User(username=username, role=role)
-        user.set_password(password)
-        db.session.add(user)
-        db.session.commit()
-        return user
+    user = User(username=username, role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
 
-    return create
+
+@pytest.fixture
+def make_user(app):
+    return add_user
 
 
 def csrf_from(html: str) -> str:

@@ -14,7 +14,7 @@ from app import create_app
 from app.auth import throttle
 from app.config import TestConfig
 from app.models import db
-from tests.conftest import POSTGRES, _fresh_schema_url, csrf_from
+from tests.conftest import POSTGRES, _fresh_schema_url, add_user, csrf_from
 
 
 def test_one_users_failures_do_not_lock_out_others_at_that_address(client, make_user, login):
@@ -52,14 +52,10 @@ def own_app(tmp_path):
         app = create_app(type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": uri,
                                                         **config}))
         with app.app_context():
-            from app.auth.models import User
             from app.migrate import upgrade
 
             upgrade()
-            user = User(username="olive", role="operator")
-            user.set_password("a-long-password")
-            db.session.add(user)
-            db.session.commit()
+            add_user("olive", "operator")
         made.append(app)
         return app
 
