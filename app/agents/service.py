@@ -12,6 +12,7 @@ from ..flow.phrases import N_, phrases
 from ..hold import service as hold
 from ..hold.models import CallbackRequest, HoldSession
 from ..models import Call, CallEvent, db, utcnow
+from ..providers.port import QueueExit
 from .models import AgentProfile, Assignment
 
 # What the caller already did, as the agent hears it (forms by title, not by id).
@@ -19,7 +20,6 @@ DONE_KINDS = {"lookup": N_("looked up {source}"), "link_sent": N_("was texted th
               "link_opened": N_("opened the {form} link"), "link_submitted": N_("submitted {form}"),
               "collected": N_("gave their {variable}"),
               "hold_quiz_answered": N_("played the quiz")}
-MISSED = ("no-answer", "busy", "failed", "canceled")  # a leg's final status: nobody picked up
 OPEN = ("ringing", "connected")  # assignment statuses not yet settled
 FAILED_SHOWN = timedelta(days=7)  # how long the console lists callbacks that ran out of tries
 
@@ -152,7 +152,8 @@ def caller_gone(assignment: Assignment, result: str = "hung up") -> None:
     session = assignment.hold_session_id and db.session.get(
         HoldSession, assignment.hold_session_id)
     if session and session.outcome is None:
-        hold.end(session.call, "hangup", int((utcnow() - session.joined_at).total_seconds()))
+        waited = int((utcnow() - session.joined_at).total_seconds())
+        hold.end(session.call, QueueExit.HUNG_UP, waited)
     if callback := callback_of(assignment):
         retry_later(callback, result)
 

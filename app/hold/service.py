@@ -17,6 +17,7 @@ from sqlalchemy import select
 from .. import calls
 from ..flow.phrases import phrases
 from ..models import Call, CallEvent, db, utcnow
+from ..providers.port import QueueExit
 from . import plan
 from .models import (
     CallbackRequest,
@@ -33,6 +34,9 @@ ESTIMATE_SAMPLE = 20  # recent answered waits the estimate is drawn from
 ESTIMATE_WINDOW = timedelta(hours=1)  # ...within this window: the queue's answer rate now
 POPULAR_WINDOW = timedelta(days=30)  # the hold menu names what callers chose lately
 POPULAR_SAMPLE = 2000
+# How a wait ended, as the hold session keeps it (a caller who left chose a callback,
+# unless the planner already said voicemail).
+OUTCOMES = {QueueExit.ANSWERED: "answered", QueueExit.LEFT: "callback"}
 
 
 def segment_path(segment: HoldSegment) -> Path:
@@ -225,8 +229,8 @@ def last_wait(session: HoldSession) -> plan.Wait:
     return plan.Wait(position, queue_time, None)
 
 
-def end(call: Call, result: str, queue_time_s: int | None) -> str | None:
-    """The Enqueue action: answered (bridged), callback or voicemail (left), or abandoned."""
+def end(call: Call, result: QueueExit, queue_time_s: int | None) -> str | None:
+    """The queue's end: answered, callback or voicemail (left), or abandoned."""
     session = db.session.scalar(select(HoldSession).where(HoldSession.call_id == call.id))
     if session is None:
         return None
@@ -234,10 +238,10 @@ def end(call: Call, result: str, queue_time_s: int | None) -> str | None:
         return session.outcome
     session.ended_at = utcnow()
     session.wait_s = queue_time_s
-    if result == "redirected" and session.claimed_by is not None:
-        result = "bridged"  # an agent took the caller out of the queue into their room
+    if result is QueueExit.REDIRECTED and session.claimed_by is not None:
+        result = QueueExit.ANSWERED  # an agent took the caller out of the queue into their room
     if session.outcome is None:
-        session.outcome = {"bridged": "answered", "leave": "callback"}.get(result, "abandoned")
+        session.outcome = OUTCOMES.get(result, "abandoned")
     calls.record_event(call, f"hold_{session.outcome}", wait_s=queue_time_s)
     return session.outcome
 

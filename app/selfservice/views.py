@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request
 from sqlalchemy import select
 
-from .. import telephony
+from .. import providers, telephony
 from ..auth import role_required
 from ..flow.phrases import languages, phrases
 from ..models import Message, db
-from ..voice.fields import form_text
-from ..voice.security import twilio_signed
+from ..voice.security import provider_signed
 from . import service
 from .forms import entered_values, validate_submission
 from .links import LinkError, LinkExpired, read_token
@@ -70,13 +69,11 @@ def form_page(token: str):
 
 
 @sms_bp.post("/status")
-@twilio_signed
+@provider_signed
 def sms_status():
-    """Delivery receipts from the provider."""
-    sid, status = form_text("MessageSid", 64), form_text("MessageStatus", 20)
-    if not sid or not status:
-        return Response("MessageSid and MessageStatus are required", status=400)
-    telephony.update_status(sid, status, form_text("ErrorCode", 10) or None)
+    """Delivery receipts from the provider (a 400 when one is not)."""
+    receipt = providers.current().delivery(request.form)
+    telephony.update_status(receipt.message_id, receipt.status, receipt.error_code)
     db.session.commit()
     return Response(status=204)
 

@@ -1,1 +1,2 @@
-"""The Twilio edge: the only package that knows TwiML and Twilio's field names."""
+"""The voice webhooks (the fixed /voice URLs). They speak neutral events and actions; the
+provider adapter (app/providers/) parses its requests and renders the answers."""

@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 
 from flask import request
-from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from .. import calls, telephony
+from .. import calls, providers, telephony
 from ..agents import service as agents
 from ..agents.models import Assignment
+from ..flow.actions import Hangup, Say
 from ..flow.phrases import phrases
 from ..models import db, utcnow
-from .security import twilio_signed
-from .views import bp, twiml, url
+from ..providers.port import JoinRoom, Redirect
+from .security import provider_signed
+from .views import bp, reply, this_call, url
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +24,8 @@ def _assignment() -> Assignment | None:
     return db.session.get(Assignment, int(ident)) if ident.isdigit() else None
 
 
-def _room(assignment: Assignment) -> Dial:
-    dial = Dial()
-    dial.conference(f"holdline-{assignment.id}", end_conference_on_exit=True, beep=False)
-    return dial
+def _room(assignment: Assignment) -> JoinRoom:
+    return JoinRoom(f"holdline-{assignment.id}")
 
 
 def _not_reached(assignment: Assignment) -> str:
@@ -42,14 +41,11 @@ def _not_reached(assignment: Assignment) -> str:
 
 
 def _goodbye(text: str):
-    response = VoiceResponse()
-    response.say(text)
-    response.hangup()
-    return twiml(response)
+    return reply([Say(text), Hangup()])
 
 
 @bp.post("/agent-leg")
-@twilio_signed
+@provider_signed
 def agent_leg():
     """The agent picked up: whisper who and why, then connect."""
     assignment = _assignment()
@@ -59,11 +55,9 @@ def agent_leg():
         agents.caller_gone(assignment)
         db.session.commit()
         return _goodbye(_not_reached(assignment))
-    response = VoiceResponse()
-    response.say(agents.whisper(assignment.call),  # in the business's language
-                 language=agents.agent_phrases(assignment.call).language)
-    response.redirect(url("voice.agent_connect", a=assignment.id), method="POST")
-    return twiml(response)
+    return reply([Say(agents.whisper(assignment.call),  # in the business's language
+                      language=agents.agent_phrases(assignment.call).language),
+                  Redirect(url("voice.agent_connect", a=assignment.id))])
 
 
 def _dial_customer(assignment: Assignment, join: str) -> bool:
@@ -71,7 +65,7 @@ def _dial_customer(assignment: Assignment, join: str) -> bool:
     callback.attempts += 1  # an attempt is a ring of the customer's phone
     # The agent's leg rides along, so a customer who does not answer can be told to it.
     status = url("voice.agent_status", a=assignment.id, leg="customer",
-                 agent=request.form.get("CallSid", ""))
+                 agent=this_call().call_id)
     try:
         telephony.place_call(callback.number, join, status)
         return True
@@ -80,12 +74,12 @@ def _dial_customer(assignment: Assignment, join: str) -> bool:
 
 
 @bp.post("/agent-connect")
-@twilio_signed
+@provider_signed
 def agent_connect():
     """Bring the caller out of the queue (or dial the callback) into the agent's room."""
     assignment = _assignment()
     if assignment is not None and assignment.status == "connected":  # a repeated webhook
-        return twiml(VoiceResponse().append(_room(assignment)))
+        return reply([_room(assignment)])
     if assignment is None or assignment.status != "ringing":
         return _goodbye("This call is no longer waiting.")
     join = url("voice.caller_join", a=assignment.id)
@@ -106,41 +100,37 @@ def agent_connect():
         return _goodbye(_not_reached(assignment))
     assignment.status, assignment.connected_at = "connected", utcnow()
     db.session.commit()
-    return twiml(VoiceResponse().append(_room(assignment)))
+    return reply([_room(assignment)])
 
 
 @bp.post("/caller-join")
-@twilio_signed
+@provider_signed
 def caller_join():
     assignment = _assignment()
-    response = VoiceResponse()
     if assignment is None:  # we cannot tell whose call this is: the business's language
-        response.say("Sorry, we lost the connection to the agent. Please call us again.")
-        return twiml(response)
+        return reply([Say("Sorry, we lost the connection to the agent. Please call us again.")])
     language, voice = calls.call_language(assignment.call)
-    response.say(phrases(language).t("Thanks for waiting. Connecting you now."),
-                 language=language, voice=voice)
-    response.append(_room(assignment))
-    return twiml(response)
+    return reply([Say(phrases(language).t("Thanks for waiting. Connecting you now."),
+                      language=language, voice=voice), _room(assignment)])
 
 
 @bp.post("/agent-status")
-@twilio_signed
+@provider_signed
 def agent_status():
     """How a leg ended. An agent who never reached the caller frees them (they keep their
     place); a callback customer who did not answer is retried later, and the agent waiting
     in the room is told so."""
     assignment = _assignment()
-    status = request.form.get("CallStatus", "")
+    status = providers.current().leg_status(request.form)
     if assignment is None:
         return "", 204
     if request.args.get("leg") == "customer":
-        if status in agents.MISSED and assignment.status == "connected":
+        if status.missed and assignment.status == "connected":
             agents.caller_gone(assignment, status)
             _tell_agent(request.args.get("agent", ""), assignment)
             db.session.commit()
     elif assignment.status == "ringing":  # the agent's leg ended before the bridge
-        agents.release(assignment, "no-answer" if status in agents.MISSED else "agent-hung-up")
+        agents.release(assignment, "no-answer" if status.missed else "agent-hung-up")
         db.session.commit()
     return "", 204
 
@@ -153,7 +143,7 @@ def _tell_agent(agent_sid: str, assignment: Assignment) -> None:
 
 
 @bp.post("/agent-notice")
-@twilio_signed
+@provider_signed
 def agent_notice():
     """Said to an agent taken out of the room: the callback customer did not answer."""
     assignment = _assignment()

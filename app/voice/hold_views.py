@@ -1,29 +1,23 @@
-"""The queue's waitUrl and the answers given while waiting, rendered as TwiML."""
+"""The queue's wait requests and the answers given while waiting."""
 
 from __future__ import annotations
 
 import logging
 
 from flask import Response, current_app, request, send_file
-from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from .. import calls
-from ..flow.actions import Play, Say
+from .. import calls, providers
+from ..flow.actions import Input
 from ..hold import plan
 from ..hold import service as hold
 from ..hold.models import HoldSegment
 from ..models import db
-from .fields import form_int, form_text
+from ..providers.port import Redirect, Turn
 from .person import keep_holding
-from .security import twilio_signed
-from .views import MAX_CALL_S, bp, twiml, url
+from .security import provider_signed
+from .views import bp, reply, this_call, url
 
 log = logging.getLogger(__name__)
-
-
-def _int(name: str) -> int | None:
-    """Queue figures are only shown to the caller: a malformed one is simply unknown."""
-    return form_int(name, MAX_CALL_S, strict=False)
 
 
 def segment_url(segment: plan.Segment) -> str:
@@ -31,34 +25,9 @@ def segment_url(segment: plan.Segment) -> str:
     return url("voice.hold_audio", segment_id=segment.id, version=segment.version)
 
 
-def render(actions, queue: str) -> VoiceResponse:
-    response = VoiceResponse()
-    for action in actions:
-        if isinstance(action, plan.Ask):
-            extra = {"hints": ", ".join(action.hints)} if action.hints else {}
-            if action.max_digits > 1:
-                extra["finish_on_key"] = "#"
-            gather = Gather(input="dtmf speech", action=url("voice.hold_input",
-                            queue=queue, purpose=action.purpose), method="POST",
-                            timeout=action.timeout_s, num_digits=action.max_digits,
-                            action_on_empty_result=False, **extra)
-            for prompt in action.prompts:
-                _prompt(gather, prompt)
-            response.append(gather)
-        elif isinstance(action, Say | Play):
-            _prompt(response, action)
-        elif isinstance(action, plan.LeaveQueue):
-            response.leave()
-            return response
-    response.redirect(url("voice.wait", queue=queue), method="POST")
-    return response
-
-
-def _prompt(parent, prompt) -> None:
-    if isinstance(prompt, Say):
-        parent.say(prompt.text, language=prompt.language, voice=prompt.voice)
-    else:
-        parent.play(prompt.url)
+def on_hold_reply(actions, queue: str) -> Response:
+    """The planner's actions, then back to the wait (unless they take the caller out)."""
+    return reply([*actions, Redirect(url("voice.wait", queue=queue))], Turn(queue=queue))
 
 
 def fallback(queue: str) -> Response:
@@ -68,12 +37,13 @@ def fallback(queue: str) -> Response:
 
 
 @bp.post("/wait")
-@twilio_signed
+@provider_signed
 def wait():
     def next_piece(call, session, state, catalog):
-        position, queue_time = _int("QueuePosition"), _int("QueueTime") or 0
+        figures = providers.current().queue_wait(request.form)
+        position, queue_time = figures.position, figures.queue_time_s or 0
         wait_info = plan.Wait(position, queue_time, hold.estimate_s(
-            session.queue, position, _int("AvgQueueTime"), session.entry_position, queue_time),
+            session.queue, position, figures.average_s, session.entry_position, queue_time),
             hold.agents_on(session.queue))
         return plan.reply(state, wait_info, catalog), wait_info
 
@@ -81,13 +51,14 @@ def wait():
 
 
 @bp.post("/hold-input")
-@twilio_signed
+@provider_signed
 def hold_input():
     def answered(call, session, state, catalog):
         wait_info = hold.last_wait(session)
+        heard = providers.current().caller_input(request.form)
+        said = heard if isinstance(heard, Input) else Input()
         return plan.answer(state, wait_info, catalog, request.args.get("purpose", "")[:20],
-                           form_text("Digits", 16) or None,
-                           form_text("SpeechResult", 300) or None), wait_info
+                           said.digits, said.speech), wait_info
 
     return on_hold(answered)
 
@@ -96,19 +67,20 @@ def on_hold(decide) -> Response:
     """Load the caller's hold session, let the planner decide, save, render. Any failure
     (or a call we do not know) keeps the caller in the queue with music."""
     queue = request.args.get("queue", current_app.config["DEFAULT_QUEUE"])[:40]
-    call = calls.find_call(request.form.get("CallSid", ""))
+    call = calls.find_call(this_call().call_id)
     if call is None:
         log.warning("hold request for a call we have no record of; playing music")
         return fallback(queue)
     try:
-        session = hold.session_for(call, queue, _int("QueuePosition"))
+        session = hold.session_for(call, queue,
+                                   providers.current().queue_wait(request.form).position)
         step, wait_info = decide(call, session, plan.HoldState.from_dict(session.state),
                                  hold.catalog(call, queue, segment_url,
                                               url("voice.hold_music"),
                                               joining=not (session.state or {}).get("offered")))
         hold.save(call, session, step, wait_info)
         db.session.commit()
-        return twiml(render(step.actions, queue))
+        return on_hold_reply(step.actions, queue)
     except Exception:
         log.exception("hold request failed for call %s", call.call_sid)
         return fallback(queue)

@@ -10,13 +10,14 @@ import logging
 from urllib.parse import parse_qs, urlsplit
 
 from flask import Response, current_app, request
-from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
+from .. import providers
+from ..flow.actions import Hangup, Play, Say
 from ..models import db
-from .security import twilio_signed
-from .twiml import apology
-from .views import bp, hold_music, request_language, twiml, url
+from ..providers.port import Redirect
+from .security import provider_signed
+from .views import apology, bp, hold_music, reply, request_language, url
 
 log = logging.getLogger(__name__)
 # Callbacks nobody hears: an empty answer is all the provider needs.
@@ -25,7 +26,6 @@ HOLD = {"voice.wait", "voice.hold_input"}  # already in the queue: keep them the
 # An agent's own leg: never put an agent in the callers' queue; the caller keeps their place.
 AGENT_LEGS = {"voice.agent_leg", "voice.agent_connect", "voice.agent_notice"}
 AGENT_SORRY = "Sorry, we cannot connect this call right now. The caller keeps their place."
-ENDED = ("bridged", "hangup", "leave", "redirected")  # QueueResult: nobody is waiting
 FAILED_URLS = {"voice.wait": "/voice/wait", "voice.hold_input": "/voice/hold-input",
                "voice.status": "/voice/status", "voice.queue_done": "/voice/queue-done"}
 
@@ -33,24 +33,17 @@ FAILED_URLS = {"voice.wait": "/voice/wait", "voice.hold_input": "/voice/hold-inp
 def reach_person(language: str) -> Response:
     """Sorry, then the fallback number when one is set (agents' consoles need the
     database), else the default queue, which the provider holds."""
-    return twiml(apology(url, current_app.config["DEFAULT_QUEUE"], language,
+    return reply(apology(current_app.config["DEFAULT_QUEUE"], language,
                          current_app.config.get("FALLBACK_NUMBER")))
 
 
 def keep_holding(queue: str) -> Response:
     """A caller in the queue hears music; the provider keeps their place."""
-    response = VoiceResponse()
-    response.play(url("voice.hold_music"))
-    response.redirect(url("voice.wait", queue=queue[:40]), method="POST")
-    return twiml(response)
+    return reply([Play(url("voice.hold_music")), Redirect(url("voice.wait", queue=queue[:40]))])
 
 
 def hang_up(notice: str | None = None) -> Response:
-    response = VoiceResponse()
-    if notice:
-        response.say(notice)
-    response.hangup()
-    return twiml(response)
+    return reply([*([Say(notice)] if notice else []), Hangup()])
 
 
 def without_database(endpoint: str | None, query: str = "") -> Response:
@@ -64,7 +57,8 @@ def without_database(endpoint: str | None, query: str = "") -> Response:
         return keep_holding(queue)
     if endpoint in AGENT_LEGS:
         return hang_up(AGENT_SORRY)
-    if endpoint == "voice.queue_done" and request.form.get("QueueResult", "") in ENDED:
+    if (endpoint == "voice.queue_done"
+            and providers.current().queue_done(request.form).exit.nobody_waiting):
         return hang_up()  # bridged or gone: never queue a caller again after the agent
     return reach_person(request_language(query))
 
@@ -83,13 +77,13 @@ def failed(exc: Exception):
 
 
 @bp.post("/fallback")
-@twilio_signed
+@provider_signed
 def fallback():
-    """The number's Fallback URL: the provider could not use our answer (ErrorCode,
-    ErrorUrl). Answers from the failed URL alone; never touches the database."""
-    failed_url = urlsplit(request.form.get("ErrorUrl", ""))
-    log.error("provider fell back (error %s) from %s", request.form.get("ErrorCode", "?")[:10],
-              failed_url.path[:200])
+    """The number's Fallback URL: the provider could not use our answer. Answers from the
+    failed URL alone; never touches the database."""
+    notice = providers.current().fallback_notice(request.form)
+    failed_url = urlsplit(notice.failed_url)
+    log.error("provider fell back (error %s) from %s", notice.error_code, failed_url.path[:200])
     endpoint = next((name for name, path in FAILED_URLS.items()
                      if failed_url.path.endswith(path)), None)
     return without_database(endpoint, failed_url.query)

@@ -1,32 +1,22 @@
-"""X-Twilio-Signature checks against the public URL the provider used."""
+"""Webhook signatures, checked by the provider's adapter against the public URL the
+provider used; the absolute URLs we give it."""
 
 from __future__ import annotations
 
 import logging
-import secrets
 from functools import wraps
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request, url_for
-from twilio.request_validator import RequestValidator
+
+from .. import providers
 
 log = logging.getLogger(__name__)
 
 
 def auth_token() -> str:
-    """TWILIO_AUTH_TOKEN, or a local token made once and kept in instance/."""
-    token = current_app.config.get("TWILIO_AUTH_TOKEN")
-    if token:
-        return token
-    path = Path(current_app.instance_path) / "local_auth_token"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(16))
-        path.chmod(0o600)
-    token = path.read_text().strip()
-    current_app.config["TWILIO_AUTH_TOKEN"] = token
-    return token
+    """The secret the provider signs with (made locally once when none is set)."""
+    return providers.current().secret()
 
 
 def public_base() -> str:
@@ -46,13 +36,18 @@ def public_url() -> str:
 
 
 def signature_valid() -> bool:
-    signature = request.headers.get("X-Twilio-Signature", "")
-    params = request.form.to_dict() if request.method == "POST" else {}
-    return bool(signature) and RequestValidator(auth_token()).validate(
-        public_url(), params, signature)
+    form = request.form.to_dict() if request.method == "POST" else {}
+    return providers.current().is_signed(public_url(), form, request.headers)
 
 
-def twilio_signed(view):
+def socket_signed() -> bool:
+    """A stream upgrade is signed over the wss:// URL we gave the provider."""
+    https = public_url()
+    return providers.current().is_signed_socket(
+        ("wss://" + https.split("://", 1)[1], https), request.headers)
+
+
+def provider_signed(view):
     """Refuse (403) any request the provider did not sign."""
 
     @wraps(view)

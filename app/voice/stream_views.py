@@ -1,7 +1,7 @@
 """The Media Stream socket for built-in speech, and the <Connect action> it hands back to.
 
 The socket runs one prompt: it speaks it, recognises the answer with Vosk on this
-server, stores what was heard, and closes; Twilio then asks /voice/heard, which feeds
+server, stores what was heard, and closes; the provider then asks /voice/heard, which feeds
 the answer to the engine like any other input.
 """
 
@@ -13,39 +13,35 @@ import logging
 from flask import abort, request
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
-from twilio.request_validator import RequestValidator
 
-from .. import calls
+from .. import calls, providers
 from ..flow.actions import Event, Input, NoInput, Say
 from ..models import Call, db
+from ..providers.port import Turn, provider_int
 from ..speech import service as speech
 from ..speech.registry import ModelError
 from ..speech.session import Outcome, Timers
 from ..speech.stream import Plan, PromptStream, StreamError, UnsupportedFormat
 from ..speech.tts import SpeakFailed, speak
 from . import listening
-from .fields import provider_int
-from .security import auth_token, public_url, twilio_signed
-from .views import CALL_SID, MAX_TURN, answer, bp, guarded, known_call, render, twiml, url
+from .security import provider_signed, socket_signed
+from .views import MAX_TURN, answer, bp, guarded, known_call, reply
 
 log = logging.getLogger(__name__)
 sock = Sock()
 IDLE_S = 5.0  # no message at all for this long: the provider has gone
-MAX_BAD_MESSAGES = 20  # then the stream is not Twilio's: stop listening to it
+MAX_BAD_MESSAGES = 20  # then the stream is not the provider's: stop listening to it
 END_OF_SPEECH_S = 0.5  # silence after words that ends an answer (our timer, not Vosk's)
 MAX_UTTERANCE_S = 10.0
 
 
 @bp.before_request
 def refuse_unsigned_upgrade():
-    """The upgrade is signed over the wss:// URL we gave Twilio: checked before accepting."""
+    """The upgrade is signed over the wss:// URL we gave the provider: checked before
+    accepting."""
     if request.endpoint != "voice.stream":
         return
-    signature = request.headers.get("X-Twilio-Signature", "")
-    https = public_url()
-    wss = "wss://" + https.split("://", 1)[1]
-    validator = RequestValidator(auth_token())
-    if not signature or not any(validator.validate(u, {}, signature) for u in (wss, https)):
+    if not socket_signed():
         log.warning("refused an unsigned media stream upgrade")
         abort(403)
 
@@ -53,7 +49,8 @@ def refuse_unsigned_upgrade():
 @sock.route("/stream", bp=bp)
 def stream(ws):
     call_sid, turn = request.args.get("call", ""), provider_int(request.args.get("turn"), MAX_TURN)
-    call = calls.find_call(call_sid) if CALL_SID.fullmatch(call_sid) and turn is not None else None
+    known = providers.current().call_id_valid(call_sid) and turn is not None
+    call = calls.find_call(call_sid) if known else None
     loaded = listening.load_plan(call, turn) if call else None
     if not loaded:
         ws.close(1008, "no such call or turn")
@@ -63,7 +60,7 @@ def stream(ws):
     db.session.close()  # hold no database connection for the seconds a caller talks
     heard = listen_once(ws, prompts, listen)
     listening.save_heard(db.session.get(Call, call_id), turn, listen.node, **heard)
-    db.session.commit()  # before the socket closes: Twilio asks /voice/heard right after
+    db.session.commit()  # before the socket closes: the provider asks /voice/heard next
 
 
 def listen_once(ws, prompts, listen) -> dict:
@@ -75,7 +72,8 @@ def listen_once(ws, prompts, listen) -> dict:
         plan = Plan(b"".join(speak(p.text, p.language) for p in prompts if isinstance(p, Say)),
                     listen.hints, Timers(listen.timeout_s, END_OF_SPEECH_S, MAX_UTTERANCE_S))
         prompt = PromptStream(plan, speech.model_for(listen.language),
-                              lambda m: ws.send(json.dumps(m, separators=(",", ":"))))
+                              lambda m: ws.send(json.dumps(m, separators=(",", ":"))),
+                              providers.current())
         return receive(ws, prompt)
     except (SpeakFailed, ModelError) as exc:
         log.error("built-in speech unavailable: %s", exc)
@@ -116,7 +114,7 @@ def result(outcome: Outcome, prompt: PromptStream) -> dict:
 
 
 @bp.post("/heard")
-@twilio_signed
+@provider_signed
 def heard():
     """After the socket closed: feed what was heard to the engine, or fall back."""
     call = known_call()
@@ -143,4 +141,4 @@ def provider_instead(call: Call, turn: int):
     if loaded is None:
         return answer(call, NoInput())
     prompts, listen = loaded
-    return twiml(render([*prompts, speech.as_provider(listen)], url, turn, call.call_sid))
+    return reply([*prompts, speech.as_provider(listen)], Turn(turn, call.call_sid))

@@ -1,47 +1,64 @@
-"""Voice webhooks: translate Twilio requests into engine events and actions into TwiML."""
+"""Voice webhooks: the provider's requests, parsed by its adapter into neutral events, go
+to the engine; its actions go back through the adapter's renderer."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import re
+from collections.abc import Sequence
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Response, abort, current_app, request, send_file
-from twilio.twiml.voice_response import VoiceResponse
 
-from .. import calls
-from ..flow.actions import Enqueue, Event, Hangup, Input, NoInput, Start
+from .. import calls, providers
+from ..apology import apology_for, speaks
+from ..flow.actions import Enqueue, Event, Hangup, NoInput, Say, Start, Transfer
 from ..models import Call, db
+from ..providers.port import CallInfo, EdgeAction, Turn, provider_int
 from . import listening
-from .fields import CALL_STATUSES, form_int, form_text, provider_int
-from .security import external_url, twilio_signed
-from .twiml import apology, render
+from .security import external_url, provider_signed
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
-CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")  # always fullmatch: "$" allows a newline
 LANGUAGE = re.compile(r"[a-z]{2}(-[A-Z]{2})?")
-MAX_SPEECH = 500  # characters; longer is not one answer to one prompt
-MAX_DIGITS = 32
 MAX_TURN = 10_000  # far beyond any real call
 MAX_CALL_S = 24 * 3600  # the provider ends every call within a day
 
 
+NO_TURN = Turn()  # instructions that answer to no turn of the engine
 url = external_url  # every URL in TwiML is absolute, under PUBLIC_BASE_URL
 
 
-def twiml(response: VoiceResponse | str) -> Response:
-    return Response(str(response), mimetype="text/xml")
+def rendered(actions: Sequence[EdgeAction], turn: Turn = NO_TURN) -> str:
+    return providers.current().render(actions, url, turn)
+
+
+def reply(actions: Sequence[EdgeAction] | str, turn: Turn = NO_TURN) -> Response:
+    """Actions (or instructions rendered before, replayed) as the provider's response."""
+    body = actions if isinstance(actions, str) else rendered(actions, turn)
+    return Response(body, mimetype=providers.current().media_type)
+
+
+def this_call() -> CallInfo:
+    """The call leg this webhook is about, as the provider's adapter reads it."""
+    return providers.current().call(request.form)
 
 
 def call_sid() -> str:
     """Requests that cannot belong to a real call are refused with a 400."""
-    sid = request.form.get("CallSid", "")
-    if not CALL_SID.fullmatch(sid):
-        abort(400, description="missing or malformed CallSid")
+    sid = this_call().call_id
+    if not providers.current().call_id_valid(sid):
+        abort(400, description="missing or malformed call id")
     return sid
+
+
+def apology(queue: str, language: str = "en-US", number: str | None = None) -> list:
+    """When anything breaks: say sorry in the caller's language and put them through to
+    a person: the fallback number when given, else the queue."""
+    return [Say(apology_for(language), language=speaks(language)),
+            Transfer(number) if number else Enqueue(queue, "system error")]
 
 
 def request_key() -> str:
@@ -57,7 +74,7 @@ def answer(call: Call, event: Event) -> Response:
     if call.last_request_key == key and call.last_response:
         calls.record_event(call, "retry", reason="webhook repeated; input not applied twice")
         db.session.commit()
-        return twiml(call.last_response)
+        return reply(call.last_response)
     if call.menu_version is None:
         return fail(call, "no menu published for this number")
     if not isinstance(event, Start) and asked_turn() != call.state.get("turn"):
@@ -65,10 +82,10 @@ def answer(call: Call, event: Event) -> Response:
     actions = calls.advance(call, event)
     turn = call.state["turn"]
     actions = listening.route_listens(call, actions, turn)
-    body = str(render(actions, url, turn, call.call_sid))
+    body = rendered(actions, Turn(turn, call.call_sid))
     call.last_request_key, call.last_response = key, body
     db.session.commit()
-    return twiml(body)
+    return reply(body)
 
 
 def asked_turn() -> int | None:
@@ -81,7 +98,7 @@ def current_prompt(call: Call, reason: str) -> Response:
     calls.record_event(call, "stale_turn", reason=reason, turn=asked_turn())
     db.session.commit()
     if call.last_response:
-        return twiml(call.last_response)
+        return reply(call.last_response)
     return fail(call, reason)
 
 
@@ -90,16 +107,16 @@ def rejoin(call: Call) -> Response:
     that ended hangs up, one handed to a person goes back to them, else the current
     prompt. Never an empty response."""
     if call.last_request_key == request_key() and call.last_response:
-        return twiml(call.last_response)
+        return reply(call.last_response)
     if call.status != "in-progress":
         calls.record_event(call, "stale_turn", reason="incoming replayed after the call ended")
         db.session.commit()
-        return twiml(render([Hangup()], url, 0))
+        return reply([Hangup()])
     if (call.state or {}).get("done"):
         queue = call.queue or current_app.config["DEFAULT_QUEUE"]
         calls.record_event(call, "stale_turn", reason="incoming replayed after hand-off")
         db.session.commit()
-        return twiml(render([Enqueue(queue, "call replayed")], url, 0, call.call_sid))
+        return reply([Enqueue(queue, "call replayed")], Turn(0, call.call_sid))
     return current_prompt(call, "incoming replayed mid-call")
 
 
@@ -118,7 +135,7 @@ def fail(call: Call | None, reason: str) -> Response:
         if "lang" not in request.args:  # /voice/incoming: the menu knows the language
             language = calls.language_of(call)
         db.session.commit()
-    return twiml(apology(url, queue, language))
+    return reply(apology(queue, language))
 
 
 def request_language(query: str | None = None) -> str:
@@ -130,10 +147,10 @@ def request_language(query: str | None = None) -> str:
 
 
 @bp.post("/incoming")
-@twilio_signed
+@provider_signed
 def incoming():
-    sid = call_sid()
-    call = calls.open_call(sid, form_text("From", 32), form_text("To", 32))
+    sid, info = call_sid(), this_call()
+    call = calls.open_call(sid, info.caller, info.dialled)
     if call.state:  # not our first answer to this call
         return guarded(call, lambda: rejoin(call))
     return guarded(call, lambda: answer(call, Start(
@@ -141,14 +158,14 @@ def incoming():
 
 
 @bp.post("/input")
-@twilio_signed
+@provider_signed
 def input():
     call = known_call()
-    return guarded(call, lambda: answer(call, input_event()))
+    return guarded(call, lambda: answer(call, providers.current().caller_input(request.form)))
 
 
 @bp.post("/no-input")
-@twilio_signed
+@provider_signed
 def no_input():
     call = known_call()
     return guarded(call, lambda: answer(call, NoInput()))
@@ -159,26 +176,11 @@ def known_call() -> Call:
     sid = call_sid()
     call = calls.find_call(sid)
     if call is None:
-        call = calls.open_call(sid, form_text("From", 32), form_text("To", 32))
+        info = this_call()
+        call = calls.open_call(sid, info.caller, info.dialled)
         calls.record_event(call, "error", reason="input for a call we had no record of")
         call.state = {"done": True}
     return call
-
-
-def input_event() -> Event:
-    digits = form_text("Digits", MAX_DIGITS) or None
-    speech = form_text("SpeechResult", MAX_SPEECH) or None
-    if not digits and not speech:
-        return NoInput()
-    return Input(digits=digits, speech=speech, confidence=_confidence())
-
-
-def _confidence() -> float | None:
-    try:
-        value = float(request.form.get("Confidence", ""))
-    except ValueError:
-        return None
-    return value if 0.0 <= value <= 1.0 else None
 
 
 def guarded(call: Call, handle) -> Response:
@@ -194,20 +196,18 @@ def guarded(call: Call, handle) -> Response:
 def done_call(call: Call) -> Response:
     """Input for a call already handed off: keep the caller with a person, not silence."""
     if call.last_response and call.last_request_key == request_key():
-        return twiml(call.last_response)
+        return reply(call.last_response)
     return fail(call, "input after the call was handed off")
 
 
 @bp.post("/status")
-@twilio_signed
+@provider_signed
 def status():
     call = calls.find_call(call_sid())
     if call is None:
         return Response(status=204)
-    status = form_text("CallStatus", 20) or "completed"
-    if status not in CALL_STATUSES:
-        abort(400, description="not a call status the provider sends")
-    calls.end_call(call, status, form_int("CallDuration", MAX_CALL_S, strict=True))
+    ended = providers.current().call_ended(request.form)
+    calls.end_call(call, ended.status, ended.duration_s)
     db.session.commit()
     return Response(status=204)
 
@@ -222,33 +222,29 @@ def hold_music():
 
 
 @bp.post("/queue-done")
-@twilio_signed
+@provider_signed
 def queue_done():
     """After the queue: bridged callers are done; otherwise never leave them in silence."""
-    result = form_text("QueueResult", 20)
-    call = calls.find_call(request.form.get("CallSid", ""))
+    done = providers.current().queue_done(request.form)
+    call = calls.find_call(this_call().call_id)
     language = calls.language_of(call) if call is not None else request_language()
     if call is not None:
         from ..hold import service as hold
 
-        outcome = hold.end(call, result, form_int("QueueTime", MAX_CALL_S, strict=False))
+        outcome = hold.end(call, done.exit, done.queue_time_s)
         if outcome == "voicemail":  # nobody could answer and the caller chose a message
             message = calls.voicemail_for(call)
             db.session.commit()
-            return twiml(render(message, url, call.state.get("turn", 0), call.call_sid))
+            return reply(message, Turn(call.state.get("turn", 0), call.call_sid))
         db.session.commit()
-    response = VoiceResponse()
-    if result in ("bridged", "hangup", "leave", "redirected"):
-        response.hangup()
-        return twiml(response)
-    return twiml(apology(url, current_app.config["DEFAULT_QUEUE"], language))
+    if done.exit.nobody_waiting:
+        return reply([Hangup()])
+    return reply(apology(current_app.config["DEFAULT_QUEUE"], language))
 
 
 @bp.post("/dial-done")
-@twilio_signed
+@provider_signed
 def dial_done():
-    response = VoiceResponse()
-    if request.form.get("DialCallStatus") not in ("completed", "answered"):
-        return twiml(apology(url, current_app.config["DEFAULT_QUEUE"], request_language()))
-    response.hangup()
-    return twiml(response)
+    if not providers.current().dial_answered(request.form):
+        return reply(apology(current_app.config["DEFAULT_QUEUE"], request_language()))
+    return reply([Hangup()])

@@ -12,49 +12,44 @@ from datetime import timedelta
 
 from flask import Response, current_app, request
 from sqlalchemy import select
-from twilio.twiml.voice_response import VoiceResponse
 
-from .. import calls, jobs, telephony
+from .. import calls, jobs, providers, telephony
+from ..flow.actions import Hangup, Say
 from ..flow.phrases import phrases
 from ..hold.models import CallbackRequest
 from ..models import CallEvent, db, utcnow
 from ..speech import service as speech
 from ..speech.registry import ModelError
 from ..speech.transcribe import transcribe
-from .fields import form_int, form_text
-from .security import twilio_signed
-from .views import bp, twiml
+from .security import provider_signed
+from .views import bp, reply, this_call
 
 log = logging.getLogger(__name__)
 STUCK_AFTER = timedelta(minutes=30)  # a transcript job takes a minute or two
-MAX_RECORDING_S = 4 * 3600  # the provider's own limit on one recording
 
 
 @bp.post("/recorded")
-@twilio_signed
+@provider_signed
 def recorded():
     """The caller finished (or pressed #): thank them in their language and hang up. The
     Record's URL carries language and voice, so this needs no database."""
     language = request.args.get("language", "en-US")[:12]
     voice = request.args.get("voice", "")[:60] or None
-    response = VoiceResponse()
-    response.say(phrases(language).t(
+    return reply([Say(phrases(language).t(
         "Thank you. Your message is saved, and one of our team will call you back."),
-        language=language, voice=voice)
-    response.hangup()
-    return twiml(response)
+        language=language, voice=voice), Hangup()])
 
 
 @bp.post("/recording")
-@twilio_signed
+@provider_signed
 def recording():
-    call = calls.find_call(request.form.get("CallSid", ""))
-    if call is None or request.form.get("RecordingStatus", "completed") != "completed":
+    call = calls.find_call(this_call().call_id)
+    ready = providers.current().recording(request.form) if call else None
+    if ready is None or not ready.complete:
         return Response(status=204)
     event = CallEvent(call=call, kind="voicemail", detail={
-        "recording_sid": form_text("RecordingSid", 40),
-        "duration_s": form_int("RecordingDuration", MAX_RECORDING_S, strict=True),
-        "status": "transcribing", "recording_url": form_text("RecordingUrl", 500),
+        "recording_sid": ready.recording_id, "duration_s": ready.duration_s,
+        "status": "transcribing", "recording_url": ready.url,
         "language": request.args.get("language", "en-US")[:12]})
     db.session.add(event)
     db.session.add(CallbackRequest(call=call, number=call.from_number, joined_at=utcnow(),

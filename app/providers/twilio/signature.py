@@ -1,0 +1,48 @@
+"""X-Twilio-Signature: checked on every webhook and on the media stream's upgrade."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from flask import current_app
+from twilio.request_validator import RequestValidator
+
+from ..port import Form
+
+HEADER = "X-Twilio-Signature"
+
+
+def secret() -> str:
+    """TWILIO_AUTH_TOKEN, or a local token made once and kept in instance/ (the local
+    simulator signs with it)."""
+    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    if token:
+        return token
+    path = Path(current_app.instance_path) / "local_auth_token"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(16))
+        path.chmod(0o600)
+    token = path.read_text().strip()
+    current_app.config["TWILIO_AUTH_TOKEN"] = token
+    return token
+
+
+def is_signed(url: str, form: Form, headers: Mapping[str, str]) -> bool:
+    """Signed over the URL Twilio used (the public one, not our Host) and the form."""
+    signature = headers.get(HEADER, "")
+    return bool(signature) and RequestValidator(secret()).validate(url, dict(form), signature)
+
+
+def is_signed_socket(urls: Sequence[str], headers: Mapping[str, str]) -> bool:
+    """A stream upgrade carries no form; Twilio signs the wss:// URL (or its https twin)."""
+    signature = headers.get(HEADER, "")
+    validator = RequestValidator(secret())
+    return bool(signature) and any(validator.validate(u, {}, signature) for u in urls)
+
+
+def sign(url: str, form: Form, secret: str) -> dict[str, str]:
+    """The header Twilio would send with this request: for the simulator and tests."""
+    return {HEADER: RequestValidator(secret).compute_signature(url, dict(form))}
