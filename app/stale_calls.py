@@ -11,7 +11,7 @@ from sqlalchemy import select
 from . import telephony
 from .calls import end_call, record_event
 from .models import Call, db, utcnow
-from .providers.port import CallEnded, CallStatus
+from .providers.port import CallEnded, LegStatus
 
 log = logging.getLogger(__name__)
 LONGEST_CALL = timedelta(hours=4)  # the provider's default time limit for one call
@@ -20,7 +20,7 @@ BATCH = 200
 
 def stale_calls() -> list[Call]:
     return list(db.session.scalars(select(Call).where(
-        Call.status == CallStatus.IN_PROGRESS, Call.started_at < utcnow() - LONGEST_CALL)
+        Call.status == LegStatus.IN_PROGRESS, Call.started_at < utcnow() - LONGEST_CALL)
         .order_by(Call.started_at).limit(BATCH)))
 
 
@@ -28,7 +28,7 @@ def reconcile() -> dict[str, int]:
     """Close each stale call with the provider's answer, or as unknown without one."""
     rest, counts = telephony.client(), {}
     for call in stale_calls():
-        found = rest.fetch_call(call.call_sid) if rest else CallEnded(CallStatus.UNKNOWN)
+        found = rest.fetch_call(call.call_sid) if rest else CallEnded(LegStatus.UNKNOWN)
         if found is None or found.status.live:
             counts["left open"] = counts.get("left open", 0) + 1
             continue

@@ -45,7 +45,7 @@ class ProviderError(Exception):
     """The provider's API failed; the call it was about may still be live."""
 
 
-class CallStatus(StrEnum):
+class LegStatus(StrEnum):
     """How a call leg stands. The values are what the database keeps."""
 
     QUEUED = "queued"
@@ -60,13 +60,13 @@ class CallStatus(StrEnum):
 
     @property
     def live(self) -> bool:
-        return self in (CallStatus.QUEUED, CallStatus.RINGING, CallStatus.IN_PROGRESS)
+        return self in (LegStatus.QUEUED, LegStatus.RINGING, LegStatus.IN_PROGRESS)
 
     @property
     def missed(self) -> bool:
         """A leg's final status when nobody picked up."""
-        return self in (CallStatus.NO_ANSWER, CallStatus.BUSY, CallStatus.FAILED,
-                        CallStatus.CANCELED)
+        return self in (LegStatus.NO_ANSWER, LegStatus.BUSY, LegStatus.FAILED,
+                        LegStatus.CANCELED)
 
 
 class QueueExit(StrEnum):
@@ -105,7 +105,7 @@ class CallInfo:
 
 @dataclass(frozen=True)
 class CallEnded:
-    status: CallStatus
+    status: LegStatus
     duration_s: int | None = None
 
 
@@ -250,7 +250,7 @@ class Provider(Protocol):
     def call(self, form: Form) -> CallInfo: ...
     def caller_input(self, form: Form) -> Input | NoInput: ...
     def call_ended(self, form: Form) -> CallEnded: ...
-    def leg_status(self, form: Form) -> CallStatus: ...
+    def leg_status(self, form: Form) -> LegStatus: ...
     def queue_wait(self, form: Form) -> QueueWait: ...
     def queue_done(self, form: Form) -> QueueDone: ...
     def dial_answered(self, form: Form) -> bool: ...

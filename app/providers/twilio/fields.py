@@ -9,10 +9,10 @@ from ...flow.actions import Input, NoInput
 from ..port import (
     CallEnded,
     CallInfo,
-    CallStatus,
     DeliveryReceipt,
     FallbackNotice,
     Form,
+    LegStatus,
     Malformed,
     QueueDone,
     QueueWait,
@@ -79,9 +79,9 @@ def call_ended(form: Form) -> CallEnded:
     return CallEnded(status, number(form, "CallDuration", MAX_CALL_S, strict=True))
 
 
-def leg_status(form: Form) -> CallStatus:
+def leg_status(form: Form) -> LegStatus:
     """An outbound leg's status callback; a word Twilio does not send means unknown."""
-    return call_status(text(form, "CallStatus", 20)) or CallStatus.UNKNOWN
+    return call_status(text(form, "CallStatus", 20)) or LegStatus.UNKNOWN
 
 
 def queue_wait(form: Form) -> QueueWait:
@@ -97,8 +97,8 @@ def queue_done(form: Form) -> QueueDone:
 
 
 def dial_answered(form: Form) -> bool:
-    return call_status(form.get("DialCallStatus")) in (CallStatus.COMPLETED,
-                                                       CallStatus.IN_PROGRESS)
+    return call_status(form.get("DialCallStatus")) in (LegStatus.COMPLETED,
+                                                       LegStatus.IN_PROGRESS)
 
 
 def recording(form: Form) -> RecordingReady:

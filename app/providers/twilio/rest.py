@@ -12,7 +12,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from ..port import CallEnded, CallStatus, DeliveryStatus, ProviderError, provider_int
+from ..port import CallEnded, DeliveryStatus, LegStatus, ProviderError, provider_int
 from .fields import MAX_CALL_S
 from .statuses import call_status, delivery_status
 
@@ -87,13 +87,13 @@ class TwilioRest:
             found = self.client.calls(call_id).fetch()
         except TwilioRestException as exc:
             if exc.status == 404:
-                return CallEnded(CallStatus.UNKNOWN)  # no such call (any more)
+                return CallEnded(LegStatus.UNKNOWN)  # no such call (any more)
             log.warning("could not look up call %s: %s", call_id, exc)
             return None
         except (TwilioException, OSError) as exc:
             log.warning("could not look up call %s: %s", call_id, exc)
             return None
-        return CallEnded(call_status(found.status) or CallStatus.UNKNOWN,
+        return CallEnded(call_status(found.status) or LegStatus.UNKNOWN,
                          provider_int(str(found.duration or ""), MAX_CALL_S))
 
     def fetch_recording(self, url: str) -> bytes | None:

@@ -3,15 +3,15 @@ safe default of its kind, never to a crash."""
 
 from __future__ import annotations
 
-from ..port import CallStatus, DeliveryStatus, QueueExit
+from ..port import DeliveryStatus, LegStatus, QueueExit
 
 # CallStatus of a status callback, DialCallStatus, and a call fetched over REST.
 CALL_STATUS = {
-    "queued": CallStatus.QUEUED, "initiated": CallStatus.QUEUED,
-    "ringing": CallStatus.RINGING, "in-progress": CallStatus.IN_PROGRESS,
-    "answered": CallStatus.IN_PROGRESS, "completed": CallStatus.COMPLETED,
-    "busy": CallStatus.BUSY, "failed": CallStatus.FAILED,
-    "no-answer": CallStatus.NO_ANSWER, "canceled": CallStatus.CANCELED,
+    "queued": LegStatus.QUEUED, "initiated": LegStatus.QUEUED,
+    "ringing": LegStatus.RINGING, "in-progress": LegStatus.IN_PROGRESS,
+    "answered": LegStatus.IN_PROGRESS, "completed": LegStatus.COMPLETED,
+    "busy": LegStatus.BUSY, "failed": LegStatus.FAILED,
+    "no-answer": LegStatus.NO_ANSWER, "canceled": LegStatus.CANCELED,
 }
 
 # QueueResult of the <Enqueue action> request.
@@ -33,7 +33,7 @@ MESSAGE_STATUS = {
 }
 
 
-def call_status(word: str | None) -> CallStatus | None:
+def call_status(word: str | None) -> LegStatus | None:
     """None for a word Twilio does not send: the caller of this decides (400 or unknown)."""
     return CALL_STATUS.get(word or "")
 
