@@ -9,7 +9,6 @@ the simulator prints and /outbox lists.
 from __future__ import annotations
 
 import logging
-import secrets
 from datetime import timedelta
 
 from flask import current_app
@@ -34,7 +33,7 @@ def client() -> Rest | None:
 
 
 def our_number() -> str:
-    return current_app.config["TWILIO_PHONE_NUMBER"]
+    return providers.current().our_number(current_app.config)
 
 
 def rate_limited(number: str) -> bool:
@@ -85,7 +84,7 @@ def place_call(to: str, url: str, status_callback: str) -> str:
     the request is kept in the outbox and the simulator can play that leg."""
     rest = client()
     if rest is None:
-        sid = "CA" + secrets.token_hex(16)
+        sid = providers.current().local_call_id()
         db.session.add(Message(to_number=to, from_number=our_number(), body=f"call {url}",
                                channel="voice", sid=sid, status="outbox"))
         return sid

@@ -89,7 +89,7 @@ class RecognitionSession:
 
     Feed it every inbound frame from the start of the prompt (so barge-in speech is kept)
     and call prompt_ended() when the prompt has finished playing: the no-input timer only
-    runs after that, as with Twilio's <Gather timeout>.
+    runs after that, as with a provider's own gather timeout.
     """
 
     def __init__(
@@ -165,7 +165,7 @@ class RecognitionSession:
         return self._finish(Outcome("dtmf", digits=digit, confidence=1.0, at_ms=self.audio_ms()))
 
     def feed(self, frame: bytes) -> Outcome | None:
-        """Take one mu-law frame (any length; Twilio sends 160 bytes = 20 ms)."""
+        """Take one mu-law frame (any length; a media stream sends 160 bytes = 20 ms)."""
         if self.outcome is not None or not frame:
             return None
         pcm = mulaw_to_pcm16(frame)

@@ -26,7 +26,7 @@ def espeak_voice(language: str) -> str:
 
 @functools.lru_cache(maxsize=256)  # prompts repeat across calls; each is ~20 KB
 def speak(text: str, language: str = "en-US", speed: int = WORDS_PER_MINUTE) -> bytes:
-    """Raw 8 kHz mono mu-law of the text (no header): Twilio's media payload format."""
+    """Raw 8 kHz mono mu-law of the text (no header): the media stream's payload format."""
     for tool in ("espeak-ng", "ffmpeg"):
         if shutil.which(tool) is None:
             raise SpeakFailed(f"{tool} is not installed")

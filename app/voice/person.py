@@ -50,7 +50,7 @@ def without_database(endpoint: str | None, query: str = "") -> Response:
     """What a webhook answers when it cannot finish: never a 500, never silence."""
     if endpoint in CALLBACKS:
         return Response(status=204)
-    if endpoint == "voice.hold_audio":  # a Play inside hold TwiML: music from disk instead
+    if endpoint == "voice.hold_audio":  # a Play inside hold instructions: music from disk instead
         return hold_music()
     if endpoint in HOLD:
         queue = (parse_qs(query).get("queue") or [current_app.config["DEFAULT_QUEUE"]])[0]

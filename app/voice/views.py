@@ -28,7 +28,7 @@ MAX_CALL_S = 24 * 3600  # the provider ends every call within a day
 
 
 NO_TURN = Turn()  # instructions that answer to no turn of the engine
-url = external_url  # every URL in TwiML is absolute, under PUBLIC_BASE_URL
+url = external_url  # every URL we give the provider is absolute, under PUBLIC_BASE_URL
 
 
 def rendered(actions: Sequence[EdgeAction], turn: Turn = NO_TURN) -> str:
@@ -69,7 +69,7 @@ def request_key() -> str:
 
 
 def answer(call: Call, event: Event) -> Response:
-    """Run one event for a call once; a retried webhook gets the same TwiML again."""
+    """Run one event for a call once; a retried webhook gets the same answer again."""
     key = request_key()
     if call.last_request_key == key and call.last_response:
         calls.record_event(call, "retry", reason="webhook repeated; input not applied twice")
@@ -103,7 +103,7 @@ def current_prompt(call: Call, reason: str) -> Response:
 
 
 def rejoin(call: Call) -> Response:
-    """/voice/incoming again for a call we know: a retry gets the same TwiML; a call
+    """/voice/incoming again for a call we know: a retry gets the same answer; a call
     that ended hangs up, one handed to a person goes back to them, else the current
     prompt. Never an empty response."""
     if call.last_request_key == request_key() and call.last_response:

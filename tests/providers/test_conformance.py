@@ -330,3 +330,9 @@ def test_a_text_is_sent_and_a_recording_fetched_only_from_the_provider(kit, adap
         sent = len(api.requests)
         assert rest.fetch_recording("https://attacker.example/RE1") is None
         assert len(api.requests) == sent  # our credentials never went there
+
+
+def test_a_local_call_leg_has_an_id_the_adapter_accepts(adapter):
+    """Without credentials a call leg lives in the outbox; the simulator plays it."""
+    first, second = adapter.local_call_id(), adapter.local_call_id()
+    assert adapter.call_id_valid(first) and first != second

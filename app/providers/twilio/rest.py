@@ -4,6 +4,7 @@ never waits long on the provider."""
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,6 +42,16 @@ def rest(config: Mapping[str, Any]) -> TwilioRest | None:
         return None
     return TwilioRest(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
                       config.get("TWILIO_API_BASE"))
+
+
+def our_number(config: Mapping[str, Any]) -> str:
+    """The number we call and text from."""
+    return config["TWILIO_PHONE_NUMBER"]
+
+
+def local_call_id() -> str:
+    """An id in Twilio's form for a leg kept in the local outbox (the simulator plays it)."""
+    return "CA" + secrets.token_hex(16)
 
 
 class TwilioRest:

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import websocket
-from twilio.request_validator import RequestValidator
+
+from .signature import HEADER, sign
 
 FRAME = 160  # bytes: 20 ms of 8 kHz mu-law
 SILENCE = b"\xff" * FRAME
@@ -50,14 +51,14 @@ class StreamCaller:
             parts = urlsplit(url)
             self.target = "ws" + server.rstrip("/")[4:] + parts.path + (
                 f"?{parts.query}" if parts.query else "")
-        self.signature = RequestValidator(auth_token).compute_signature(url, {})
+        self.signature = sign(url, {}, auth_token)[HEADER]
         self.inbox: queue.Queue = queue.Queue()
         self.answered = threading.Event()  # the server sent something (or closed)
         self.prompt_sent = threading.Event()  # the prompt's mark came (or the socket closed)
         self.result = StreamResult()
 
     def connect(self, signed: bool = True) -> websocket.WebSocket:
-        headers = [f"X-Twilio-Signature: {self.signature}"] if signed else []
+        headers = [f"{HEADER}: {self.signature}"] if signed else []
         return websocket.create_connection(self.target, header=headers, timeout=self.timeout_s)
 
     def start_message(self, media_format: dict | None = None) -> str:
