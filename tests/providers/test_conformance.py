@@ -35,6 +35,7 @@ from app.providers.port import (
     EdgeAction,
     FallbackNotice,
     JoinRoom,
+    Provider,
     LegStatus,
     Malformed,
     ProviderError,
@@ -89,6 +90,12 @@ def query(address: str) -> tuple[str, dict[str, str]]:
 
 def test_every_adapter_has_a_kit():
     assert set(KITS) == set(ADAPTERS)
+
+
+def test_the_adapter_implements_the_whole_port(adapter):
+    members = {n for n in vars(Provider) if not n.startswith("_")} | set(
+        Provider.__annotations__)
+    assert [n for n in sorted(members) if not hasattr(adapter, n)] == []
 
 
 # Signatures
