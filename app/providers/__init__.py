@@ -3,21 +3,20 @@ adapter and speaks only neutral events and actions to it."""
 
 from __future__ import annotations
 
-from types import ModuleType
-
 from flask import current_app
 
 from . import twilio
+from .port import Provider
 
-ADAPTERS: dict[str, ModuleType] = {"twilio": twilio}
+ADAPTERS: dict[str, Provider] = {"twilio": twilio}  # each adapter module implements the port
 DEFAULT = "twilio"
 
 
-def current():
+def current() -> Provider:
     """The adapter this deployment talks to (TELEPHONY_PROVIDER; Twilio by default)."""
     return ADAPTERS[current_app.config.get("TELEPHONY_PROVIDER", DEFAULT)]
 
 
-def default():
+def default() -> Provider:
     """The adapter where no app is at hand (benchmarks of the stream protocol)."""
     return ADAPTERS[DEFAULT]
