@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from app.flow import embedding, intents  # noqa: E402
 from app.flow.engine import _Turn  # noqa: E402
 from app.flow.state import CallState  # noqa: E402
-from bench.understanding import SETS, load_set  # noqa: E402
+from bench.understanding import FRESH_SETS, SETS, load_set  # noqa: E402
 
 # Generic caller sentences naming no business's option: a reference for hubness (texts
 # near all of these are near everything).
@@ -184,7 +184,7 @@ def main() -> None:
     both = embedding.shared()
     vec, words = Vectors(both.sentences), Vectors(both.words)
     sets = {path.stem.removesuffix("_heldout"): views_of(path, args.half, both)
-            for path in SETS}
+            for path in SETS + FRESH_SETS}
     print(f"| variant ({args.half} halves) | " + " | ".join(sets) + " | all |")
     print("|---|" + "---:|" * (len(sets) + 1))
     for name, score in variants(vec, words).items():

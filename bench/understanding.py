@@ -33,7 +33,9 @@ from app.flow.state import CallState  # noqa: E402
 from app.flow.validate import parse_menu  # noqa: E402
 
 SETS = [ROOT / "bench/data/northwind_heldout.yaml", ROOT / "bench/data/bike_shop_heldout.yaml",
-        ROOT / "bench/data/dental_clinic_heldout.yaml", ROOT / "bench/data/hotel_heldout.yaml"]
+        ROOT / "bench/data/dental_clinic_heldout.yaml"]  # make test samples these
+# Written after the matcher was tuned, to check that it generalises: reported, never in a test.
+FRESH_SETS = [ROOT / "bench/data/hotel_heldout.yaml"]
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,7 @@ def report(path: Path, embedder, half: str = "all") -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sets", nargs="*", type=Path, default=SETS)
+    parser.add_argument("sets", nargs="*", type=Path, default=SETS + FRESH_SETS)
     parser.add_argument("--misses", action="store_true", help="list every sentence missed")
     parser.add_argument("--half", choices=("all", "dev", "test"), default="all",
                         help="dev: every other sentence per intent, for tuning; test: the rest")
