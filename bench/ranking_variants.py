@@ -81,14 +81,16 @@ def views_of(path: Path, half: str, embedder) -> list[Views]:
             continue
         with captured_inputs() as calls:
             _Turn(menu, CallState(node=case.node), embedder).match_speech(node, case.sentence)
-        (utterance, options, synonyms, _, examples), _ = calls[0]
+        (utterance, options, synonyms, _, examples), keywords = calls[0]
+        no_keyword = keywords.get("no_keyword", ())
         texts, common = intents.menu_texts(tuple(map(tuple, options)),
                                            tuple(map(tuple, examples)),
                                            tuple((k, tuple(v)) for k, v in synonyms.items()))
         heard = intents.without_negated(utterance)
         said = intents.normalise(heard, synonyms)
         lexical = [max((intents.similarity(said, intents.normalise(p, synonyms))
-                        for p in phrases), default=0.0) for phrases in options]
+                        for p in phrases if p not in no_keyword), default=0.0)
+                   for phrases in options]
         content = intents._without(heard, common)
         gos = [o.go for o in node.options] + ["person"]
         out.append(Views(content, texts, np.array(lexical),
