@@ -62,6 +62,36 @@ def test_unrelated_speech_is_not_matched(menu, at_main, said):
     assert result.state.node == "main" and "no_match" in [t.kind for t in result.trace]
 
 
+@pytest.mark.parametrize("said", ["I need someone to talk to", "can someone help me",
+                                  "someone please", "I'd like to speak to someone",
+                                  "is there a person I can talk to"])
+def test_someone_as_whom_the_caller_wants_reaches_a_person(menu, at_main, said):
+    result = step(menu, at_main, Input(speech=said, confidence=0.9))
+    assert isinstance(result.actions[-1], Enqueue) and result.actions[-1].queue == "general"
+
+
+@pytest.mark.parametrize("said", ["I was told someone would fix my meter",
+                                  "someone came to read the meter and broke it",
+                                  "I need someone to look at my meter"])
+def test_someone_who_should_do_a_job_is_not_a_request_for_a_person(menu, at_main, said):
+    """The person word names who does the work, so it is no hand-off by itself: the
+    caller is asked about or routed to the option the rest of the sentence means."""
+    result = step(menu, at_main, Input(speech=said, confidence=0.9))
+    assert "person" not in [t.detail.get("command") for t in result.trace], result.trace
+    assert not (isinstance(result.actions[-1], Enqueue)
+                and result.actions[-1].queue == "general"), result.trace
+
+
+@pytest.mark.parametrize("said, doer", [
+    ("someone would fix it", True), ("someone to look at it", True),
+    ("someone to talk to", False),  # the word after "to" says it is a request after all
+    ("someone", False),             # nothing after it: whom the caller wants
+    ("someone at the desk", False),
+])
+def test_a_person_word_is_a_doer_only_when_a_verb_follows(said, doer):
+    assert (intents.named_as_doers(said, ["someone"]) == ["someone"]) is doer
+
+
 def test_personal_is_not_person():
     assert not intents.mentions("my personal account", ["person"])
 

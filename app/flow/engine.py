@@ -282,7 +282,7 @@ class _Turn:
             if not event.speech:
                 continue
             said = self.global_phrases(name)
-            if name == "person" and intents.mentions(event.speech, said):
+            if name == "person" and intents.asks_for_person(event.speech, said):
                 return name
             if name != "person" and intents.says_whole(event.speech, said):
                 return name
@@ -346,7 +346,8 @@ class _Turn:
         return intents.best_match(
             speech, [o.phrases for o in node.options] + [g.phrases for g in extra],
             self.settings.synonyms, self.embedder if english else None,
-            [o.examples + [o.label] for o in node.options] + [g.examples for g in extra])
+            [o.examples + [o.label] for o in node.options] + [g.examples for g in extra],
+            no_keyword=intents.named_as_doers(speech, person.phrases) if person else ())
 
     def accepted(self, match: intents.Match, event: Input) -> bool:
         unsure_asr = event.confidence is not None and event.confidence < 0.35

@@ -92,15 +92,18 @@ def best_match(
     synonyms: Mapping[str, Sequence[str]] = (),
     embedder: Embedder | None = None,
     examples: Sequence[Sequence[str]] = (),
+    no_keyword: Sequence[str] = (),
 ) -> Match:
     """Score each option and return the best with the runner-up. Options are lists of
     phrases; with an embedder, their examples (and synonyms of their words) count by
     meaning too, as whole sentences and word by word. Clauses the caller negates ("not
-    my bill, ...") are left out."""
+    my bill, ...") are left out, and so is the keyword credit of phrases in `no_keyword`
+    (the person command's "someone" in "someone would fix my meter")."""
     heard = without_negated(utterance)
     said = normalise(heard, synonyms)
     lexical = [
-        max((similarity(said, normalise(p, synonyms)) for p in phrases), default=0.0)
+        max((similarity(said, normalise(p, synonyms)) for p in phrases
+             if p not in no_keyword), default=0.0)
         for phrases in options
     ]
     if embedder is None or not said:
@@ -373,6 +376,34 @@ def mentions(utterance: str, phrases: Sequence[str], threshold: float = 0.9) -> 
             any(fuzz.ratio(w, s) / 100.0 >= threshold for s in said) for w in wanted
         ):
             return True
+    return False
+
+
+# After a person word, these make that person the one who does something ("someone would
+# fix my meter", "waiting for someone to come out"): the caller is not asking to talk.
+_DOES = frozenset("to would will should is was has had came come comes did never".split())
+_TALKS = frozenset("talk speak chat help answer".split())
+
+
+def asks_for_person(utterance: str, phrases: Sequence[str]) -> bool:
+    """True when the caller names one of the person command's phrases as whom they want
+    ("let me talk to someone", "a real person please"), not as someone who should do a
+    job ("I need someone to look at my bike")."""
+    doers = named_as_doers(utterance, phrases)
+    return any(mentions(utterance, [p]) for p in phrases if p not in doers)
+
+
+def named_as_doers(utterance: str, phrases: Sequence[str]) -> list[str]:
+    """The phrases the caller names as someone who does something: no request to talk."""
+    return [p for p in phrases if _names_a_doer(utterance, p)]
+
+
+def _names_a_doer(utterance: str, phrase: str) -> bool:
+    said, wanted = _words(utterance), _words(phrase)
+    for i in range(len(said) - len(wanted) + 1):
+        if all(fuzz.ratio(w, s) / 100.0 >= 0.9 for w, s in zip(wanted, said[i:], strict=False)):
+            after = said[i + len(wanted):i + len(wanted) + 2]
+            return bool(after) and after[0] in _DOES and not _TALKS & set(after)
     return False
 
 
