@@ -1,131 +1,29 @@
 """Menus as typed data: one schema for YAML files and the JSON kept in the database.
 
-Node types form an explicit registry (the discriminated union below); operator text is
-never resolved to code.
+Node types form an explicit registry (flow/node_types.py; the built-in ones are declared
+in flow/nodes/); operator text is never resolved to code.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-NodeId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
-Key = Annotated[str, Field(pattern=r"^[0-9*#]{1,4}$")]
+from . import node_types
+from .node_parts import Escalation, Key, NodeBase, NodeId, Option, Strict
+from .nodes.collect import CollectNode
+from .nodes.handoff import HangupNode, QueueNode, TransferNode, VoicemailNode
+from .nodes.lookup import HttpSource, LookupNode
+from .nodes.menu import MenuNode
+from .nodes.say import SayNode
+from .nodes.sms_link import SmsLinkNode
 
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Escalation(Strict):
-    """What to say after the 1st, 2nd... failed attempt; after the last, go to `then`."""
-
-    reprompts: list[str] = Field(default_factory=list)
-    then: NodeId | None = None  # default: the menu's person node
-
-
-class Option(Strict):
-    key: Key | None = None
-    intent: str | None = None  # label used in confirm questions and analytics
-    phrases: list[str] = Field(default_factory=list)  # keywords, also recogniser hints
-    examples: list[str] = Field(default_factory=list)  # whole sentences, matched by meaning
-    go: NodeId
-
-    @property
-    def label(self) -> str:
-        return self.intent or (self.phrases[0] if self.phrases else f"option {self.key}")
-
-
-class NodeBase(Strict):
-    prompt: str | None = None
-    reprompt: str | None = None  # shorter prompt for retries; default: the prompt
-    no_input: Escalation | None = None
-    no_match: Escalation | None = None
-    recognizer: Literal["provider", "vosk"] | None = None  # None: the menu's setting
-    language: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")  # None: menu's
-
-
-class MenuNode(NodeBase):
-    type: Literal["menu"]
-    options: list[Option]
-
-
-class SayNode(NodeBase):
-    type: Literal["say"]
-    next: NodeId
-
-
-class CollectNode(NodeBase):
-    type: Literal["collect"]
-    variable: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")]
-    input: Literal["digits", "speech"] = "digits"
-    min_length: int = Field(default=1, ge=1, le=32)
-    max_length: int = Field(default=16, ge=1, le=32)
-    pattern: str | None = None
-    check_digit: Literal["luhn"] | None = None
-    confirm: bool = True
-    next: NodeId
-
-
-class HttpSource(Strict):
-    """An operator-configured JSON endpoint; response fields are mapped to variables."""
-
-    url: Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=500)]
-    method: Literal["GET", "POST"] = "GET"
-    timeout_s: float = Field(default=3.0, gt=0, le=3)
-    mapping: dict[str, str] = Field(default_factory=dict)  # variable: dotted.path
-
-
-class LookupNode(NodeBase):
-    type: Literal["lookup"]
-    source: str | None = None  # a built-in data source; or:
-    http: HttpSource | None = None
-    params: dict[str, str] = Field(default_factory=dict)  # values are templates
-    result: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")] = "result"
-    found: NodeId
-    not_found: NodeId
-    error: NodeId | None = None  # default: apology and the person node
-
-
-class SmsLinkNode(NodeBase):
-    """Text the caller a signed link to a mobile form, then say so (the prompt)."""
-
-    type: Literal["sms_link"]
-    form: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$")]
-    next: NodeId
-
-
-class QueueNode(NodeBase):
-    type: Literal["queue"]
-    queue: Annotated[str, Field(pattern=r"^[a-z0-9_\-]{1,40}$")]
-    reason: str = "asked for a person"
-
-
-class TransferNode(NodeBase):
-    type: Literal["transfer"]
-    number: Annotated[str, Field(pattern=r"^\+?[0-9]{3,15}$")]
-
-
-class HangupNode(NodeBase):
-    type: Literal["hangup"]
-
-
-class VoicemailNode(NodeBase):
-    """Record a message (the prompt says so); it is transcribed offline for the agents."""
-
-    type: Literal["voicemail"]
-    queue: Annotated[str, Field(pattern=r"^[a-z0-9_\-]{1,40}$")] = "general"
-    max_length_s: int = Field(default=120, ge=10, le=300)
-
-
-Node = Annotated[
-    MenuNode | SayNode | CollectNode | LookupNode | SmsLinkNode | QueueNode | TransferNode
-    | HangupNode | VoicemailNode,
-    Field(discriminator="type"),
-]
-TERMINAL_TYPES = {"queue", "transfer", "hangup", "voicemail"}
-PROMPTED_TYPES = {"menu", "say", "collect", "hangup", "sms_link", "voicemail"}
+__all__ = ["CollectNode", "Escalation", "GlobalCommand", "HangupNode", "HttpSource", "Key",
+           "LookupNode", "Menu", "MenuNode", "Node", "NodeBase", "NodeId", "Option",
+           "QueueNode", "SayNode", "Settings", "SmsLinkNode", "Strict", "TransferNode",
+           "VoicemailNode"]
+Node = NodeBase  # a parsed node of any registered type (its declaration: node_types.of)
 
 
 class GlobalCommand(Strict):
@@ -177,7 +75,7 @@ class Menu(Strict):
     description: str = ""
     start: NodeId
     settings: Settings
-    nodes: dict[NodeId, Node]
+    nodes: dict[NodeId, node_types.AnyNode]
 
     @field_validator("nodes")
     @classmethod
@@ -189,3 +87,7 @@ class Menu(Strict):
     @property
     def main_menu(self) -> str:
         return self.settings.main_menu or self.start
+
+
+# A node type declared later (a test, a plug-in) is accepted from then on.
+node_types.rebuild_on_register(lambda: Menu.model_rebuild(force=True))

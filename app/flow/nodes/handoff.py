@@ -1,0 +1,75 @@
+"""The nodes where a call leaves the menu: a queue, a transfer, a voicemail, a hang-up.
+A failure at one of them escalates at once (there is nothing to ask again)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import Field
+
+from ..actions import Enqueue, Hangup, Record, Transfer
+from ..node_parts import NodeBase
+from ..node_types import FormField, NodeType, register
+
+if TYPE_CHECKING:
+    from ..engine import Turn
+
+QueueName = Annotated[str, Field(pattern=r"^[a-z0-9_\-]{1,40}$")]
+QUEUE = FormField("queue", "Queue")
+
+
+class QueueNode(NodeBase):
+    type: Literal["queue"]
+    queue: QueueName
+    reason: str = "asked for a person"
+
+
+class TransferNode(NodeBase):
+    type: Literal["transfer"]
+    number: Annotated[str, Field(pattern=r"^\+?[0-9]{3,15}$")]
+
+
+class HangupNode(NodeBase):
+    type: Literal["hangup"]
+
+
+class VoicemailNode(NodeBase):
+    """Record a message (the prompt says so); it is transcribed offline for the agents."""
+
+    type: Literal["voicemail"]
+    queue: QueueName = "general"
+    max_length_s: int = Field(default=120, ge=10, le=300)
+
+
+def enqueue(turn: Turn, node_id: str, node: QueueNode) -> None:
+    turn.say(node.prompt)
+    turn.actions.append(Enqueue(node.queue, turn.state.handoff_reason or node.reason))
+    turn.finish()
+
+
+def transfer(turn: Turn, node_id: str, node: TransferNode) -> None:
+    turn.say(node.prompt)
+    turn.actions.append(Transfer(node.number))
+    turn.finish()
+
+
+def hang_up(turn: Turn, node_id: str, node: HangupNode) -> None:
+    turn.say(node.prompt)
+    turn.actions.append(Hangup())
+    turn.finish()
+
+
+def record(turn: Turn, node_id: str, node: VoicemailNode) -> None:
+    turn.say(node.prompt)
+    language = turn.language()
+    turn.actions.append(Record(node.queue, node.max_length_s, language,
+                               turn.settings.voice_for(language)))
+    turn.finish()
+
+
+register(NodeType("queue", QueueNode, enqueue, ends=True, reaches_person=True,
+                  form=(QUEUE, FormField("reason", "Reason the agent sees"))))
+register(NodeType("transfer", TransferNode, transfer, ends=True, reaches_person=True,
+                  form=(FormField("number", "Transfer to number"),)))
+register(NodeType("hangup", HangupNode, hang_up, prompts=True, ends=True))
+register(NodeType("voicemail", VoicemailNode, record, prompts=True, ends=True, form=(QUEUE,)))
