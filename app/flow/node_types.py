@@ -55,7 +55,7 @@ class NodeType:
     prompts: bool = False  # must have a prompt
     ends: bool = False  # the call leaves the menu here: a failure escalates at once
     reaches_person: bool = False  # may be the menu's person node
-    passes_through: bool = False  # speaks and goes on without waiting for the caller
+    passes_through: bool = False  # goes on (maybe speaking) without waiting for the caller
     # An effect (a lookup, a text) run before the caller hears anything:
     # (effects, worst-case seconds) against the turn budget. None: not an effect.
     cost: Callable[[Any], tuple[int, float]] | None = None

@@ -144,7 +144,10 @@ def _passes_through(menu: Menu, node_id: str | None) -> bool:
 
 
 def _onward(node: Node) -> str | None:
-    return next((target for _, target, _ in node_types.links(node, escalations=False)), None)
+    """The one way on; a node that chooses between ways ends the walk (the engine's hop
+    limit still stops a loop through it)."""
+    ways = [target for _, target, _ in node_types.links(node, escalations=False)]
+    return ways[0] if len(ways) == 1 else None
 
 
 def check_languages(menu: Menu) -> Iterator[MenuError]:
