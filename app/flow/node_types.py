@@ -91,7 +91,7 @@ def register(node_type: NodeType) -> NodeType:
     if node_type.name in _TYPES:
         raise ValueError(f"node type {node_type.name!r} is already declared")
     declared = node_type.schema.model_fields.get("type")
-    if declared is None or declared.annotation.__args__ != (node_type.name,):
+    if getattr(declared and declared.annotation, "__args__", None) != (node_type.name,):
         raise ValueError(f"{node_type.schema.__name__} needs type: Literal[{node_type.name!r}]")
     _TYPES[node_type.name] = node_type
     _rebuild()
