@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
-from ..actions import Enqueue, Hangup, Record, Transfer
+from ..actions import Action, Enqueue, Hangup, Record, Transfer
 from ..node_parts import NodeBase
 from ..node_types import FormField, NodeType, register
 
@@ -41,30 +41,30 @@ class VoicemailNode(NodeBase):
     max_length_s: int = Field(default=120, ge=10, le=300)
 
 
-def enqueue(turn: Turn, node_id: str, node: QueueNode) -> None:
+def leave(turn: Turn, node: NodeBase, action: Action) -> None:
+    """The prompt, then the action that takes the call out of the menu."""
     turn.say(node.prompt)
-    turn.actions.append(Enqueue(node.queue, turn.state.handoff_reason or node.reason))
+    turn.actions.append(action)
     turn.finish()
+
+
+def enqueue(turn: Turn, node_id: str, node: QueueNode) -> None:
+    leave(turn, node, Enqueue(node.queue, turn.state.handoff_reason or node.reason))
 
 
 def transfer(turn: Turn, node_id: str, node: TransferNode) -> None:
-    turn.say(node.prompt)
-    turn.actions.append(Transfer(node.number))
-    turn.finish()
+    leave(turn, node, Transfer(node.number))
 
 
 def hang_up(turn: Turn, node_id: str, node: HangupNode) -> None:
-    turn.say(node.prompt)
-    turn.actions.append(Hangup())
-    turn.finish()
+    leave(turn, node, Hangup())
 
 
 def record(turn: Turn, node_id: str, node: VoicemailNode) -> None:
-    turn.say(node.prompt)
+    """The thanks after the beep is said in the node's language and voice."""
     language = turn.language()
-    turn.actions.append(Record(node.queue, node.max_length_s, language,
-                               turn.settings.voice_for(language)))
-    turn.finish()
+    leave(turn, node, Record(node.queue, node.max_length_s, language,
+                             turn.settings.voice_for(language)))
 
 
 register(NodeType("queue", QueueNode, enqueue, ends=True, reaches_person=True,
