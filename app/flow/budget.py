@@ -12,13 +12,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from . import node_types
+from .nodes.sms_link import TEXT_S
 
 if TYPE_CHECKING:
     from .schema import Menu, Node
 
+__all__ = ["MAX_EFFECTS_PER_TURN", "TEXT_S", "TURN_BUDGET_S", "cost", "over_budget"]
 MAX_EFFECTS_PER_TURN = 5
 TURN_BUDGET_S = 6.0  # connect to last byte, for all effects of one turn
-TEXT_S = 4.0  # the provider's HTTP timeout when sending a text (telephony)
 
 
 def is_effect(node: Node) -> bool:

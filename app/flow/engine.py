@@ -56,14 +56,15 @@ def step(menu: Menu, state: CallState, event: Event,
          embedder: embedding.Embedder | None = None) -> Step:
     """Advance one call by one event; speech is matched by meaning with `embedder`
     (default: the process's shared model)."""
-    turn = Turn(menu, copy.deepcopy(state), embedder or embedding.shared())
+    turn = _Turn(menu, copy.deepcopy(state), embedder or embedding.shared())
     turn.handle(event)
     turn.state.turn += 1
     return Step(turn.actions, turn.state, turn.trace)
 
 
-class Turn:
-    """Collects the actions and trace of a single step; node types act through it."""
+class _Turn:
+    """Collects the actions and trace of a single step; node types act through it (what
+    they may use: node_types.Turn)."""
 
     def __init__(self, menu: Menu, state: CallState, embedder: embedding.Embedder) -> None:
         self.menu, self.state, self.embedder = menu, state, embedder
@@ -312,7 +313,3 @@ class Turn:
     def person_node(self) -> str:
         """The person node for the caller's language (a Korean caller reaches Korean hold)."""
         return self.settings.person_for.get(self.language()) or self.settings.person
-
-
-
-_Turn = Turn  # the name bench/understanding.py imports

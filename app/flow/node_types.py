@@ -9,23 +9,50 @@ type by its name (the `type:` of a node); it is never resolved to code.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, GetCoreSchemaHandler
 from pydantic_core import core_schema
 
-from .node_parts import NodeBase
-
-if TYPE_CHECKING:  # for annotations only: the engine and the validator import this module
-    from .actions import Input
-    from .engine import Turn
-    from .errors import MenuError
-    from .schema import Menu
+from . import embedding
+from .actions import Action, Input
+from .errors import MenuError
+from .parts import NodeBase, Settings
+from .state import CallState
 
 COMMON_LINKS = ("no_input.then", "no_match.then")  # every node's escalation targets
+
+
+class Turn(Protocol):
+    """What a node type's handlers may use of the engine's turn (flow/engine.py)."""
+
+    state: CallState
+    settings: Settings
+    actions: list[Action]
+    embedder: embedding.Embedder | None
+
+    def note(self, kind: str, node: str | None = None, **detail: Any) -> None: ...
+    def say(self, text: str | None) -> None: ...
+    def listen(self, node_id: str, node: NodeBase) -> None: ...
+    def ask_confirm(self, pending: dict) -> None: ...
+    def enter(self, node_id: str, *, remember: bool = True) -> None: ...
+    def fail(self, node: NodeBase, kind: str, lead: str | None = None) -> None: ...
+    def hand_off(self, reason: str, apology: bool | str = False) -> None: ...
+    def run_global(self, command: str, node: NodeBase) -> None: ...
+    def finish(self) -> None: ...
+    def t(self, message: str, **params: Any) -> str: ...
+    def fill(self, text: str) -> str: ...
+    def language(self) -> str: ...
+
+
+class MenuView(Protocol):
+    """What a node type's `check` may read of the menu being validated."""
+
+    settings: Settings
+    nodes: Mapping[str, NodeBase]
 
 
 @dataclass(frozen=True)
@@ -66,7 +93,7 @@ class NodeType:
     confirm_question: Callable[[Turn, Any, dict], str] | None = None
     on_confirmed: Callable[[Turn, Any, dict], None] | None = None
     on_rejected: Callable[[Turn, Any, str], None] | None = None  # "no, I said..." with words
-    check: Callable[[Menu, str, Any, Known], Iterator[MenuError]] | None = None
+    check: Callable[[MenuView, str, Any, Known], Iterator[MenuError]] | None = None
 
     @property
     def listens(self) -> bool:

@@ -16,8 +16,8 @@ from app import menus
 from app.flow import node_types
 from app.flow.actions import Enqueue, Say, Start
 from app.flow.engine import step
-from app.flow.node_parts import NodeBase, NodeId
 from app.flow.node_types import FormField, NodeType
+from app.flow.parts import NodeBase, NodeId
 from app.flow.state import CallState
 from app.flow.validate import MenuInvalid, parse_menu
 from app.models import Menu, MenuVersion, db

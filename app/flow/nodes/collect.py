@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from ..actions import Input
 from ..errors import MenuError
-from ..node_parts import NodeBase, NodeId
-from ..node_types import FormField, Known, NodeType, register
+from ..node_types import FormField, Known, MenuView, NodeType, Turn, register
+from ..parts import NodeBase, NodeId
 from ..patterns import PatternError, compile_pattern, full_match
 from ..phrases import phrases
 from ..spoken_numbers import luhn_valid, spoken_to_digits
-
-if TYPE_CHECKING:
-    from ..engine import Turn
-    from ..schema import Menu
 
 
 class CollectNode(NodeBase):
@@ -90,7 +86,7 @@ def read_back(turn: Turn, node: CollectNode, pending: dict) -> str:
     return turn.t("I heard {digits}. Is that right?", digits=" ".join(pending["value"]))
 
 
-def check(menu: Menu, node_id: str, node: CollectNode, known: Known) -> Iterator[MenuError]:
+def check(menu: MenuView, node_id: str, node: CollectNode, known: Known) -> Iterator[MenuError]:
     if node.min_length > node.max_length:
         yield MenuError(node_id, "min_length", "is greater than max_length")
     if node.pattern:

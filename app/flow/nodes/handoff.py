@@ -3,16 +3,13 @@ A failure at one of them escalates at once (there is nothing to ask again)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from ..actions import Action, Enqueue, Hangup, Record, Transfer
-from ..node_parts import NodeBase
-from ..node_types import FormField, NodeType, register
-
-if TYPE_CHECKING:
-    from ..engine import Turn
+from ..node_types import FormField, NodeType, Turn, register
+from ..parts import NodeBase
 
 QueueName = Annotated[str, Field(pattern=r"^[a-z0-9_\-]{1,40}$")]
 QUEUE = FormField("queue", "Queue")

@@ -4,18 +4,14 @@ then go on by whether anything was found."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from ..actions import Lookup, LookupDone
 from ..errors import MenuError
-from ..node_parts import NodeBase, NodeId, Strict
-from ..node_types import FormField, Known, NodeType, register
-
-if TYPE_CHECKING:
-    from ..engine import Turn
-    from ..schema import Menu
+from ..node_types import FormField, Known, MenuView, NodeType, Turn, register
+from ..parts import NodeBase, NodeId, Strict
 
 
 class HttpSource(Strict):
@@ -62,7 +58,7 @@ def cost(node: LookupNode) -> tuple[int, float]:
     return 1, node.http.timeout_s if node.http else 0.0
 
 
-def check(menu: Menu, node_id: str, node: LookupNode, known: Known) -> Iterator[MenuError]:
+def check(menu: MenuView, node_id: str, node: LookupNode, known: Known) -> Iterator[MenuError]:
     if bool(node.source) == bool(node.http):
         yield MenuError(node_id, "source", "give either a built-in source or http, not both")
     elif node.source and known.sources is not None and node.source not in known.sources:

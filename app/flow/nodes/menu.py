@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from .. import intents, yesno
 from ..actions import Input
 from ..errors import MenuError
-from ..node_parts import NodeBase, Option
-from ..node_types import FormField, Known, NodeType, register
-
-if TYPE_CHECKING:
-    from ..engine import Turn
-    from ..schema import Menu
+from ..node_types import FormField, Known, MenuView, NodeType, Turn, register
+from ..parts import NodeBase, Option
 
 
 class MenuNode(NodeBase):
@@ -140,12 +136,12 @@ def rejected(turn: Turn, node: MenuNode, rest: str) -> None:
 
 
 # -- validation -----------------------------------------------------------------------
-def check(menu: Menu, node_id: str, node: MenuNode, known: Known) -> Iterator[MenuError]:
+def check(menu: MenuView, node_id: str, node: MenuNode, known: Known) -> Iterator[MenuError]:
     yield from check_options(menu, node_id, node)
     yield from check_suggestions(menu, node_id, node)
 
 
-def check_options(menu: Menu, node_id: str, node: MenuNode) -> Iterator[MenuError]:
+def check_options(menu: MenuView, node_id: str, node: MenuNode) -> Iterator[MenuError]:
     if not node.options:
         yield MenuError(node_id, "options", "dead end: a menu needs at least one option")
     reserved = {k: name for name, g in menu.settings.globals.items() for k in g.keys}
@@ -204,7 +200,7 @@ def suggested_words(text: str, language: str) -> list[str]:
     return [w for w in words if w and len(w) <= 40]
 
 
-def accepted_at(menu: Menu, node: MenuNode, said: str) -> bool:
+def accepted_at(menu: MenuView, node: MenuNode, said: str) -> bool:
     """Would these words be taken at this node: an option, or a command that works anywhere."""
     settings = menu.settings
     if any(intents.says_whole(said, g.phrases) for g in settings.globals.values()):
@@ -214,7 +210,7 @@ def accepted_at(menu: Menu, node: MenuNode, said: str) -> bool:
         and match.score - match.runner_up >= 0.1
 
 
-def check_suggestions(menu: Menu, node_id: str, node: MenuNode) -> Iterator[MenuError]:
+def check_suggestions(menu: MenuView, node_id: str, node: MenuNode) -> Iterator[MenuError]:
     """A menu that says "say service" must accept "service" there, or callers who do as
     they are told hear "Sorry, I didn't catch that"."""
     language = node.language or menu.settings.language

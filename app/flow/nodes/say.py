@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from ..node_parts import NodeBase, NodeId
-from ..node_types import FormField, NodeType, register
-
-if TYPE_CHECKING:
-    from ..engine import Turn
+from ..node_types import FormField, NodeType, Turn, register
+from ..parts import NodeBase, NodeId
 
 
 class SayNode(NodeBase):

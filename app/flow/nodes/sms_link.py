@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from ..actions import LinkSent, SendLink
-from ..budget import TEXT_S
 from ..errors import MenuError
-from ..node_parts import NodeBase, NodeId
-from ..node_types import FormField, Known, NodeType, register
+from ..node_types import FormField, Known, MenuView, NodeType, Turn, register
+from ..parts import NodeBase, NodeId
 
-if TYPE_CHECKING:
-    from ..engine import Turn
-    from ..schema import Menu
+TEXT_S = 4.0  # the provider's HTTP timeout when sending a text (telephony)
 
 
 class SmsLinkNode(NodeBase):
@@ -45,7 +42,7 @@ def sent(turn: Turn, node: SmsLinkNode, event: LinkSent) -> None:
                       apology=turn.t("Sorry, I couldn't send the text message right now."))
 
 
-def check(menu: Menu, node_id: str, node: SmsLinkNode, known: Known) -> Iterator[MenuError]:
+def check(menu: MenuView, node_id: str, node: SmsLinkNode, known: Known) -> Iterator[MenuError]:
     if known.forms is not None and node.form not in known.forms:
         yield MenuError(node_id, "form", f"unknown form {node.form!r}")
 
