@@ -22,7 +22,7 @@ OPTION_ERROR = re.compile(r"options\.(\d+)(\.(?:key|intent|phrases|examples|go))
 
 
 @dataclass(frozen=True)
-class Input:
+class TextField:
     name: str
     label: str
     value: str
@@ -34,7 +34,7 @@ class Input:
 class NodeForm:
     node_id: str
     type: str
-    inputs: list[Input]
+    inputs: list[TextField]
     options: list[dict[str, str]] | None  # menu nodes: one row per option, blanks last
     errors: dict[str, list[str]] = field(default_factory=dict)  # input name: messages
     other_errors: list[MenuError] = field(default_factory=list)  # about other places
@@ -52,7 +52,7 @@ class NodeForm:
         return None
 
 
-def fields(type_name: str) -> tuple[FormField, ...]:
+def inputs_of(type_name: str) -> tuple[FormField, ...]:
     """The inputs a node of this type shows, in order (the options are rows of their own)."""
     declared = node_types.declared(type_name)
     return PROMPTS + tuple(f for f in declared.form if f.name != "options") if declared \
@@ -67,8 +67,8 @@ def has_options(type_name: str) -> bool:
 def to_form(node_id: str, node: dict, errors: Iterable[MenuError] = ()) -> NodeForm:
     declared = node_types.declared(node["type"])
     links = {link.split(".")[0] for link in declared.links} if declared else set()
-    inputs = [Input(f.name, f.label, str(node.get(f.name) or ""), f in PROMPTS,
-                    f.name in links) for f in fields(node["type"])]
+    inputs = [TextField(f.name, f.label, str(node.get(f.name) or ""), f in PROMPTS,
+                        f.name in links) for f in inputs_of(node["type"])]
     options = None
     if has_options(node["type"]):
         options = [option_row(o) for o in node.get("options") or []]
@@ -91,7 +91,7 @@ def from_form(node: dict, form) -> dict:
     """The node with the form's values; an emptied input falls back to the schema's
     default (or is reported missing by the validator)."""
     changed = dict(node)
-    for name in (f.name for f in fields(node["type"])):
+    for name in (f.name for f in inputs_of(node["type"])):
         value = form.get(name, "").strip()
         if value:
             changed[name] = value
