@@ -193,7 +193,7 @@ def upload_track(key: str):
                                  max_bytes=UPLOAD_LIMIT)
         except AudioImportError as exc:
             return render_channel(channel, 422, upload_error=f"Not uploaded: {exc}.")
-    weekday = schedule_day() if channel.kind == "spoken" else None
+    weekday = schedule_day() if channel.kind.by_weekday else None
     record_segments(channel, infos, weekday)
     seconds = sum(info.duration_s for info in infos)
     audit("track.upload", f"{key}/{title}", segments=len(infos), duration_s=round(seconds, 1),
@@ -234,7 +234,7 @@ def delete_track(key: str):
 def schedule_track(key: str):
     channel = audio_channel(key)
     track = posted_track(channel)
-    if channel.kind != "spoken":
+    if not channel.kind.by_weekday:
         abort(400)
     weekday = schedule_day()
     db.session.execute(update(HoldSegment).where(HoldSegment.channel_id == channel.id,

@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import menus
+from ..flow import node_types
 from ..flow.validate import MenuError, MenuInvalid
-
-GOES_TO = ("next", "found", "not_found", "error")
 
 
 @dataclass
@@ -89,19 +88,18 @@ def node_rows(definition: Any, text: str = "",
 
 
 def _targets(node: dict) -> list[str]:
-    found = [f"{name}: {node[name]}" for name in GOES_TO if node.get(name)]
-    options = node.get("options")
-    for option in options if isinstance(options, list) else []:
-        if isinstance(option, dict) and option.get("go"):
-            label = option.get("key") or (option.get("phrases") or ["?"])[0]
-            found.append(f"{label} → {option['go']}")
-    for kind in ("no_input", "no_match"):
-        then = (node.get(kind) or {}).get("then") if isinstance(node.get(kind), dict) else None
-        if then:
-            found.append(f"{kind}: {then}")
+    """Where a node goes, as its type declares: "next: billing", "1 → billing"."""
+    found = [_shown(field, target, holder) for field, target, holder in node_types.links(node)]
     if node.get("queue"):
         found.append(f"queue {node['queue']}")
     return found
+
+
+def _shown(field: str, target: str, holder: dict) -> str:
+    *within, _ = field.split(".")
+    if within and within[-1].isdigit():  # an item of a list (a menu's option): its key
+        return f"{holder.get('key') or (holder.get('phrases') or ['?'])[0]} → {target}"
+    return f"{within[0] if within else field}: {target}"
 
 
 NODE_KEY = re.compile(r"""^(\s+)(?:'([^']*)'|"([^"]*)"|([^\s'"#:][^:]*?))\s*:""")

@@ -16,7 +16,7 @@ from .views import bp
 
 
 def spoken_channel(key: str) -> HoldChannel | None:
-    return next((c for c in all_channels() if c.key == key and c.kind == "spoken"), None)
+    return next((c for c in all_channels() if c.key == key and c.kind.takes_feeds), None)
 
 
 @bp.post("/content/feeds")

@@ -1,6 +1,7 @@
 """The menu editor's per-node form: a node as form inputs, and the posted form back as a
-node. Checking and saving stay with the YAML editor's code; whatever the form does not
-show (escalations, recognizer, language...) is kept as it was."""
+node. The inputs are the ones its node type declares (flow/node_types.py). Checking and
+saving stay with the YAML editor's code; whatever the form does not show (escalations,
+recognizer, language...) is kept as it was."""
 
 from __future__ import annotations
 
@@ -8,24 +9,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..flow import node_types
+from ..flow.node_types import FormField
 from ..flow.validate import MenuError
 
-LABELS = {  # the inputs, in order; only those a node type has are shown
-    "prompt": "Prompt (what the caller hears)",
-    "reprompt": "Shorter prompt for retries (optional)",
-    "next": "Then go to",
-    "found": "When found, go to",
-    "not_found": "When not found, go to",
-    "queue": "Queue",
-    "reason": "Reason the agent sees",
-    "number": "Transfer to number",
-}
-TYPE_FIELDS = {
-    "say": ("next",), "collect": ("next",), "sms_link": ("next",),
-    "lookup": ("found", "not_found"), "queue": ("queue", "reason"),
-    "transfer": ("number",), "voicemail": ("queue",),
-}
-GOES_TO = frozenset({"next", "found", "not_found"})  # offered a list of node ids
+PROMPTS = (FormField("prompt", "Prompt (what the caller hears)"),  # every node's, first
+           FormField("reprompt", "Shorter prompt for retries (optional)"))
 OPTION_FIELDS = ("key", "intent", "phrases", "examples", "go")
 LISTS = {"phrases": ",", "examples": ";"}  # a list field and what separates its items
 BLANK_ROWS = 2  # empty option rows, to add options without JavaScript
@@ -33,25 +22,19 @@ OPTION_ERROR = re.compile(r"options\.(\d+)(\.(?:key|intent|phrases|examples|go))
 
 
 @dataclass(frozen=True)
-class Input:
+class TextField:
     name: str
     label: str
     value: str
-
-    @property
-    def multiline(self) -> bool:
-        return self.name in ("prompt", "reprompt")
-
-    @property
-    def goes_to(self) -> bool:
-        return self.name in GOES_TO
+    multiline: bool = False
+    goes_to: bool = False  # names a node: offered the list of node ids
 
 
 @dataclass
 class NodeForm:
     node_id: str
     type: str
-    inputs: list[Input]
+    inputs: list[TextField]
     options: list[dict[str, str]] | None  # menu nodes: one row per option, blanks last
     errors: dict[str, list[str]] = field(default_factory=dict)  # input name: messages
     other_errors: list[MenuError] = field(default_factory=list)  # about other places
@@ -69,15 +52,25 @@ class NodeForm:
         return None
 
 
-def field_names(node_type: str) -> tuple[str, ...]:
-    return ("prompt", "reprompt", *TYPE_FIELDS.get(node_type, ()))
+def inputs_of(type_name: str) -> tuple[FormField, ...]:
+    """The inputs a node of this type shows, in order (the options are rows of their own)."""
+    declared = node_types.declared(type_name)
+    return PROMPTS + tuple(f for f in declared.form if f.name != "options") if declared \
+        else PROMPTS
+
+
+def has_options(type_name: str) -> bool:
+    declared = node_types.declared(type_name)
+    return bool(declared and declared.has_options)
 
 
 def to_form(node_id: str, node: dict, errors: Iterable[MenuError] = ()) -> NodeForm:
-    inputs = [Input(name, LABELS[name], str(node.get(name) or ""))
-              for name in field_names(node["type"])]
+    declared = node_types.declared(node["type"])
+    links = {link.split(".")[0] for link in declared.links} if declared else set()
+    inputs = [TextField(f.name, f.label, str(node.get(f.name) or ""), f in PROMPTS,
+                        f.name in links) for f in inputs_of(node["type"])]
     options = None
-    if node["type"] == "menu":
+    if has_options(node["type"]):
         options = [option_row(o) for o in node.get("options") or []]
         options += [dict.fromkeys(OPTION_FIELDS, "") for _ in range(BLANK_ROWS)]
     form = NodeForm(node_id, node["type"], inputs, options)
@@ -98,13 +91,13 @@ def from_form(node: dict, form) -> dict:
     """The node with the form's values; an emptied input falls back to the schema's
     default (or is reported missing by the validator)."""
     changed = dict(node)
-    for name in field_names(node["type"]):
+    for name in (f.name for f in inputs_of(node["type"])):
         value = form.get(name, "").strip()
         if value:
             changed[name] = value
         else:
             changed.pop(name, None)
-    if node["type"] == "menu":
+    if has_options(node["type"]):
         changed["options"] = options_from(form)
     return changed
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from .. import analytics, menus
 from ..auth import audit, role_required
+from ..flow import node_types
 from ..flow.heard import first_try
 from ..flow.intents import MAX_SPEECH_CHARS
 from ..models import Menu, db
@@ -27,7 +28,8 @@ def try_sentence(name: str, number: int):
     menu = menus.menu_of(version)
     node_id = request.form.get("node", "")
     sentence = request.form.get("sentence", "")[:MAX_SPEECH_CHARS * 2]
-    if menu.nodes.get(node_id) is None or menu.nodes[node_id].type != "menu":
+    node = menu.nodes.get(node_id)
+    if node is None or not node_types.of(node).has_options:  # a choice between options
         return render_version(version, tried_error="Choose a menu node.",
                               sentence=sentence), 422
     heard = first_try(menu, node_id, sentence)
@@ -50,7 +52,8 @@ def teachable(period: analytics.Period) -> list[Teachable]:
         latest = menu and next((v for v in menu.versions
                                 if v.number == latest_number(menu.id)), None)
         node = latest.definition["nodes"].get(unheard.node) if latest else None
-        if node and node.get("type") == "menu":
+        if node and (node_type := node_types.declared(node.get("type"))) \
+                and node_type.has_options:
             found.append(Teachable(unheard, teachable_labels(node["options"])))
     return found
 

@@ -9,31 +9,37 @@ whose chains (effects reached one after another, with no question between) could
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from .schema import Menu, Node
+from . import node_types
+from .nodes.sms_link import TEXT_S
 
+if TYPE_CHECKING:
+    from .schema import Menu, Node
+
+__all__ = ["MAX_EFFECTS_PER_TURN", "TEXT_S", "TURN_BUDGET_S", "cost", "over_budget"]
 MAX_EFFECTS_PER_TURN = 5
 TURN_BUDGET_S = 6.0  # connect to last byte, for all effects of one turn
-TEXT_S = 4.0  # the provider's HTTP timeout when sending a text (telephony)
-EFFECT_TYPES = {"lookup", "sms_link"}
-PASS_THROUGH = {"say"}  # speaks and moves on: no wait for the caller
+
+
+def is_effect(node: Node) -> bool:
+    return node_types.of(node).cost is not None
+
+
+def _counted(node: Node) -> bool:
+    """Effects, and nodes that speak and move on: a turn goes through them unasked."""
+    return is_effect(node) or node_types.of(node).passes_through
 
 
 def cost(node: Node) -> tuple[int, float]:
     """(effects, worst-case seconds) of running this node once."""
-    if node.type == "lookup":
-        return 1, node.http.timeout_s if node.http else 0.0
-    if node.type == "sms_link":
-        return 1, TEXT_S
-    return 0, 0.0
-
-
-# Where each counted node type goes on without a question.
-ONWARD = {"say": ("next",), "sms_link": ("next",), "lookup": ("found", "not_found", "error")}
+    of_type = node_types.of(node).cost
+    return of_type(node) if of_type else (0, 0.0)
 
 
 def _next(node: Node) -> list[str]:
-    return [n for n in (getattr(node, f) for f in ONWARD[node.type]) if n]
+    """Where a counted node goes on without a question: its declared links."""
+    return [target for _, target, _ in node_types.links(node, escalations=False)]
 
 
 Chain = tuple[int, float, str | None]  # effects, worst-case seconds, the next node on it
@@ -48,7 +54,7 @@ def worst_chains(menu: Menu) -> dict[str, Chain]:
     """The worst chain from each effect or pass-through node, by one depth-first walk
     without recursion (a menu may chain thousands of say nodes). A loop that contains a
     lookup or text and no question never ends: an endless chain."""
-    counted = {n for n, node in menu.nodes.items() if node.type in EFFECT_TYPES | PASS_THROUGH}
+    counted = {n for n, node in menu.nodes.items() if _counted(node)}
     worst: dict[str, Chain] = {}
     for root in (n for n in menu.nodes if n in counted):
         stack, path, on_path = [(root, False)], [], {}
@@ -75,8 +81,7 @@ def _tail(menu: Menu, worst: dict[str, Chain], path: list[str], on_path: dict[st
           after: str) -> Chain:
     if after in worst:
         return worst[after]
-    if after in on_path and any(menu.nodes[n].type in EFFECT_TYPES
-                                for n in path[on_path[after]:]):
+    if after in on_path and any(is_effect(menu.nodes[n]) for n in path[on_path[after]:]):
         return MAX_EFFECTS_PER_TURN + 1, float("inf"), None  # a loop of lookups
     return NONE  # not an effect (a question ends the turn), or a loop of says only
 
@@ -100,7 +105,7 @@ def over_budget(menu: Menu) -> Iterator[tuple[str, str]]:
     first = [n for n in heads if n not in inside] or list(heads)[:1]  # a loop has no head
     for head in first:  # each chain reported once, at its first lookup or text
         effects, seconds, _ = heads[head]
-        steps = [n for n in _walk(worst, head) if menu.nodes[n].type in EFFECT_TYPES]
+        steps = [n for n in _walk(worst, head) if is_effect(menu.nodes[n])]
         node_id, shown = steps[0], " -> ".join(steps[:MAX_EFFECTS_PER_TURN + 2])
         yield node_id, (f"starts {effects} lookups or texts in a row ({shown}), taking up "
                         f"to {seconds:g} s; one turn allows {MAX_EFFECTS_PER_TURN} within "

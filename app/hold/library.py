@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..models import db
+from .kinds import ChannelKind
 from .models import HoldChannel, HoldSegment
 
 
@@ -18,9 +19,9 @@ def library_dir() -> Path:
 
 def channel_named(key: str) -> HoldChannel:
     channel = db.session.scalar(select(HoldChannel).where(HoldChannel.key == key))
-    if channel is None or channel.kind not in ("music", "spoken"):
+    if channel is None or not channel.kind.plays_audio:
         known = db.session.scalars(select(HoldChannel.key).where(
-            HoldChannel.kind.in_(["music", "spoken"]))).all()
+            HoldChannel.kind.in_(ChannelKind.with_audio()))).all()
         raise ValueError(f"no audio channel {key!r}; audio channels: {', '.join(known)}")
     return channel
 

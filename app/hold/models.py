@@ -6,23 +6,33 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..models import Call, db, utcnow
+from .kinds import ChannelKind
+
+# Stored as its name in a VARCHAR(12), as before there was an enum: no migration, and a
+# value that is no declared kind fails loudly when read.
+KIND_COLUMN = Enum(ChannelKind, native_enum=False, create_constraint=False, length=12,
+                   values_callable=lambda kinds: [k.value for k in kinds])
 
 
 class HoldChannel(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(30), unique=True)  # jazz, tips, quiz, callback
     name: Mapped[str] = mapped_column(String(60))  # what callers hear and say
-    kind: Mapped[str] = mapped_column(String(12))  # music | spoken | quiz | callback
+    kind: Mapped[ChannelKind] = mapped_column(KIND_COLUMN)
     digit: Mapped[str] = mapped_column(String(1))
     phrases: Mapped[list[str]] = mapped_column(JSON, default=list)
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
     segments: Mapped[list[HoldSegment]] = relationship(
         back_populates="channel", order_by="HoldSegment.position")
+
+    @validates("kind")
+    def _a_declared_kind(self, _: str, kind: str) -> ChannelKind:
+        return ChannelKind(kind)  # "music" as well as ChannelKind.MUSIC; else ValueError
 
 
 class HoldSegment(db.Model):

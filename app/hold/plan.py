@@ -19,6 +19,7 @@ from babel.dates import format_time
 from ..flow import intents, yesno
 from ..flow.actions import Play, Say, Trace
 from ..flow.phrases import N_, Phrases, phrases
+from .kinds import ChannelKind
 
 ANNOUNCE_EVERY_S = 90  # no interruption of the content more often than this
 STILL_WITH_YOU_S = 240  # "still with you" when nothing else changed for this long
@@ -80,9 +81,12 @@ class Wait:
 class Channel:
     key: str
     name: str
-    kind: str  # music | spoken | quiz | callback
+    kind: ChannelKind  # a name ("music") is taken as its kind
     digit: str
     phrases: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", ChannelKind(self.kind))
 
 
 @dataclass(frozen=True)
@@ -258,7 +262,7 @@ class _Hold:
         return next((c for c in self.catalog.channels if c.key == key), None)
 
     def default_channel(self) -> Channel | None:
-        return next((c for c in self.catalog.channels if c.kind == "music"), None)
+        return next((c for c in self.catalog.channels if c.kind.music_bed), None)
 
     # -- waitUrl --------------------------------------------------------------------
     def on_wait(self) -> HoldStep:
@@ -374,9 +378,7 @@ class _Hold:
     def offer_channels(self, lead: str) -> None:
         parts = [lead]
         for c in self.catalog.channels:
-            parts.append(self.t("To get a call back that keeps your place, press {digit}.",
-                                digit=c.digit) if c.kind == "callback"
-                         else self.t("For {name}, press {digit}.", name=c.name, digit=c.digit))
+            parts.append(self.t(c.kind.offer, name=c.name, digit=c.digit))
         parts.append(self.t("Press star at any time to come back to these choices."))
         self.step.actions.append(Ask("channel", (self.spoken(" ".join(parts)),), self.hints(),
                                      timeout_s=5))
@@ -389,12 +391,8 @@ class _Hold:
         channel = self.channel(self.state.channel) or self.default_channel()
         if channel is None:
             self.play_fallback()
-        elif channel.kind == "quiz":
-            self.ask_question()
-        elif channel.kind == "callback":
-            self.offer_callback()
         else:
-            self.play_segment(channel)
+            channel.kind.play(self, channel)
 
     def play_fallback(self) -> None:
         if self.catalog.fallback_url:
@@ -404,7 +402,7 @@ class _Hold:
     def play_segment(self, channel: Channel) -> None:
         segment = self.next_segment(channel)
         if segment is None:
-            others = [c for c in self.catalog.channels if c.kind in ("music", "spoken")
+            others = [c for c in self.catalog.channels if c.kind.plays_audio
                       and c.key != channel.key and self.next_segment(c)]
             if not others:
                 self.everything_heard()
@@ -422,7 +420,7 @@ class _Hold:
     def everything_heard(self) -> None:
         """Nothing new left on any channel: say so and move the caller to what is left
         (the quiz, then a callback offer), never round the same audio again unasked."""
-        quiz = next((c for c in self.catalog.channels if c.kind == "quiz"), None)
+        quiz = next((c for c in self.catalog.channels if c.kind is ChannelKind.QUIZ), None)
         questions_left = any(q.id not in self.state.quiz_asked for q in self.catalog.questions)
         if not self.state.all_heard:
             self.state.all_heard = True
@@ -499,7 +497,7 @@ class _Hold:
     def switch(self, channel: Channel) -> None:
         self.note("hold_channel", channel=channel.key, why="caller chose")
         self.state.channel = channel.key
-        if channel.kind in ("music", "spoken"):
+        if channel.kind.plays_audio:
             self.say(self.t("Here's {name}.", name=channel.name))
         self.play_channel()
 
@@ -538,7 +536,7 @@ class _Hold:
 
     def music_bed(self) -> Play | None:
         for channel in self.catalog.channels:
-            if channel.kind == "music" and (segment := self.next_segment(channel)):
+            if channel.kind.music_bed and (segment := self.next_segment(channel)):
                 self.state.heard.append(segment.id)
                 self.note("hold_played", channel=channel.key, segment=segment.id,
                           track=segment.track)

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from flask import Flask, current_app
 
+from ..flow import node_types
 from ..flow.actions import Listen
 from .capacity import RecognizerPool
 from .registry import LoadedModel, ModelError, ModelRegistry
@@ -69,7 +70,7 @@ def vosk_languages(menu) -> set[str]:
     default = menu.settings
     return {node.language or default.language for node in menu.nodes.values()
             if (getattr(node, "recognizer", None) or default.recognizer) == "vosk"
-            and node.type in ("menu", "collect")}
+            and node_types.of(node).listens}
 
 
 def check_published(app: Flask, wait: bool = False) -> list[str]:

@@ -1,0 +1,53 @@
+"""sms_link: text the caller a signed link to a mobile form, then say so (the prompt)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from ..actions import LinkSent, SendLink
+from ..errors import MenuError
+from ..node_types import FormField, Known, MenuView, NodeType, Turn, register
+from ..parts import NodeBase, NodeId
+
+TEXT_S = 4.0  # the provider's HTTP timeout when sending a text (telephony)
+
+
+class SmsLinkNode(NodeBase):
+    """Text the caller a signed link to a mobile form, then say so (the prompt)."""
+
+    type: Literal["sms_link"]
+    form: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$")]
+    next: NodeId
+
+
+def run(turn: Turn, node_id: str, node: SmsLinkNode) -> None:
+    turn.actions.append(SendLink(node.form))
+
+
+def sent(turn: Turn, node: SmsLinkNode, event: LinkSent) -> None:
+    turn.note("link_sent" if event.ok else "link_failed", form=node.form, error=event.error)
+    if event.ok:
+        turn.state.variables["link_sent"] = node.form
+        turn.say(node.prompt)
+        turn.enter(node.next)
+    elif event.error == "rate limited":
+        turn.hand_off("self-service could not help",
+                      apology=turn.t("We've already texted you several links in the "
+                                     "last hour."))
+    else:
+        turn.hand_off("self-service could not help",
+                      apology=turn.t("Sorry, I couldn't send the text message right now."))
+
+
+def check(menu: MenuView, node_id: str, node: SmsLinkNode, known: Known) -> Iterator[MenuError]:
+    if known.forms is not None and node.form not in known.forms:
+        yield MenuError(node_id, "form", f"unknown form {node.form!r}")
+
+
+register(NodeType(
+    "sms_link", SmsLinkNode, run, links=("next",), form=(FormField("next", "Then go to"),),
+    prompts=True, cost=lambda node: (1, TEXT_S), result=LinkSent, on_result=sent,
+    check=check))
