@@ -10,7 +10,8 @@ from sqlalchemy import select
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from . import telephony
-from .calls import end_call, record_event
+from .calls.session import end_call
+from .event_log import record_event
 from .models import Call, db, utcnow
 from .voice.fields import CALL_STATUSES, provider_int
 

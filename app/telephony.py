@@ -18,8 +18,8 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from .calls import mask
 from .models import Message, db, utcnow
+from .phone import mask
 
 log = logging.getLogger(__name__)
 SEND_TIMEOUT_S = 4  # the provider's HTTP call; the webhook's own budget is 15 s

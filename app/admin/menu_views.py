@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import menus
 from ..auth import audit, role_required
+from ..calls.script import ScriptError, parse_script
 from ..models import Menu, MenuVersion, db
 from . import editor, node_form, testcall
 from .views import bp
@@ -64,8 +65,8 @@ def test_call(name: str, number: int):
     script_text = request.form.get("script", "")[:4000]
     caller = request.form.get("caller", "").strip()[:20]
     try:
-        script = testcall.parse_script(script_text)
-    except testcall.ScriptError as exc:
+        script = parse_script(script_text)
+    except ScriptError as exc:
         return render_version(version, script=script_text, caller=caller,
                               script_error=str(exc)), 422
     result = testcall.run_test_call(menus.menu_of(version), script, caller)

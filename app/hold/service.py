@@ -14,10 +14,13 @@ from typing import TypeVar
 from flask import current_app
 from sqlalchemy import select
 
-from .. import calls
+from .. import event_log
+from ..agents.models import AgentProfile
 from ..flow.phrases import phrases
+from ..menus import call_language
 from ..models import Call, CallEvent, db, utcnow
 from . import plan
+from .hours import parse_hours, unanswerable
 from .models import (
     CallbackRequest,
     HoldChannel,
@@ -59,12 +62,10 @@ def catalog(call: Call, queue: str, segment_url: Callable[[plan.Segment], str],
             fallback_url: str | None, joining: bool = True) -> plan.Catalog:
     """joining: the first request of the wait, the only one whose menu needs to know what
     callers chose most (a query not worth making every 30 s)."""
-    from ..agents.hours import unanswerable
-
     now, hours = hours_today(queue)
     channels = db.session.scalars(select(HoldChannel).where(HoldChannel.active.is_(True))
                                   .order_by(HoldChannel.position)).all()
-    language, voice = calls.call_language(call)
+    language, voice = call_language(call)
     said = phrases(language).content
     return plan.Catalog(
         channels=tuple(plan.Channel(c.key, said(c.name), c.kind, c.digit,
@@ -88,8 +89,6 @@ def centre_now() -> datetime:
 
 def hours_today(queue: str) -> tuple[time, tuple[time, time]]:
     """The centre's local time and the queue's hours (all day when none are set)."""
-    from ..agents.hours import parse_hours
-
     spans = parse_hours(current_app.config.get("QUEUE_HOURS", ""))
     span = spans.get(queue) or spans.get("*") or (time(0), time(23, 59))
     return centre_now().time().replace(second=0, microsecond=0), span
@@ -173,8 +172,6 @@ def recent_tracks(call: Call) -> frozenset[str]:
 
 def agents_on(queue: str) -> int | None:
     """Agents serving this queue who are not away (None: no profiles, so unknown)."""
-    from ..agents.models import AgentProfile
-
     serving = [a for a in db.session.scalars(select(AgentProfile))
                if queue in (a.skills or [])]
     return sum(a.status != "away" for a in serving) if serving else None
@@ -204,7 +201,7 @@ def estimate_s(queue: str, position: int | None, provider_avg_s: int | None,
 
 def save(call: Call, session: HoldSession, step: plan.HoldStep, wait: plan.Wait) -> None:
     session.state = {**step.state.to_dict(), "wait": [wait.position, wait.queue_time_s]}
-    calls.record(call, step.trace)
+    event_log.record(call, step.trace)
     for item in step.trace:
         if item.kind == "hold_played":
             db.session.add(PlayHistory(caller_hash=caller_hash(call.from_number),
@@ -238,7 +235,7 @@ def end(call: Call, result: str, queue_time_s: int | None) -> str | None:
         result = "bridged"  # an agent took the caller out of the queue into their room
     if session.outcome is None:
         session.outcome = {"bridged": "answered", "leave": "callback"}.get(result, "abandoned")
-    calls.record_event(call, f"hold_{session.outcome}", wait_s=queue_time_s)
+    event_log.record_event(call, f"hold_{session.outcome}", wait_s=queue_time_s)
     return session.outcome
 
 

@@ -7,9 +7,10 @@ import logging
 from flask import request
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from .. import calls, telephony
+from .. import telephony
 from ..agents import service as agents
 from ..agents.models import Assignment
+from ..calls import session as calls
 from ..flow.phrases import phrases
 from ..models import db, utcnow
 from .security import twilio_signed

@@ -7,7 +7,7 @@ import logging
 from flask import Response, current_app, request, send_file
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from .. import calls
+from ..calls import session as calls
 from ..flow.actions import Play, Say
 from ..hold import plan
 from ..hold import service as hold

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from functools import wraps
-from pathlib import Path
-from urllib.parse import urlsplit
 
-from flask import abort, current_app, request, url_for
+from flask import abort, current_app, request
 from twilio.request_validator import RequestValidator
+
+from ..instance import kept_secret
+from ..urls import public_base
 
 log = logging.getLogger(__name__)
 
@@ -19,24 +19,9 @@ def auth_token() -> str:
     token = current_app.config.get("TWILIO_AUTH_TOKEN")
     if token:
         return token
-    path = Path(current_app.instance_path) / "local_auth_token"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(16))
-        path.chmod(0o600)
-    token = path.read_text().strip()
+    token = kept_secret(current_app.instance_path, "local_auth_token", 16)
     current_app.config["TWILIO_AUTH_TOKEN"] = token
     return token
-
-
-def public_base() -> str:
-    return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
-
-
-def external_url(endpoint: str, **params) -> str:
-    """An absolute URL under PUBLIC_BASE_URL: what the provider (or a texted caller) uses."""
-    built = urlsplit(url_for(endpoint, **params))  # WebSocket rules come back absolute
-    return public_base() + built.path + (f"?{built.query}" if built.query else "")
 
 
 def public_url() -> str:

@@ -15,7 +15,7 @@ from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 from twilio.request_validator import RequestValidator
 
-from .. import calls
+from ..calls import session as calls
 from ..flow.actions import Event, Input, NoInput, Say
 from ..models import Call, db
 from ..speech import service as speech

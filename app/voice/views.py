@@ -10,12 +10,13 @@ from urllib.parse import parse_qs
 from flask import Blueprint, Response, abort, current_app, request, send_file
 from twilio.twiml.voice_response import VoiceResponse
 
-from .. import calls
+from ..calls import session as calls
 from ..flow.actions import Enqueue, Event, Hangup, Input, NoInput, Start
 from ..models import Call, db
+from ..urls import external_url
 from . import listening
 from .fields import CALL_STATUSES, form_int, form_text, provider_int
-from .security import external_url, twilio_signed
+from .security import twilio_signed
 from .twiml import apology, render
 
 log = logging.getLogger(__name__)

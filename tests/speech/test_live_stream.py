@@ -64,7 +64,7 @@ def korean_caller(live, call_sid=None) -> Simulator:
 
 def heard(live, call_sid: str) -> list[dict]:
     with live.app_context():
-        from app.calls import find_call
+        from app.calls.session import find_call
 
         call = find_call(call_sid)
         return [e.detail for e in db.session.scalars(
