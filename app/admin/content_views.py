@@ -245,5 +245,3 @@ def schedule_track(key: str):
     flash(f"{track!r} now plays {'every day' if weekday is None else 'on ' + WEEKDAYS[weekday]}.")
     return redirect(url_for("admin.channel_page", key=key)), 303
 
-
-from . import content_text_views, feed_views  # noqa: E402,F401  (more routes on bp)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import os
 
-from flask import Response, abort, current_app, request
+from flask import Flask, Response, abort, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
@@ -77,6 +77,6 @@ def metrics():
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 
-def install(state) -> None:
+def install(app: Flask) -> None:
     """/metrics sits at the root, outside /admin, where scrapers expect it."""
-    state.app.add_url_rule("/metrics", "metrics", metrics)
+    app.add_url_rule("/metrics", "metrics", metrics)

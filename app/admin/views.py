@@ -68,8 +68,3 @@ def unroute_number(route_id: int):
         flash(f"{route.number} no longer has its own menu.")
     return redirect(url_for("admin.index")), 303
 
-
-from . import content_views, dashboard_views, menu_views  # noqa: E402,F401  (routes on bp)
-from .metrics import install as install_metrics  # noqa: E402
-
-bp.record_once(install_metrics)
