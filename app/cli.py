@@ -48,7 +48,7 @@ def db_upgrade() -> None:
 @click.command("init-demo")
 def init_demo() -> None:
     """Create or upgrade the database and seed the Northwind demo (safe to run twice)."""
-    from .demo import seed
+    from .demo.northwind import seed
     from .hold.default_music import default_track
     from .migrate import upgrade
 
@@ -61,8 +61,8 @@ def init_demo() -> None:
 
 def _demo_audio() -> None:
     """Synthesised demo hold content (no copyrighted music), imported once."""
+    from .demo.hold_content import demo_library, tips_channel
     from .hold import library
-    from .hold.demo_content import demo_library, tips_channel
 
     if not library.is_empty():
         return

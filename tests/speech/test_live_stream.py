@@ -40,7 +40,7 @@ def live(tmp_path):
         "SQLALCHEMY_DATABASE_URI": uri, "MODELS_DIR": NO_MODELS}))
     app.instance_path = str(tmp_path / "instance")
     with app.app_context():
-        from app.demo import seed
+        from app.demo.northwind import seed
         from app.migrate import upgrade
 
         upgrade()
