@@ -134,7 +134,7 @@ class GlobalCommand(Strict):
     examples: list[str] = Field(default_factory=list)  # person only: matched by meaning
 
 
-def _default_globals() -> dict[str, GlobalCommand]:
+def default_globals() -> dict[str, GlobalCommand]:
     return {
         "person": GlobalCommand(
             keys=["0"],
@@ -162,7 +162,7 @@ class Settings(Strict):
     max_attempts: int = Field(default=3, ge=1, le=6)
     input_timeout_s: int = Field(default=5, ge=1, le=30)
     globals: dict[Literal["person", "repeat", "main_menu", "back"], GlobalCommand] = Field(
-        default_factory=_default_globals
+        default_factory=default_globals
     )
     synonyms: dict[str, list[str]] = Field(default_factory=dict)  # canonical: variants
     open_link_prompt: str | None = None  # None: the catalogue's notice in the caller's language
