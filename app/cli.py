@@ -206,7 +206,7 @@ def _print_texts(call_sid: str, server: str | None) -> None:
         click.echo(f"   TEXT: to {message.to_number} [{message.status}]: {message.body}")
 
 
-def _script(args: list[str]) -> list[simulator.Step]:
+def _script(args: list[str]) -> list[simulator.CallerTurn]:
     """The caller's turns, read as the test-call panel reads its script."""
     try:
         turns = parse_options(args)

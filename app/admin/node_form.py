@@ -33,7 +33,7 @@ OPTION_ERROR = re.compile(r"options\.(\d+)(\.(?:key|intent|phrases|examples|go))
 
 
 @dataclass(frozen=True)
-class Input:
+class TextField:
     name: str
     label: str
     value: str
@@ -51,7 +51,7 @@ class Input:
 class NodeForm:
     node_id: str
     type: str
-    inputs: list[Input]
+    inputs: list[TextField]
     options: list[dict[str, str]] | None  # menu nodes: one row per option, blanks last
     errors: dict[str, list[str]] = field(default_factory=dict)  # input name: messages
     other_errors: list[MenuError] = field(default_factory=list)  # about other places
@@ -74,7 +74,7 @@ def field_names(node_type: str) -> tuple[str, ...]:
 
 
 def to_form(node_id: str, node: dict, errors: Iterable[MenuError] = ()) -> NodeForm:
-    inputs = [Input(name, LABELS[name], str(node.get(name) or ""))
+    inputs = [TextField(name, LABELS[name], str(node.get(name) or ""))
               for name in field_names(node["type"])]
     options = None
     if node["type"] == "menu":

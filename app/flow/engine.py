@@ -34,7 +34,7 @@ from .phrases import N_, phrases
 from .schema import TERMINAL_TYPES, CollectNode, Escalation, Menu, MenuNode, Node
 from .spoken_numbers import luhn_valid, spoken_to_digits
 from .state import CallState
-from .template import render
+from .template import fill
 
 MAX_HOPS = 25  # say/lookup chains longer than this are a broken menu, not a call flow
 # System phrases are English message ids, said in the caller's language (app/locale).
@@ -212,7 +212,7 @@ class _Turn:
         return phrases(self.language()).t(message, **params)
 
     def fill(self, text: str) -> str:
-        return render(text, self.state.variables)
+        return fill(text, self.state.variables)
 
     def language(self) -> str:
         """The current node's language (a branch for another language), else the menu's."""
