@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from .. import analytics
+from ..events import Outcome
 
 
 class CallFigures:
@@ -50,9 +51,9 @@ def rates(outcomes: dict[str, int]):
     today = analytics.Period.last_days(1)
     day = analytics.outcomes(today)
     for name, outcome, text in (
-            ("holdline_containment_ratio", "self_service", "Self-service share of calls"),
-            ("holdline_ivr_abandonment_ratio", "abandoned_in_ivr", "Share of calls hung up "
-                                                                   "in the IVR")):
+            ("holdline_containment_ratio", Outcome.SELF_SERVICE, "Self-service share of calls"),
+            ("holdline_ivr_abandonment_ratio", Outcome.ABANDONED_IN_IVR,
+             "Share of calls hung up in the IVR")):
         gauge = GaugeMetricFamily(name, text + " (window: all time, or today UTC)",
                                   labels=["window"])
         for window, counts in (("all", outcomes), ("today", day)):

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from .. import event_log
 from ..agents.models import AgentProfile
+from ..events import EventKind, WaitResult
 from ..flow.phrases import phrases
 from ..menus import call_language
 from ..models import Call, CallEvent, db, utcnow
@@ -104,7 +105,7 @@ def callback_at(after: time) -> datetime:
 def most_chosen() -> tuple[str, ...]:
     """Channel keys callers picked themselves lately, most chosen first."""
     rows = db.session.scalars(select(CallEvent.detail).where(
-        CallEvent.kind == "hold_channel", CallEvent.at >= utcnow() - POPULAR_WINDOW)
+        CallEvent.kind == EventKind.HOLD_CHANNEL, CallEvent.at >= utcnow() - POPULAR_WINDOW)
         .order_by(CallEvent.id.desc()).limit(POPULAR_SAMPLE))
     counts = Counter(d.get("channel") for d in rows if (d or {}).get("why") == "caller chose")
     return tuple(key for key, _ in counts.most_common())
@@ -185,7 +186,7 @@ def estimate_s(queue: str, position: int | None, provider_avg_s: int | None,
     if not position:
         return None
     recent = db.session.execute(select(HoldSession.wait_s, HoldSession.entry_position).where(
-        HoldSession.queue == queue, HoldSession.outcome == "answered",
+        HoldSession.queue == queue, HoldSession.outcome == WaitResult.ANSWERED,
         HoldSession.wait_s.is_not(None), HoldSession.entry_position > 0,
         HoldSession.ended_at >= utcnow() - ESTIMATE_WINDOW)
         .order_by(HoldSession.ended_at.desc()).limit(ESTIMATE_SAMPLE)).all()
@@ -203,7 +204,7 @@ def save(call: Call, session: HoldSession, step: plan.HoldStep, wait: plan.Wait)
     session.state = {**step.state.to_dict(), "wait": [wait.position, wait.queue_time_s]}
     event_log.record(call, step.trace)
     for item in step.trace:
-        if item.kind == "hold_played":
+        if item.kind == EventKind.HOLD_PLAYED:
             db.session.add(PlayHistory(caller_hash=caller_hash(call.from_number),
                                        track=item.detail["track"]))
     for action in step.actions:
@@ -212,9 +213,9 @@ def save(call: Call, session: HoldSession, step: plan.HoldStep, wait: plan.Wait)
                 call=call, number=action.number or call.from_number, queue=session.queue,
                 joined_at=session.joined_at,
                 next_attempt_at=callback_at(action.after) if action.after else None))
-            session.outcome = "callback"
+            session.outcome = WaitResult.CALLBACK
         elif isinstance(action, plan.LeaveMessage):
-            session.outcome = "voicemail"
+            session.outcome = WaitResult.VOICEMAIL
 
 
 def last_wait(session: HoldSession) -> plan.Wait:
