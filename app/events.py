@@ -107,5 +107,6 @@ class HandoffReason(StrEnum):
     LOOKUP_FAILED = "lookup failed"
     OUT_OF_TIME = "turn time budget spent"
     SYSTEM_ERROR = "system error"
+    CALL_REPLAYED = "call replayed"
     LEFT_VOICEMAIL = "left a voicemail"
     NOBODY_ANSWERED = "nobody could answer"

@@ -167,3 +167,27 @@ def test_every_event_kind_written_is_an_event_kind():
     kinds = written_kinds()
     assert {"handoff", "hold_joined", "stale_turn"} <= kinds  # the three ways are read
     assert kinds - set(EventKind) == set()
+
+
+def literals(node: ast.expr) -> set[str]:
+    """The strings an argument can be: a constant, or either branch of `a if c else b`."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        return literals(node.body) | literals(node.orelse)
+    return set()
+
+
+def test_every_hand_off_reason_written_is_a_handoff_reason():
+    from app.events import HandoffReason
+
+    reasons = set()
+    for path in modules().values():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+                at = {"hand_off": 0, "Enqueue": 1}.get(name)
+                if at is not None and len(node.args) > at:
+                    reasons |= literals(node.args[at])
+    assert {"asked for a person", "lookup failed", "call replayed"} <= reasons
+    assert reasons - set(HandoffReason) == set()
