@@ -10,12 +10,14 @@ from .models import Call, CallEvent, db
 
 def record(call: Call, trace: Iterable[Trace]) -> None:
     for item in trace:
-        record_event(call, item.kind, item.node, **item.detail)
+        _add(call, item.kind, item.node, item.detail)
 
 
 def record_event(call: Call, kind: str, node: str | None = None, **detail) -> None:
-    db.session.add(CallEvent(call=call, kind=str(kind), node=node, detail=_jsonable(detail)))
+    _add(call, kind, node, detail)
 
 
-def _jsonable(detail: dict) -> dict:
-    return {k: v for k, v in detail.items() if v is not None}
+def _add(call: Call, kind: str, node: str | None, detail: dict) -> None:
+    """Kinds are stored as their plain value; details without the empty entries."""
+    db.session.add(CallEvent(call=call, kind=str(kind), node=node,
+                             detail={k: v for k, v in detail.items() if v is not None}))
