@@ -1,19 +1,40 @@
-"""Holdline: voice IVR and hold-experience server. WSGI entry: ``app:create_app()``."""
+"""Holdline: voice IVR and hold-experience server. WSGI entry: ``app:create_app()``.
+
+The factory is a list of small register_* steps. Each web package defines its blueprint
+``bp`` in its ``views.py``; the modules that add routes to it are imported by the step
+that registers it, so no views module imports its siblings to get them loaded. The steps
+import inside themselves so that importing ``app.flow`` (a gunicorn master, a benchmark)
+loads no web code; tests/test_architecture.py counts these imports like any other.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-import secrets
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, redirect, url_for
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Config
+from .instance import kept_secret
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
+    configure(app, config)
+    register_logging()
+    register_database(app)
+    csrf = register_security(app)
+    register_voice(app, csrf)
+    register_web(app)
+    register_jobs_and_commands(app)
+    register_health(app)
+    return app
+
+
+def configure(app: Flask, config: type[Config] | dict | None) -> None:
     from .ids import RecordIdConverter
 
     app.url_map.converters["int"] = RecordIdConverter  # before any route is added
@@ -25,51 +46,66 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _defaults(app)
     if hops := app.config.get("TRUSTED_PROXIES"):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         # Only then is X-Forwarded-For the client (login limits) and -Proto the scheme.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
+def register_logging() -> None:
     logging.basicConfig(level=os.environ.get("HOLDLINE_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
+
+def register_database(app: Flask) -> None:
     from .models import db
 
     db.init_app(app)
 
-    from flask_wtf.csrf import CSRFProtect
 
+def register_security(app: Flask) -> CSRFProtect:
     from .auth import login_manager
-    from .auth.views import bp as auth_bp
     from .headers import secure_headers
-    from .voice import (  # noqa: F401  (routes on voice_bp)
-        agent_views,
-        hold_views,
-        person,
-        stream_views,
-        voicemail_views,
-    )
-    from .voice.views import bp as voice_bp
 
     csrf = CSRFProtect(app)
     secure_headers(app)
     login_manager.init_app(app)
-    app.register_blueprint(voice_bp)
-    csrf.exempt(voice_bp)  # provider webhooks carry Twilio signatures instead
-    app.register_blueprint(auth_bp)
-    from .selfservice.views import bp as selfservice_bp
-    from .selfservice.views import sms_bp
+    return csrf
 
-    app.register_blueprint(selfservice_bp)
-    app.register_blueprint(sms_bp)
-    csrf.exempt(sms_bp)  # the provider signs its callbacks
-    from .admin.views import bp as admin_bp
-    from .agents.views import bp as agents_bp
 
-    app.register_blueprint(agents_bp)
+def register_voice(app: Flask, csrf: CSRFProtect) -> None:
+    """The provider's webhooks and callbacks."""
+    from .selfservice import views as selfservice
+    from .voice import agent_views, hold_views, person, stream_views, voicemail_views  # noqa: F401
+    from .voice import views as voice  # the modules above add their routes to voice.bp
 
-    app.register_blueprint(admin_bp)
+    app.register_blueprint(voice.bp)
+    csrf.exempt(voice.bp)  # provider webhooks carry Twilio signatures instead
+    app.register_blueprint(selfservice.sms_bp)
+    csrf.exempt(selfservice.sms_bp)  # the provider signs its callbacks
 
+
+def register_web(app: Flask) -> None:
+    """The pages people use: sign-in, texted forms, the agent console, the operator app."""
+    from .admin import (  # noqa: F401
+        content_text_views,
+        content_views,
+        dashboard_views,
+        feed_views,
+        menu_views,
+        metrics,
+        understanding_views,
+    )
+    from .admin import views as admin  # the modules above add their routes to admin.bp
+    from .agents import views as agents
+    from .auth import views as auth
+    from .selfservice import views as selfservice
+
+    for bp in (auth.bp, selfservice.bp, agents.bp, admin.bp):
+        app.register_blueprint(bp)
+    metrics.install(app)
+
+
+def register_jobs_and_commands(app: Flask) -> None:
     from . import jobs
     from .cli import register
 
@@ -77,10 +113,12 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     jobs.init_app(app)
     jobs.register(app)
 
+
+def register_health(app: Flask) -> None:
+    from .models import database_reachable
+
     @app.get("/")
     def home():
-        from flask import redirect, url_for
-
         return redirect(url_for("admin.index"))
 
     @app.get("/healthz")
@@ -90,13 +128,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     @app.get("/readyz")
     def readyz():
         """Ready means the database answers; a load balancer stops sending work when not."""
-        from .models import database_reachable
-
         if database_reachable():
             return {"ok": True}
         return {"ok": False, "reason": "database unreachable"}, 503
-
-    return app
 
 
 def _defaults(app: Flask) -> None:
@@ -104,11 +138,7 @@ def _defaults(app: Flask) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{app.instance_path}/holdline.db"
     if not app.config.get("SECRET_KEY"):
-        path = Path(app.instance_path) / "secret_key"
-        if not path.exists():
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
-        app.config["SECRET_KEY"] = path.read_text().strip()
+        app.config["SECRET_KEY"] = kept_secret(app.instance_path, "secret_key")
     if app.config.get("SESSION_COOKIE_SECURE") is None:
         # Secure cookies wherever we are served over https (always, in production).
         app.config["SESSION_COOKIE_SECURE"] = (app.config.get("PUBLIC_BASE_URL") or "").startswith(

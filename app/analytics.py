@@ -13,11 +13,12 @@ from itertools import pairwise
 
 from sqlalchemy import func, select
 
+from .events import EventKind, Outcome, WaitResult
 from .hold.models import HoldChannel, HoldSegment
 from .models import Call, CallEvent, Menu, MenuVersion, db, utcnow
 
-HOLD_RESULTS = ("hold_answered", "hold_abandoned", "hold_callback")
-FUNNEL_KINDS = ("entered", "handoff", "escalate")
+HOLD_RESULTS = (WaitResult.ANSWERED, WaitResult.ABANDONED, WaitResult.CALLBACK)
+FUNNEL_KINDS = (EventKind.ENTERED, EventKind.HANDOFF, EventKind.ESCALATE)
 SERVICE_LEVEL_S = 20  # the classic "80 % answered within 20 seconds" target
 
 
@@ -84,15 +85,15 @@ class Summary:
 
     @property
     def containment_rate(self) -> float | None:
-        return ratio(self.outcomes.get("self_service", 0), self.calls)
+        return ratio(self.outcomes.get(Outcome.SELF_SERVICE, 0), self.calls)
 
     @property
     def ivr_abandonment_rate(self) -> float | None:
-        return ratio(self.outcomes.get("abandoned_in_ivr", 0), self.calls)
+        return ratio(self.outcomes.get(Outcome.ABANDONED_IN_IVR, 0), self.calls)
 
     @property
     def queue_abandonment_rate(self) -> float | None:
-        return ratio(self.hold.get("abandoned", 0), sum(self.hold.values()))
+        return ratio(self.hold.get(WaitResult.ABANDONED, 0), sum(self.hold.values()))
 
     @property
     def average_speed_of_answer(self) -> float | None:
@@ -104,7 +105,8 @@ class Summary:
         """Answered within SERVICE_LEVEL_S out of answered plus abandoned waits
         (callbacks kept their place, so they count in neither)."""
         quick = sum(1 for wait in self.answer_waits if wait <= SERVICE_LEVEL_S)
-        return ratio(quick, self.hold.get("answered", 0) + self.hold.get("abandoned", 0))
+        return ratio(quick, self.hold.get(WaitResult.ANSWERED, 0)
+                            + self.hold.get(WaitResult.ABANDONED, 0))
 
 
 def ratio(part: int, whole: int) -> float | None:
@@ -130,7 +132,7 @@ def calls_per_day(period: Period) -> list[tuple[date, int]]:
 
 def outcomes(period: Period | None = None) -> dict[str, int]:
     """Calls by outcome; calls still in the IVR count as 'in_progress'."""
-    query = select(func.coalesce(Call.outcome, "in_progress"), func.count(Call.id))
+    query = select(func.coalesce(Call.outcome, Outcome.IN_PROGRESS.value), func.count(Call.id))
     if period is not None:
         query = query.where(in_period(period))
     return dict(db.session.execute(query.group_by(Call.outcome)).all())
@@ -148,23 +150,23 @@ def escalation_reasons(period: Period | None = None) -> list[tuple[str, int]]:
 def hold_results(period: Period | None = None) -> dict[str, int]:
     """Ended waits in a queue: answered, abandoned (hung up) or callback (left the line)."""
     query = select(CallEvent.kind, func.count(CallEvent.id)).join(Call).where(
-        CallEvent.kind.in_(HOLD_RESULTS))
+        CallEvent.kind.in_([result.event for result in HOLD_RESULTS]))
     if period is not None:
         query = query.where(in_period(period))
     rows = dict(db.session.execute(query.group_by(CallEvent.kind)).all())
-    return {kind.removeprefix("hold_"): rows.get(kind, 0) for kind in HOLD_RESULTS}
+    return {result.value: rows.get(result.event, 0) for result in HOLD_RESULTS}
 
 
 def answer_waits(period: Period) -> list[int]:
     details = db.session.scalars(select(CallEvent.detail).join(Call).where(
-        CallEvent.kind == "hold_answered", in_period(period)))
+        CallEvent.kind == EventKind.HOLD_ANSWERED, in_period(period)))
     return [int(d["wait_s"]) for d in details if d and d.get("wait_s") is not None]
 
 
 def unrecognised(period: Period, top: int = 10) -> list[tuple[str, int]]:
     """What callers said that no option matched, most frequent first."""
     details = db.session.scalars(select(CallEvent.detail).join(Call).where(
-        CallEvent.kind == "no_match", in_period(period)))
+        CallEvent.kind == EventKind.NO_MATCH, in_period(period)))
     said = Counter(" ".join(str(d["speech"]).lower().split())
                    for d in details if d and d.get("speech"))
     return sorted(said.items(), key=lambda item: (-item[1], item[0]))[:top]
@@ -184,7 +186,8 @@ def unrecognised_at_nodes(period: Period, top: int = 10) -> list[Unheard]:
         select(Menu.name, CallEvent.node, CallEvent.detail).select_from(CallEvent)
         .join(Call).join(MenuVersion, Call.menu_version_id == MenuVersion.id)
         .join(Menu, MenuVersion.menu_id == Menu.id)
-        .where(CallEvent.kind == "no_match", CallEvent.node.is_not(None), in_period(period)))
+        .where(CallEvent.kind == EventKind.NO_MATCH, CallEvent.node.is_not(None),
+               in_period(period)))
     said = Counter((name, node, " ".join(str(d["speech"]).lower().split()))
                    for name, node, d in rows if d and d.get("speech"))
     ranked = sorted(said.items(), key=lambda item: (-item[1], item[0]))[:top]
@@ -202,7 +205,7 @@ def funnel(period: Period) -> list[NodeFunnel]:
     last_node: dict[int, tuple[str, str | None]] = {}
     handed_off: set[tuple[int, str]] = set()  # an escalation and its hand-off count once
     for call_id, kind, node, outcome in rows:
-        if kind == "entered":
+        if kind == EventKind.ENTERED:
             counts[node]["entered"] += 1
             last_node[call_id] = (node, outcome)
         elif (call_id, node) not in handed_off:
@@ -210,7 +213,7 @@ def funnel(period: Period) -> list[NodeFunnel]:
             counts[node]["handed_off"] += 1
     for node, outcome in last_node.values():
         counts[node]["ended"] += 1
-        counts[node]["hung_up"] += outcome == "abandoned_in_ivr"
+        counts[node]["hung_up"] += outcome == Outcome.ABANDONED_IN_IVR
     table = [NodeFunnel(node, c["entered"], c["handed_off"], c["ended"], c["hung_up"])
              for node, c in counts.items()]
     return sorted(table, key=lambda n: (-n.entered, n.node))
@@ -222,19 +225,20 @@ def hold_channels(period: Period | None = None) -> list[ChannelUse]:
     agent answering, hanging up): callers do not always hear it to the end."""
     query = select(CallEvent.call_id, CallEvent.kind, CallEvent.at, CallEvent.detail,
                    Call.from_number).join(Call).where(
-        CallEvent.kind.startswith("hold_", autoescape=True) | (CallEvent.kind == "ended"))
+        CallEvent.kind.startswith("hold_", autoescape=True) | (CallEvent.kind == EventKind.ENDED))
     if period is not None:
         query = query.where(in_period(period))
     events = db.session.execute(query.order_by(CallEvent.call_id, CallEvent.id)).all()
-    lengths = segment_lengths(e.detail.get("segment") for e in events if e.kind == "hold_played")
+    lengths = segment_lengths(e.detail.get("segment") for e in events
+                              if e.kind == EventKind.HOLD_PLAYED)
     callers: dict[str, set[str]] = defaultdict(set)
     listened: Counter = Counter()
     now = utcnow()
     for event, following in pairwise([*events, None]):
         detail = event.detail or {}
-        if event.kind == "hold_channel" and detail.get("why") == "caller chose":
+        if event.kind == EventKind.HOLD_CHANNEL and detail.get("why") == "caller chose":
             callers[detail["channel"]].add(event.from_number)
-        elif event.kind == "hold_played":
+        elif event.kind == EventKind.HOLD_PLAYED:
             # a segment still playing counts up to now, so the total never goes back
             same_call = following is not None and following.call_id == event.call_id
             moved_on = following.at if same_call else now

@@ -11,8 +11,10 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from . import menus
+from . import menus, simulator
 from .auth import ROLES
+from .calls.script import ScriptError, parse_options
+from .flow.actions import NoInput
 from .flow.validate import MenuInvalid
 from .models import Menu, MenuVersion, db
 
@@ -46,7 +48,7 @@ def db_upgrade() -> None:
 @click.command("init-demo")
 def init_demo() -> None:
     """Create or upgrade the database and seed the Northwind demo (safe to run twice)."""
-    from .demo import seed
+    from .demo.northwind import seed
     from .hold.default_music import default_track
     from .migrate import upgrade
 
@@ -59,8 +61,8 @@ def init_demo() -> None:
 
 def _demo_audio() -> None:
     """Synthesised demo hold content (no copyrighted music), imported once."""
+    from .demo.hold_content import demo_library, tips_channel
     from .hold import library
-    from .hold.demo_content import demo_library, tips_channel
 
     if not library.is_empty():
         return
@@ -140,8 +142,6 @@ def menu_export(name: str, number: int | None) -> None:
 def call(ctx: click.Context, caller: str, dialled: str, server: str | None,
          wait_loops: int) -> None:
     """Simulate a call. Script, in order: --say TEXT, --press DIGITS, --silence."""
-    from . import simulator
-
     script = _script(ctx.args)
     transport = (simulator.Http(server) if server
                  else simulator.InProcess(current_app.test_client()))
@@ -162,7 +162,8 @@ def _signing(server: str | None) -> tuple[str, str]:
     """The token and base URL to sign with, as the app checks them: PUBLIC_BASE_URL when
     set, else the server's address (in process, where `make run` serves, so texted
     links point there)."""
-    from .voice.security import auth_token, public_base
+    from .urls import public_base
+    from .voice.security import auth_token
 
     here = server or f"http://localhost:{os.environ.get('PORT', '5000')}"
     with current_app.test_request_context(base_url=here):
@@ -205,21 +206,15 @@ def _print_texts(call_sid: str, server: str | None) -> None:
         click.echo(f"   TEXT: to {message.to_number} [{message.status}]: {message.body}")
 
 
-def _script(args: list[str]) -> list:
-    from .simulator import SILENCE, press, say
-
-    steps, items = [], list(args)
-    while items:
-        flag = items.pop(0)
-        if flag == "--silence":
-            steps.append(SILENCE)
-        elif flag in ("--say", "--press") and items:
-            value = items.pop(0)
-            steps.append(say(value) if flag == "--say" else press(value))
-        else:
-            raise click.UsageError(f"unexpected {flag!r}: use --say TEXT, --press DIGITS "
-                                   "or --silence")
-    return steps
+def _script(args: list[str]) -> list[simulator.CallerTurn]:
+    """The caller's turns, read as the test-call panel reads its script."""
+    try:
+        turns = parse_options(args)
+    except ScriptError as exc:
+        raise click.UsageError(str(exc)) from None
+    return [simulator.SILENCE if isinstance(turn, NoInput) else
+            simulator.press(turn.digits) if turn.digits else simulator.say(turn.speech or "")
+            for turn in turns]
 
 
 @users_cli.command("create")

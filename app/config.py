@@ -1,4 +1,5 @@
-"""One configuration, read from the environment (the fixed contract in DESIGN.md)."""
+"""One configuration, read from the environment (README.md, "Configuration", lists the
+variables; their names are a contract with deployments, so they never change)."""
 
 from __future__ import annotations
 

@@ -19,6 +19,11 @@ from huey import Huey, crontab
 from huey.consumer import Consumer
 from huey.storage import RedisStorage, SqliteStorage
 
+from .calls.voicemail import stuck_transcripts, transcribe_message
+from .hold.feeds import refresh_all, refresh_by_id
+from .models import CallEvent
+from .stale_calls import reconcile
+
 log = logging.getLogger(__name__)
 # Tasks bind to this object when they are defined; init_app points its storage at the
 # configured backend. Until then it runs nothing and writes nothing (immediate, memory).
@@ -46,6 +51,18 @@ def init_app(app: Flask) -> None:
     huey.storage = huey.create_storage()
 
 
+def queue_transcript(event: CallEvent) -> None:
+    transcribe_voicemail(event.id, event.detail["recording_url"], event.detail["language"])
+
+
+def requeue_stuck_transcripts() -> int:
+    """Voicemails a lost or crashed job left "transcribing": queued again."""
+    stuck = stuck_transcripts()
+    for event in stuck:
+        queue_transcript(event)
+    return len(stuck)
+
+
 def in_app(work, *args) -> None:
     with _apps[0].app_context():
         work(*args)
@@ -53,17 +70,12 @@ def in_app(work, *args) -> None:
 
 @huey.task(retries=2, retry_delay=60)
 def transcribe_voicemail(event_id: int, recording_url: str, language: str) -> None:
-    from .voice.voicemail_views import transcribe_message
-
     in_app(transcribe_message, event_id, recording_url, language)
 
 
 @huey.periodic_task(crontab(minute="*/10"))
 def reconcile_calls() -> None:
     """Calls whose status callback was lost; voicemails whose transcript job was lost."""
-    from .stale_calls import reconcile
-    from .voice.voicemail_views import requeue_stuck_transcripts
-
     in_app(reconcile)
     in_app(requeue_stuck_transcripts)
 
@@ -71,16 +83,12 @@ def reconcile_calls() -> None:
 @huey.task()
 def refresh_feed(feed_id: int) -> None:
     """One podcast feed, right after an operator adds it or asks for a refresh."""
-    from .hold.feeds import refresh_by_id
-
     in_app(refresh_by_id, feed_id)
 
 
 @huey.periodic_task(crontab(minute="20"))
 def refresh_feeds() -> None:
     """Every podcast feed, hourly: new episodes in, the oldest beyond the kept few out."""
-    from .hold.feeds import refresh_all
-
     in_app(refresh_all)
 
 
@@ -99,8 +107,6 @@ def run_jobs(workers: int) -> None:
 @calls_cli.command("reconcile")
 def reconcile_command() -> None:
     """Close calls left in progress past their longest possible length."""
-    from .stale_calls import reconcile
-
     counts = reconcile()
     click.echo(", ".join(f"{n} {what}" for what, n in counts.items()) or "nothing stale")
 

@@ -12,7 +12,8 @@ from . import operator_yaml
 from .flow.schema import Menu as MenuDef
 from .flow.validate import MenuError, MenuInvalid, parse_menu
 from .lookups import SOURCES
-from .models import Menu, MenuVersion, PhoneRoute, db, utcnow
+from .models import Call, Menu, MenuVersion, PhoneRoute, db, utcnow
+from .selfservice.service import forms
 
 # Pages of the operator app under /admin/menus/: a menu named like one could not be opened.
 RESERVED_NAMES = frozenset({"new"})
@@ -26,8 +27,6 @@ def load_yaml(text: str) -> Any:
 
 def check(definition: Any) -> MenuDef:
     """Validate against the schema and the data sources this server knows."""
-    from .selfservice.service import forms
-
     return parse_menu(definition, known_sources=SOURCES, known_forms=forms())
 
 
@@ -104,6 +103,26 @@ def menu_of(version: MenuVersion) -> MenuDef:
     if version.id not in cache:
         cache[version.id] = MenuDef.model_validate(version.definition)
     return cache[version.id]
+
+
+def call_language(call: Call) -> tuple[str, str | None]:
+    """The caller's language and its voice: those of the node the call is at (for a
+    queued caller, the queue node they entered), else the menu's."""
+    if call.menu_version is None:
+        return "en-US", None
+    menu = menu_of(call.menu_version)
+    language = node_language(menu, (call.state or {}).get("node"))
+    return language, menu.settings.voice_for(language)
+
+
+def language_of(call: Call) -> str:
+    """The language of the node the call is at (else its menu's); en-US with no menu."""
+    return call_language(call)[0]
+
+
+def node_language(menu: MenuDef, node_id: str | None) -> str:
+    node = menu.nodes.get(node_id or "")
+    return (node and node.language) or menu.settings.language
 
 
 def export_yaml(version: MenuVersion) -> str:

@@ -4,11 +4,11 @@ side, so it lives with the adapter it imitates."""
 from .providers.twilio.simulator import (  # noqa: F401
     MAX_REQUESTS,
     SILENCE,
+    CallerTurn,
     Http,
     InProcess,
     SimulationFailed,
     Simulator,
-    Step,
     Transcript,
     press,
     say,

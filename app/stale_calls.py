@@ -9,7 +9,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from . import telephony
-from .calls import end_call, record_event
+from .calls.session import end_call
+from .event_log import record_event
 from .models import Call, db, utcnow
 from .providers.port import CallEnded, LegStatus
 

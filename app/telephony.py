@@ -15,8 +15,8 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from . import providers
-from .calls import mask
 from .models import Message, db, utcnow
+from .phone import mask
 from .providers.port import CallEnded, DeliveryStatus, ProviderError, Rest
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from app.demo.hold_content import GENRES, synthesise_genre
 from app.hold.audio import import_audio
-from app.hold.demo_content import GENRES, synthesise_genre
 
 
 def make_sources(folder: Path, minutes: float) -> dict[str, Path]:

@@ -42,7 +42,7 @@ def demo_app(uri: str, instance: Path, **config):
                                                             **config}))
     application.instance_path = str(instance)
     with application.app_context():
-        from app.demo import seed
+        from app.demo.northwind import seed
         from app.migrate import upgrade
 
         upgrade()

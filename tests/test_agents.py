@@ -193,7 +193,7 @@ def test_screen_pop_shows_who_why_and_what_was_done_then_saves_a_disposition(
 def test_outside_business_hours_the_caller_is_offered_a_callback(app, simulate):
     from datetime import UTC, datetime
 
-    from app.agents.hours import is_open
+    from app.hold.hours import is_open
 
     hour = datetime.now(UTC).hour
     window = "13:00-14:00" if hour < 12 else "01:00-02:00"  # a window that excludes now

@@ -251,7 +251,8 @@ KOREAN = {"name": "ko-line", "start": "main", "settings": {"person": "agent",
 
 
 def test_an_internal_error_apologises_in_the_menus_language(app, signed, monkeypatch):
-    from app import calls, menus
+    from app import menus
+    from app.calls import effects as calls  # where the turn runner calls the engine
 
     menus.save_version(KOREAN, publish=True)
     menus.route_number("+15550009999", "ko-line")

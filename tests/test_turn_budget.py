@@ -137,3 +137,17 @@ def test_the_chain_check_walks_thousands_of_say_nodes_and_finds_lookup_loops():
     assert error.node == "l1" and "(l1 -> l2 -> l1)" in error.message
     definition["nodes"]["l2"]["found"] = "ask"
     parse_menu(definition, known_sources=["account"])  # valid once a question ends it
+
+
+def test_the_test_call_panel_runs_turns_within_the_same_budget(app, slow_api, monkeypatch):
+    """The panel shares the real calls' turn runner: the same budget, the same branch."""
+    from app.admin.testcall import run_test_call
+
+    definition = chain([slow_api, slow_api, slow_api])
+    publish(definition)
+    monkeypatch.setattr(budget, "TURN_BUDGET_S", 1.0)
+    version = menus.version_for_number(DIALLED)
+    result = run_test_call(menus.menu_of(version), [])
+    assert len(Slow.seen) == 1  # the second lookup never started, as in a real call
+    assert [text for who, text in result.lines if who == "IVR"] == [
+        "I can't look that up right now.", "Press 1 for a person."]

@@ -90,7 +90,7 @@ def shared_app(tmp_path):
     application = create_app(type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": uri}))
     application.instance_path = str(tmp_path / "instance")
     with application.app_context():
-        from app.demo import seed
+        from app.demo.northwind import seed
         from app.migrate import upgrade
 
         upgrade()

@@ -102,7 +102,7 @@ def test_input_for_an_unknown_call_gets_an_apology_and_a_person(signed):
 
 
 def test_engine_crash_becomes_an_apology_not_a_500(signed, app, monkeypatch):
-    import app.calls as calls
+    import app.calls.effects as calls  # where the turn runner calls the engine
 
     def boom(*args, **kwargs):
         raise RuntimeError("database on fire")

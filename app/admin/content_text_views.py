@@ -14,7 +14,7 @@ from ..models import db, utcnow
 from ..selfservice.forms import FormDefinitionError, form_files, read_form
 from ..selfservice.models import FormDefinition
 from ..selfservice.service import forms
-from .views import bp
+from .views import bp, done
 
 CHOICES = 4  # callers answer with keys 1-4
 MAX_QUESTION, MAX_CHOICE = 300, 80
@@ -43,9 +43,7 @@ def add_question():
     db.session.add(question)
     db.session.flush()
     audit("quiz.add", str(question.id), **fields)
-    db.session.commit()
-    flash("Question added.")
-    return redirect(url_for("admin.quiz")), 303
+    return done("Question added.", "admin.quiz")
 
 
 def find_question(question_id: int) -> QuizQuestion:
@@ -78,9 +76,8 @@ def toggle_question(question_id: int):
     question = find_question(question_id)
     question.active = request.form.get("active") == "1"
     audit("quiz.activate" if question.active else "quiz.deactivate", str(question.id))
-    db.session.commit()
-    flash(f"Question {'back in' if question.active else 'taken out of'} the quiz.")
-    return redirect(url_for("admin.quiz")), 303
+    return done(f"Question {'back in' if question.active else 'taken out of'} the quiz.",
+                "admin.quiz")
 
 
 def read_question() -> tuple[dict, list[str]]:
@@ -161,9 +158,8 @@ def save_form(key: str):
     if not write_form(key, row, text, base):
         return render_form_editor(key, form_row(key), text, base, 409, conflict=True)
     audit("form.save", key, version=base + 1)
-    db.session.commit()
-    flash(f"Saved the {key} form. New links use it now.")
-    return redirect(url_for("admin.edit_form", key=key)), 303
+    return done(f"Saved the {key} form. New links use it now.",
+                "admin.edit_form", key=key)
 
 
 @bp.post("/content/forms/<key>/revert")

@@ -7,7 +7,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import delete, distinct, func, select, update
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -18,7 +18,7 @@ from ..hold.audio import AudioImportError, import_audio
 from ..hold.library import channel_named, library_dir, record_segments
 from ..hold.models import HoldChannel, HoldSegment, PodcastFeed
 from ..models import db
-from .views import bp
+from .views import bp, done
 
 UPLOAD_LIMIT = 50 * 1024 * 1024  # a long podcast episode as mp3
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -120,10 +120,9 @@ def save_channels():
                 setattr(channel, field, value)
             audit("channel.edit", channel.key, **changes)
             changed += 1
-    db.session.commit()
-    flash(f"Saved {changed} channel{'s' if changed != 1 else ''}." if changed
-          else "Nothing changed.")
-    return redirect(url_for("admin.content")), 303
+    return done(f"Saved {changed} channel{'s' if changed != 1 else ''}." if changed
+                else "Nothing changed.",
+                "admin.content")
 
 
 def read_channel(key: str) -> dict:
@@ -198,10 +197,9 @@ def upload_track(key: str):
     seconds = sum(info.duration_s for info in infos)
     audit("track.upload", f"{key}/{title}", segments=len(infos), duration_s=round(seconds, 1),
           weekday=weekday)
-    db.session.commit()
-    flash(f"Added {title!r} to {channel.name}: {len(infos)} segment"
-          f"{'s' if len(infos) != 1 else ''}, {Track(title, 0, seconds, None).length}.")
-    return redirect(url_for("admin.channel_page", key=key)), 303
+    return done(f"Added {title!r} to {channel.name}: {len(infos)} segment"
+                f"{'s' if len(infos) != 1 else ''}, {Track(title, 0, seconds, None).length}.",
+                "admin.channel_page", key=key)
 
 
 def schedule_day() -> int | None:
@@ -224,9 +222,7 @@ def delete_track(key: str):
     db.session.execute(delete(HoldSegment).where(HoldSegment.channel_id == channel.id,
                                                  HoldSegment.track == track))
     audit("track.delete", f"{key}/{track}")
-    db.session.commit()
-    flash(f"Deleted {track!r} from {channel.name}.")
-    return redirect(url_for("admin.channel_page", key=key)), 303
+    return done(f"Deleted {track!r} from {channel.name}.", "admin.channel_page", key=key)
 
 
 @bp.post("/content/channels/<key>/tracks/weekday")
@@ -241,9 +237,6 @@ def schedule_track(key: str):
                                                  HoldSegment.track == track)
                        .values(weekday=weekday))
     audit("track.schedule", f"{key}/{track}", weekday=weekday)
-    db.session.commit()
-    flash(f"{track!r} now plays {'every day' if weekday is None else 'on ' + WEEKDAYS[weekday]}.")
-    return redirect(url_for("admin.channel_page", key=key)), 303
+    when = "every day" if weekday is None else "on " + WEEKDAYS[weekday]
+    return done(f"{track!r} now plays {when}.", "admin.channel_page", key=key)
 
-
-from . import content_text_views, feed_views  # noqa: E402,F401  (more routes on bp)

@@ -10,9 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import menus
 from ..auth import audit, role_required
+from ..calls.script import ScriptError, parse_script
 from ..models import Menu, MenuVersion, db
 from . import editor, node_form, testcall
-from .views import bp
+from .views import bp, done
 
 
 def find_menu(name: str, *, lock: bool = False) -> Menu:
@@ -64,8 +65,8 @@ def test_call(name: str, number: int):
     script_text = request.form.get("script", "")[:4000]
     caller = request.form.get("caller", "").strip()[:20]
     try:
-        script = testcall.parse_script(script_text)
-    except testcall.ScriptError as exc:
+        script = parse_script(script_text)
+    except ScriptError as exc:
         return render_version(version, script=script_text, caller=caller,
                               script_error=str(exc)), 422
     result = testcall.run_test_call(menus.menu_of(version), script, caller)
@@ -86,10 +87,9 @@ def publish(name: str, number: int):
     menus.publish_version(version)
     audit("menu.rollback" if rollback else "menu.publish", name, version=number,
           previous=live.number if live else None)
-    db.session.commit()
-    flash(f"{'Rolled back to' if rollback else 'Published'} version {number} of {name}. "
-          "New calls use it; calls in progress keep their version.")
-    return redirect(url_for("admin.menu_page", name=name)), 303
+    return done(f"{'Rolled back to' if rollback else 'Published'} version {number} of {name}. "
+                "New calls use it; calls in progress keep their version.",
+                "admin.menu_page", name=name)
 
 
 @bp.get("/menus/<name>/diff")

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hmac
 import os
 
-from flask import Response, abort, current_app, request
+from flask import Flask, Response, abort, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from .. import analytics
+from ..events import Outcome
 
 
 class CallFigures:
@@ -50,9 +51,9 @@ def rates(outcomes: dict[str, int]):
     today = analytics.Period.last_days(1)
     day = analytics.outcomes(today)
     for name, outcome, text in (
-            ("holdline_containment_ratio", "self_service", "Self-service share of calls"),
-            ("holdline_ivr_abandonment_ratio", "abandoned_in_ivr", "Share of calls hung up "
-                                                                   "in the IVR")):
+            ("holdline_containment_ratio", Outcome.SELF_SERVICE, "Self-service share of calls"),
+            ("holdline_ivr_abandonment_ratio", Outcome.ABANDONED_IN_IVR,
+             "Share of calls hung up in the IVR")):
         gauge = GaugeMetricFamily(name, text + " (window: all time, or today UTC)",
                                   labels=["window"])
         for window, counts in (("all", outcomes), ("today", day)):
@@ -77,6 +78,6 @@ def metrics():
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 
-def install(state) -> None:
+def install(app: Flask) -> None:
     """/metrics sits at the root, outside /admin, where scrapers expect it."""
-    state.app.add_url_rule("/metrics", "metrics", metrics)
+    app.add_url_rule("/metrics", "metrics", metrics)

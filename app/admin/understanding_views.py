@@ -18,7 +18,7 @@ from ..flow.intents import MAX_SPEECH_CHARS
 from ..models import Menu, db
 from . import editor
 from .menu_views import find_menu, find_version, latest_number, render_version
-from .views import bp
+from .views import bp, done
 
 
 @bp.post("/menus/<name>/versions/<int:number>/try")
@@ -89,7 +89,6 @@ def add_example(name: str, node_id: str):
                                  author=current_user.username,
                                  note=f"Example {speech!r} for {label} at {node_id}")
     audit("menu.save", name, version=version.number, published=False)
-    db.session.commit()
-    flash(f"Saved version {version.number} of {name} as a draft, with {speech!r} as an "
-          f"example of {label}. Publish it to use it on calls.")
-    return redirect(url_for("admin.version_page", name=name, number=version.number)), 303
+    return done(f"Saved version {version.number} of {name} as a draft, with {speech!r} as an "
+                f"example of {label}. Publish it to use it on calls.",
+                "admin.version_page", name=name, number=version.number)

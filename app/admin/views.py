@@ -17,6 +17,13 @@ NUMBER = re.compile(r"^(\+[1-9][0-9]{6,14}|default)$")
 MAX_MENU_BYTES = 512 * 1024  # a menu's YAML; the app-wide limit is sized for webhooks
 
 
+def done(message: str, endpoint: str, **params):
+    """After a change (already audited): commit it, tell the operator, show the page."""
+    db.session.commit()
+    flash(message)
+    return redirect(url_for(endpoint, **params)), 303
+
+
 @bp.url_value_preprocessor
 def allow_menu_sized_forms(endpoint, _values) -> None:
     """Runs before CSRFProtect reads the form, so the larger limit applies to it."""
@@ -52,9 +59,7 @@ def route_number():
         flash(str(exc))
         return redirect(url_for("admin.index")), 303
     audit("number.route", number, menu=menu_name)
-    db.session.commit()
-    flash(f"{number} now answers with {menu_name}.")
-    return redirect(url_for("admin.index")), 303
+    return done(f"{number} now answers with {menu_name}.", "admin.index")
 
 
 @bp.post("/numbers/<int:route_id>/delete")
@@ -68,8 +73,3 @@ def unroute_number(route_id: int):
         flash(f"{route.number} no longer has its own menu.")
     return redirect(url_for("admin.index")), 303
 
-
-from . import content_views, dashboard_views, menu_views  # noqa: E402,F401  (routes on bp)
-from .metrics import install as install_metrics  # noqa: E402
-
-bp.record_once(install_metrics)

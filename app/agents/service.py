@@ -8,18 +8,23 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from ..events import EventKind
 from ..flow.phrases import N_, phrases
 from ..hold import service as hold
 from ..hold.models import CallbackRequest, HoldSession
+from ..menus import menu_of
 from ..models import Call, CallEvent, db, utcnow
 from ..providers.port import QueueExit
+from ..selfservice.service import forms
 from .models import AgentProfile, Assignment
 
 # What the caller already did, as the agent hears it (forms by title, not by id).
-DONE_KINDS = {"lookup": N_("looked up {source}"), "link_sent": N_("was texted the {form} link"),
-              "link_opened": N_("opened the {form} link"), "link_submitted": N_("submitted {form}"),
-              "collected": N_("gave their {variable}"),
-              "hold_quiz_answered": N_("played the quiz")}
+DONE_KINDS = {EventKind.LOOKUP: N_("looked up {source}"),
+              EventKind.LINK_SENT: N_("was texted the {form} link"),
+              EventKind.LINK_OPENED: N_("opened the {form} link"),
+              EventKind.LINK_SUBMITTED: N_("submitted {form}"),
+              EventKind.COLLECTED: N_("gave their {variable}"),
+              EventKind.HOLD_QUIZ_ANSWERED: N_("played the quiz")}
 OPEN = ("ringing", "connected")  # assignment statuses not yet settled
 FAILED_SHOWN = timedelta(days=7)  # how long the console lists callbacks that ran out of tries
 
@@ -174,7 +179,8 @@ def context(call: Call) -> dict:
                                 .order_by(CallEvent.id)).all()
     variables = (call.state or {}).get("variables", {})
     caller = variables.get("caller", {})
-    said = [e.detail["speech"] for e in events if e.kind == "input" and e.detail.get("speech")]
+    said = [e.detail["speech"] for e in events
+            if e.kind == EventKind.INPUT and e.detail.get("speech")]
     p = agent_phrases(call)
     done = [p.t(DONE_KINDS[e.kind], **done_words(e.detail)).replace("  ", " ")
             for e in events if e.kind in DONE_KINDS]
@@ -183,30 +189,27 @@ def context(call: Call) -> dict:
         "name": caller.get("name") or "Unknown caller",
         "account": caller.get("account") or variables.get("account_number"),
         "matched": bool(caller.get("known")),
-        "verified": any(e.kind == "lookup" and e.detail.get("found") for e in events),
+        "verified": any(e.kind == EventKind.LOOKUP and e.detail.get("found") for e in events),
         "intent": variables.get("last_intent"), "reason": call.handoff_reason,
         "last_node": (call.state or {}).get("node"),
         "said": said[-5:], "done": list(dict.fromkeys(done)),
         "hold_s": session and int(((session.ended_at or utcnow()) - session.joined_at)
                                   .total_seconds()),
         "channel": next((e.detail.get("channel") for e in reversed(events)
-                         if e.kind == "hold_played"), None),
-        "voicemail": next((e.detail for e in reversed(events) if e.kind == "voicemail"), None),
+                         if e.kind == EventKind.HOLD_PLAYED), None),
+        "voicemail": next((e.detail for e in reversed(events)
+                           if e.kind == EventKind.VOICEMAIL), None),
     }
 
 
 def agent_phrases(call: Call):
     """Agents hear the business's own language: the menu's, not the caller's branch."""
-    from ..menus import menu_of
-
     return phrases(menu_of(call.menu_version).settings.language if call.menu_version
                    else None)
 
 
 def done_words(detail: dict) -> dict:
     """An event's details in words: a form's title, a variable's name without underscores."""
-    from ..selfservice.service import forms
-
     form = forms().get(detail.get("form") or "")
     return {"source": str(detail.get("source") or ""),
             "form": form.title if form else str(detail.get("form") or ""),

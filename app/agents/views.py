@@ -20,7 +20,7 @@ from .. import telephony
 from ..auth import audit, role_required
 from ..hold.models import CallbackRequest
 from ..models import db, utcnow
-from ..voice.security import external_url
+from ..urls import external_url
 from . import service
 from .models import AgentProfile, Assignment
 

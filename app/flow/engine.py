@@ -17,7 +17,7 @@ from .nodes import menu as menu_node
 from .phrases import N_, phrases
 from .schema import Escalation, Menu, Node
 from .state import CallState
-from .template import render
+from .template import fill
 
 # An effect result sent to a node that is not waiting for it (a stale or forged request).
 UNEXPECTED = {LookupDone: "lookup result for a node that is not a lookup",
@@ -143,7 +143,7 @@ class _Turn:
         return phrases(self.language()).t(message, **params)
 
     def fill(self, text: str) -> str:
-        return render(text, self.state.variables)
+        return fill(text, self.state.variables)
 
     def language(self) -> str:
         """The current node's language (a branch for another language), else the menu's."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..events import EventKind
 from .actions import Input
 from .embedding import Embedder
 from .engine import step
@@ -28,18 +29,18 @@ def first_try(menu: Menu, node_id: str, speech: str,
     node = menu.nodes[node_id]
     for t in result.trace:
         score, why = t.detail.get("score", 1.0), t.detail.get("why", "")
-        if t.kind == "match":
+        if t.kind == EventKind.MATCH:
             return Heard("routed", t.detail["go"], t.detail["intent"], score, why)
-        if t.kind == "global" and t.detail.get("command") == "person":
+        if t.kind == EventKind.GLOBAL and t.detail.get("command") == "person":
             return Heard("routed", "person", "a person", score, why or "a person word")
-        if t.kind == "global":
+        if t.kind == EventKind.GLOBAL:
             return Heard("none", "none", t.detail["command"], 1.0, "a navigation command")
-        if t.kind == "confirm":
+        if t.kind == EventKind.CONFIRM:
             option = node.options[result.state.pending["index"]]
             return Heard("confirm", option.go, option.label, score, why)
-        if t.kind == "unusable_speech":
+        if t.kind == EventKind.UNUSABLE_SPEECH:
             return Heard("none", "none", why="empty, too long, emoji, control characters or "
                                              "a script the menu doesn't use")
-        if t.kind == "no_match":
+        if t.kind == EventKind.NO_MATCH:
             return Heard("none", "none", "", score, why)
     return Heard("none", "none")

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, Self
+
+
+class Stored:
+    """A dataclass kept as JSON between webhooks. Keys it no longer has (a row written by
+    an older release) are dropped on reading, so an upgrade never breaks a live call."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]  (subclasses are dataclasses)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Self:
+        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in (data or {}).items() if k in known})
 
 
 @dataclass
-class CallState:
+class CallState(Stored):
     node: str | None = None  # the node waiting for the caller (or for a lookup)
     history: list[str] = field(default_factory=list)  # for "back"
     variables: dict[str, Any] = field(default_factory=dict)
@@ -19,11 +32,3 @@ class CallState:
     handoff_reason: str | None = None
     turn: int = 0
     done: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> CallState:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (data or {}).items() if k in known})

@@ -21,16 +21,16 @@ def lookup(values: Mapping[str, Any], path: str) -> Any:
     return current
 
 
-def render(text: str, values: Mapping[str, Any]) -> str:
+def fill(text: str, values: Mapping[str, Any]) -> str:
     """Fill placeholders; a missing value uses the fallback, else an empty string."""
 
-    def fill(match: re.Match[str]) -> str:
+    def value_for(match: re.Match[str]) -> str:
         value = lookup(values, match.group(1))
         if value is None or value == "":
             return match.group(2) or ""
         return str(value)
 
-    return _TOKEN.sub(fill, text)
+    return _TOKEN.sub(value_for, text)
 
 
 def syntax_errors(text: str) -> list[str]:

@@ -11,7 +11,7 @@ import copy
 import math
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import time
 
 from babel.dates import format_time
@@ -19,6 +19,7 @@ from babel.dates import format_time
 from ..flow import intents, yesno
 from ..flow.actions import Play, Say, Trace
 from ..flow.phrases import N_, Phrases, phrases
+from ..flow.state import Stored
 from .kinds import ChannelKind
 
 ANNOUNCE_EVERY_S = 90  # no interruption of the content more often than this
@@ -43,7 +44,7 @@ NUMBER_WORDS = [N_("zero"), N_("one"), N_("two"), N_("three"), N_("four"), N_("f
 
 
 @dataclass
-class HoldState:
+class HoldState(Stored):
     channel: str | None = None
     offered: bool = False
     heard: list[int] = field(default_factory=list)  # segment ids in this wait
@@ -59,14 +60,6 @@ class HoldState:
     told_next: bool = False
     last_callback_offer_s: int | None = None
     all_heard: bool = False  # told that every channel is used up
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict | None) -> HoldState:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (data or {}).items() if k in known})
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,15 @@ from typing import TypeVar
 from flask import current_app
 from sqlalchemy import select
 
-from .. import calls
+from .. import event_log
+from ..agents.models import AgentProfile
+from ..events import EventKind, WaitResult
 from ..flow.phrases import phrases
+from ..menus import call_language
 from ..models import Call, CallEvent, db, utcnow
 from ..providers.port import QueueExit
 from . import plan
+from .hours import parse_hours, unanswerable
 from .models import (
     CallbackRequest,
     HoldChannel,
@@ -63,12 +67,10 @@ def catalog(call: Call, queue: str, segment_url: Callable[[plan.Segment], str],
             fallback_url: str | None, joining: bool = True) -> plan.Catalog:
     """joining: the first request of the wait, the only one whose menu needs to know what
     callers chose most (a query not worth making every 30 s)."""
-    from ..agents.hours import unanswerable
-
     now, hours = hours_today(queue)
     channels = db.session.scalars(select(HoldChannel).where(HoldChannel.active.is_(True))
                                   .order_by(HoldChannel.position)).all()
-    language, voice = calls.call_language(call)
+    language, voice = call_language(call)
     said = phrases(language).content
     return plan.Catalog(
         channels=tuple(plan.Channel(c.key, said(c.name), c.kind, c.digit,
@@ -92,8 +94,6 @@ def centre_now() -> datetime:
 
 def hours_today(queue: str) -> tuple[time, tuple[time, time]]:
     """The centre's local time and the queue's hours (all day when none are set)."""
-    from ..agents.hours import parse_hours
-
     spans = parse_hours(current_app.config.get("QUEUE_HOURS", ""))
     span = spans.get(queue) or spans.get("*") or (time(0), time(23, 59))
     return centre_now().time().replace(second=0, microsecond=0), span
@@ -109,7 +109,7 @@ def callback_at(after: time) -> datetime:
 def most_chosen() -> tuple[str, ...]:
     """Channel keys callers picked themselves lately, most chosen first."""
     rows = db.session.scalars(select(CallEvent.detail).where(
-        CallEvent.kind == "hold_channel", CallEvent.at >= utcnow() - POPULAR_WINDOW)
+        CallEvent.kind == EventKind.HOLD_CHANNEL, CallEvent.at >= utcnow() - POPULAR_WINDOW)
         .order_by(CallEvent.id.desc()).limit(POPULAR_SAMPLE))
     counts = Counter(d.get("channel") for d in rows if (d or {}).get("why") == "caller chose")
     return tuple(key for key, _ in counts.most_common())
@@ -177,8 +177,6 @@ def recent_tracks(call: Call) -> frozenset[str]:
 
 def agents_on(queue: str) -> int | None:
     """Agents serving this queue who are not away (None: no profiles, so unknown)."""
-    from ..agents.models import AgentProfile
-
     serving = [a for a in db.session.scalars(select(AgentProfile))
                if queue in (a.skills or [])]
     return sum(a.status != "away" for a in serving) if serving else None
@@ -192,7 +190,7 @@ def estimate_s(queue: str, position: int | None, provider_avg_s: int | None,
     if not position:
         return None
     recent = db.session.execute(select(HoldSession.wait_s, HoldSession.entry_position).where(
-        HoldSession.queue == queue, HoldSession.outcome == "answered",
+        HoldSession.queue == queue, HoldSession.outcome == WaitResult.ANSWERED,
         HoldSession.wait_s.is_not(None), HoldSession.entry_position > 0,
         HoldSession.ended_at >= utcnow() - ESTIMATE_WINDOW)
         .order_by(HoldSession.ended_at.desc()).limit(ESTIMATE_SAMPLE)).all()
@@ -208,9 +206,9 @@ def estimate_s(queue: str, position: int | None, provider_avg_s: int | None,
 
 def save(call: Call, session: HoldSession, step: plan.HoldStep, wait: plan.Wait) -> None:
     session.state = {**step.state.to_dict(), "wait": [wait.position, wait.queue_time_s]}
-    calls.record(call, step.trace)
+    event_log.record(call, step.trace)
     for item in step.trace:
-        if item.kind == "hold_played":
+        if item.kind == EventKind.HOLD_PLAYED:
             db.session.add(PlayHistory(caller_hash=caller_hash(call.from_number),
                                        track=item.detail["track"]))
     for action in step.actions:
@@ -219,9 +217,9 @@ def save(call: Call, session: HoldSession, step: plan.HoldStep, wait: plan.Wait)
                 call=call, number=action.number or call.from_number, queue=session.queue,
                 joined_at=session.joined_at,
                 next_attempt_at=callback_at(action.after) if action.after else None))
-            session.outcome = "callback"
+            session.outcome = WaitResult.CALLBACK
         elif isinstance(action, plan.LeaveMessage):
-            session.outcome = "voicemail"
+            session.outcome = WaitResult.VOICEMAIL
 
 
 def last_wait(session: HoldSession) -> plan.Wait:
@@ -242,7 +240,7 @@ def end(call: Call, result: QueueExit, queue_time_s: int | None) -> str | None:
         result = QueueExit.ANSWERED  # an agent took the caller out of the queue into their room
     if session.outcome is None:
         session.outcome = OUTCOMES.get(result, "abandoned")
-    calls.record_event(call, f"hold_{session.outcome}", wait_s=queue_time_s)
+    event_log.record_event(call, f"hold_{session.outcome}", wait_s=queue_time_s)
     return session.outcome
 
 

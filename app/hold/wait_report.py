@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from ..events import EventKind
+
 
 @dataclass(frozen=True)
 class WaitReport:
@@ -32,15 +34,15 @@ def report(lines: list[tuple[str, str]], events: list, waited_s: int,
     """lines: the transcript's (who, text); events: the call's CallEvents in order."""
     played = [text for who, text in lines if who == "IVR" and text.startswith("[plays ")]
     counts = Counter(played)
-    announced = [e.detail for e in events if e.kind == "hold_announced"]
+    announced = [e.detail for e in events if e.kind == EventKind.HOLD_ANNOUNCED]
     return WaitReport(
         waited_s=waited_s,
         segments=sum("/hold-audio/" in url for url in played),
         repeats=sum(n - 1 for n in counts.values()),
         announcements=[(a["queue_time_s"], a["position"], a.get("estimate_s") or 0,
                         a.get("said") or "") for a in announced],
-        next_told=sum(e.kind == "hold_next" for e in events),
-        callback_offers=sum(e.kind == "hold_callback_offered" or (
-            e.kind == "hold_channel" and e.detail.get("channel") == "callback")
+        next_told=sum(e.kind == EventKind.HOLD_NEXT for e in events),
+        callback_offers=sum(e.kind == EventKind.HOLD_CALLBACK_OFFERED or (
+            e.kind == EventKind.HOLD_CHANNEL and e.detail.get("channel") == "callback")
             for e in events),
         longest_silence_s=max(silences, default=0))

@@ -10,7 +10,8 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from .. import telephony
-from ..calls import record_event
+from ..event_log import record_event
+from ..events import EventKind, Outcome
 from ..flow.actions import LinkSent
 from ..flow.phrases import phrases
 from ..models import Call, db, utcnow
@@ -84,7 +85,7 @@ def open_link_for(number: str) -> SmsLink | None:
 def mark_opened(link: SmsLink) -> None:
     if link.status == "sent":
         link.status, link.opened_at = "opened", utcnow()
-        record_event(link.call, "link_opened", form=link.form)
+        record_event(link.call, EventKind.LINK_OPENED, form=link.form)
 
 
 def submit(link: SmsLink, form: FormDef, clean: dict[str, str]) -> bool:
@@ -97,11 +98,11 @@ def submit(link: SmsLink, form: FormDef, clean: dict[str, str]) -> bool:
         return False
     db.session.add(FormSubmission(link_id=link.id, form=form.id, data=clean))
     call = link.call
-    if call.outcome in (None, "self_service", "abandoned_in_ivr"):
-        call.outcome = "self_service"
-    record_event(call, "link_submitted", form=form.id)
+    if call.outcome in (None, Outcome.SELF_SERVICE, Outcome.ABANDONED_IN_IVR):
+        call.outcome = Outcome.SELF_SERVICE
+    record_event(call, EventKind.LINK_SUBMITTED, form=form.id)
     try:
         telephony.send_sms(link.phone, render_confirmation(form, clean), call_id=call.id)
     except telephony.SendFailed:
-        record_event(call, "confirmation_failed", form=form.id)
+        record_event(call, EventKind.CONFIRMATION_FAILED, form=form.id)
     return True

@@ -10,17 +10,15 @@ from typing import Any, Literal
 
 import numpy as np
 
+from app.flow import phrases as catalogue
+from app.flow.engine import GLOBAL_WORDS
+from app.flow.schema import default_globals
 from app.speech.g711 import Upsampler, mulaw_to_pcm16
 from app.speech.registry import TELEPHONY_RATE, LoadedModel, ModelError
 from app.speech.vad import EnergyVad
 
 OutcomeKind = Literal["speech", "dtmf", "no_input", "too_long"]
 DTMF_KEYS = frozenset("0123456789*#ABCD")
-# Words that work from every node (DESIGN: no menu can trap a caller), per primary language.
-GLOBAL_COMMANDS: dict[str, tuple[str, ...]] = {
-    "en": ("agent", "representative", "operator", "human", "zero", "repeat", "main menu"),
-    "ko": ("상담원", "직원", "상담사", "다시", "처음으로"),
-}
 PARTIAL_EVERY = 5  # frames between partial-result polls while nothing sounds like speech
 MS = 1000
 
@@ -51,6 +49,14 @@ def phrase_words(phrase: str) -> list[str]:
     return re.findall(r"[\w']+", phrase.lower())
 
 
+def global_commands(language: str) -> list[str]:
+    """The words that work from every node (no menu can trap a caller), as the engine
+    hears them: the menu schema's defaults and their translation in the catalogue."""
+    said = catalogue.phrases(language)
+    return [word for name, command in default_globals().items()
+            for word in (*command.phrases, *said.translated_list(GLOBAL_WORDS[name]))]
+
+
 def build_grammar(
     model: LoadedModel, phrases: Iterable[str], commands: Iterable[str] | None = None
 ) -> list[str] | None:
@@ -62,7 +68,7 @@ def build_grammar(
     if not model.info.supports_grammar:
         return None
     if commands is None:
-        commands = GLOBAL_COMMANDS.get(model.info.language.split("-")[0].lower(), ())
+        commands = global_commands(model.info.language)
     grammar: list[str] = []
     for phrase in [*phrases, *commands]:
         known = " ".join(w for w in phrase_words(phrase) if model.knows(w))

@@ -6,9 +6,10 @@ import logging
 
 from flask import request
 
-from .. import calls, providers, telephony
+from .. import providers, telephony
 from ..agents import service as agents
 from ..agents.models import Assignment
+from ..calls import session as calls
 from ..flow.actions import Hangup, Say
 from ..flow.phrases import phrases
 from ..models import db, utcnow

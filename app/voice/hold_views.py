@@ -6,7 +6,8 @@ import logging
 
 from flask import Response, current_app, request, send_file
 
-from .. import calls, providers
+from .. import providers
+from ..calls import session as calls
 from ..flow.actions import Input
 from ..hold import plan
 from ..hold import service as hold

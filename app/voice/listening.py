@@ -11,7 +11,7 @@ from dataclasses import asdict
 
 from sqlalchemy import select
 
-from .. import calls
+from ..calls import session as calls
 from ..flow.actions import Action, Listen, Play, Say
 from ..models import Call, CallEvent, db
 from ..speech import service as speech

@@ -1,15 +1,15 @@
 """Webhook signatures, checked by the provider's adapter against the public URL the
-provider used; the absolute URLs we give it."""
+provider used."""
 
 from __future__ import annotations
 
 import logging
 from functools import wraps
-from urllib.parse import urlsplit
 
-from flask import abort, current_app, request, url_for
+from flask import abort, request
 
 from .. import providers
+from ..urls import public_base
 
 log = logging.getLogger(__name__)
 
@@ -17,16 +17,6 @@ log = logging.getLogger(__name__)
 def auth_token() -> str:
     """The secret the provider signs with (made locally once when none is set)."""
     return providers.current().secret()
-
-
-def public_base() -> str:
-    return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
-
-
-def external_url(endpoint: str, **params) -> str:
-    """An absolute URL under PUBLIC_BASE_URL: what the provider (or a texted caller) uses."""
-    built = urlsplit(url_for(endpoint, **params))  # WebSocket rules come back absolute
-    return public_base() + built.path + (f"?{built.query}" if built.query else "")
 
 
 def public_url() -> str:

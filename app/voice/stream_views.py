@@ -14,7 +14,8 @@ from flask import abort, request
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 
-from .. import calls, providers
+from .. import providers
+from ..calls import session as calls
 from ..flow.actions import Event, Input, NoInput, Say
 from ..models import Call, db
 from ..providers.port import Turn, provider_int

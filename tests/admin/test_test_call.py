@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.admin.testcall import ScriptError, parse_script
+from app.calls.script import ScriptError, parse_script
 from app.flow.actions import Input, NoInput
 from app.models import Call, CallEvent, db
 
@@ -87,3 +87,28 @@ def test_panel_lookup_obeys_the_ssrf_guard(app, operator, token, secret_menu):
     assert "hunter2" not in refused and "is not allowed" in refused
     app.config["LOOKUP_ALLOW"] = "127.0.0.1"
     assert "The secret is hunter2." in panel()
+
+
+def test_panel_texts_nothing_and_says_so(operator, token):
+    """The SMS node runs through the real turn runner, but no text goes out and no link
+    row is made; the panel says that nothing was texted rather than that it was."""
+    from app import menus
+    from app.models import Message
+    from app.selfservice.models import SmsLink
+
+    menus.save_version({
+        "name": "texts", "start": "text", "settings": {"person": "agent"}, "nodes": {
+            "text": {"type": "sms_link", "form": "start_service",
+                     "prompt": "I've texted you a link.", "next": "bye"},
+            "bye": {"type": "hangup", "prompt": "Goodbye."},
+            "agent": {"type": "queue", "queue": "general"}}}, publish=True)
+    db.session.commit()
+    panel = "/admin/menus/texts/versions/1"
+    page = operator.post(panel + "/test", data={
+        "csrf_token": token(panel), "script": "", "caller": "+15551230001"}).get_data(
+        as_text=True)
+    assert "Goodbye." in page  # the sent branch, as a real call would take it
+    assert "nothing was texted" in page and "start_service" in page
+    assert db.session.scalar(select(func.count(Message.id))) == 0
+    assert db.session.scalar(select(func.count(SmsLink.id))) == 0
+

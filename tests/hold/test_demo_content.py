@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.hold.demo_content import (
+from app.demo.hold_content import (
     DEMO_PIECES,
     DEMO_TIPS,
     GENRES,
@@ -95,7 +95,7 @@ def test_demo_library_imports_every_channel(tmp_path):
 
 
 def test_demo_content_is_made_once_and_remade_when_a_file_is_gone(tmp_path, monkeypatch):
-    from app.hold import demo_content
+    from app.demo import hold_content as demo_content
 
     made = []  # counts the real synthesis runs
     real = demo_content.import_demo_library

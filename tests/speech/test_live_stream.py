@@ -40,7 +40,7 @@ def live(tmp_path):
         "SQLALCHEMY_DATABASE_URI": uri, "MODELS_DIR": NO_MODELS}))
     app.instance_path = str(tmp_path / "instance")
     with app.app_context():
-        from app.demo import seed
+        from app.demo.northwind import seed
         from app.migrate import upgrade
 
         upgrade()
@@ -64,7 +64,7 @@ def korean_caller(live, call_sid=None) -> Simulator:
 
 def heard(live, call_sid: str) -> list[dict]:
     with live.app_context():
-        from app.calls import find_call
+        from app.calls.session import find_call
 
         call = find_call(call_sid)
         return [e.detail for e in db.session.scalars(

@@ -9,14 +9,40 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from app.flow.actions import Input, Start
+from app.flow.engine import step
+from app.flow.schema import Menu, default_globals
+from app.flow.state import CallState
 from app.speech.g711 import mulaw_to_pcm16, pcm16_to_mulaw
 from app.speech.registry import LoadedModel
-from app.speech.session import Outcome, RecognitionSession, Timers, build_grammar
+from app.speech.session import (
+    Outcome,
+    RecognitionSession,
+    Timers,
+    build_grammar,
+    global_commands,
+)
 from app.speech.vad import level_dbfs
 from tests.speech.conftest import frames, silence
 
 MENU = ["상담원 연결", "배송 확인", "주문 취소", "처음으로"]
 Say = Callable[..., bytes]
+
+
+def test_the_grammar_listens_for_the_global_commands_the_engine_acts_on():
+    """One list: the menu schema's defaults, and the catalogue's words in the language."""
+    korean = global_commands("ko-KR")
+    assert {"상담원", "다시", "처음으로", "뒤로"} <= set(korean)
+    assert {p for command in default_globals().values() for p in command.phrases} <= set(
+        global_commands("en-US"))
+    menu = Menu.model_validate({"name": "m", "start": "main", "settings": {
+        "person": "agent", "language": "ko-KR"}, "nodes": {
+        "main": {"type": "menu", "prompt": "말씀하세요.", "options": [
+            {"key": "1", "phrases": ["배송 확인"], "go": "agent"}]},
+        "agent": {"type": "queue", "queue": "general"}}})
+    waiting = step(menu, CallState(), Start({})).state
+    heard = step(menu, waiting, Input(speech="상담원")).trace
+    assert any(t.kind == "global" for t in heard)  # the engine acts on the grammar's word
 
 
 def run(session: RecognitionSession, audio: bytes, size: int = 160) -> Outcome | None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from flask import current_app
 from twilio.request_validator import RequestValidator
 
+from ...instance import kept_secret
 from ..port import Form
 
 HEADER = "X-Twilio-Signature"
@@ -20,12 +19,7 @@ def secret() -> str:
     token = current_app.config.get("TWILIO_AUTH_TOKEN")
     if token:
         return token
-    path = Path(current_app.instance_path) / "local_auth_token"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(16))
-        path.chmod(0o600)
-    token = path.read_text().strip()
+    token = kept_secret(current_app.instance_path, "local_auth_token", 16)
     current_app.config["TWILIO_AUTH_TOKEN"] = token
     return token
 

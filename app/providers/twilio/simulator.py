@@ -26,20 +26,20 @@ class SimulationFailed(Exception):
 
 
 @dataclass(frozen=True)
-class Step:
+class CallerTurn:
     kind: str  # say | press | silence
     value: str = ""
 
 
-def say(text: str) -> Step:
-    return Step("say", text)
+def say(text: str) -> CallerTurn:
+    return CallerTurn("say", text)
 
 
-def press(digits: str) -> Step:
-    return Step("press", digits)
+def press(digits: str) -> CallerTurn:
+    return CallerTurn("press", digits)
 
 
-SILENCE = Step("silence")
+SILENCE = CallerTurn("silence")
 
 
 @dataclass
@@ -129,7 +129,7 @@ class Simulator:
         self.requests += 1
         return self.transport.post(url, full, sign(url, full, self.auth_token))
 
-    def run(self, script: list[Step]) -> Transcript:
+    def run(self, script: list[CallerTurn]) -> Transcript:
         """Place the call, follow the TwiML to its end, then post the status callback."""
         transcript = Transcript(call_sid=self.call_sid)
         steps = list(script)
@@ -141,7 +141,8 @@ class Simulator:
                          {"CallStatus": "completed", "CallDuration": str(self.requests * 7)})
         return transcript
 
-    def follow(self, status: int, body: str, steps: list[Step], transcript: Transcript) -> None:
+    def follow(self, status: int, body: str, steps: list[CallerTurn],
+               transcript: Transcript) -> None:
         while body is not None:
             if status != 200:
                 transcript.add("ERROR", f"HTTP {status}")
@@ -154,7 +155,7 @@ class Simulator:
             transcript.responses.append(root)
             status, body = self.play(root, steps, transcript)
 
-    def play(self, root: ET.Element, steps: list[Step], transcript: Transcript):
+    def play(self, root: ET.Element, steps: list[CallerTurn], transcript: Transcript):
         """Act out one TwiML document; return the next (status, body) or (0, None)."""
         for verb in root:
             if verb.tag in ("Say", "Play"):
@@ -181,7 +182,7 @@ class Simulator:
                 return 0, None
         return 0, None
 
-    def stream(self, connect: ET.Element, steps: list[Step], transcript: Transcript):
+    def stream(self, connect: ET.Element, steps: list[CallerTurn], transcript: Transcript):
         """Built-in speech: play the provider's side of the Media Stream, then its action."""
         if not isinstance(self.transport, Http):
             transcript.add("CALL", "[built-in speech needs a running server: use --url]")
@@ -213,7 +214,7 @@ class Simulator:
         elif verb.tag == "Play":
             transcript.add("IVR", f"[plays {verb.text.strip()}]")
 
-    def answer(self, gather: ET.Element, steps: list[Step], transcript: Transcript):
+    def answer(self, gather: ET.Element, steps: list[CallerTurn], transcript: Transcript):
         """Answer a Gather from the script; silence falls through to the next verb."""
         if not steps:
             transcript.add("CALLER", "[hangs up]")
@@ -231,7 +232,7 @@ class Simulator:
             params = {"SpeechResult": step.value, "Confidence": "0.92"}
         return self.signed_post(gather.get("action"), params)
 
-    def hold(self, enqueue: ET.Element, steps: list[Step], transcript: Transcript):
+    def hold(self, enqueue: ET.Element, steps: list[CallerTurn], transcript: Transcript):
         """Wait in the queue as the provider does: request the waitUrl, play its TwiML,
         answer Gathers from the script (silence when it runs out), follow Redirects and
         Leave. After wait_loops rounds the caller is answered or hangs up."""
@@ -266,7 +267,7 @@ class Simulator:
                 "AvgQueueTime": str(self.avg_queue_time_s), "CurrentQueueSize": str(position),
                 "QueueSid": "QU" + "0" * 32}
 
-    def hold_doc(self, root: ET.Element, steps: list[Step], transcript: Transcript):
+    def hold_doc(self, root: ET.Element, steps: list[CallerTurn], transcript: Transcript):
         """One waitUrl-context document -> ("leave",) or ("next", url, params or None)."""
         for verb in root:
             if verb.tag in ("Say", "Play"):

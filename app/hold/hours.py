@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
+from ..agents.models import AgentProfile
 from ..models import db
-from .models import AgentProfile
 
 
 def parse_hours(spec: str) -> dict[str, tuple[time, time]]:

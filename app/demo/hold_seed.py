@@ -8,8 +8,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..flow.phrases import N_
+from ..hold.models import HoldChannel, QuizQuestion
 from ..models import db
-from .models import HoldChannel, QuizQuestion
 
 CHANNELS = [  # key, name, kind, digit, extra phrases callers use
     ("jazz", N_("jazz"), "music", "1", ["smooth jazz"]),

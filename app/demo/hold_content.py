@@ -20,8 +20,8 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from app.hold import demo_synth as synth
-from app.hold.audio import SegmentInfo, import_audio
+from ..hold.audio import SegmentInfo, import_audio
+from . import synth
 
 Arranger = Callable[[float, np.random.Generator], np.ndarray]
 

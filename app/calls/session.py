@@ -1,0 +1,93 @@
+"""A call's session: its row opened on first sight, each event run through the engine and
+its effects, every step recorded, and how the call came out."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..event_log import record, record_event
+from ..events import EventKind, HandoffReason, Outcome
+from ..flow.actions import Action, Enqueue, Event, Hangup, Record, Say, Transfer
+from ..flow.phrases import phrases
+from ..flow.state import CallState
+from ..menus import call_language, language_of, menu_of, version_for_number
+from ..models import Call, db, utcnow
+from ..phone import mask
+from .effects import Effects, SmsLinks, run_turn
+from .profile import caller_profile, customer_at
+
+# The voice edge reads these through this module along with its own functions.
+__all__ = ["advance", "call_language", "caller_profile", "end_call", "find_call",
+           "language_of", "open_call", "record_event", "voicemail_for"]
+log = logging.getLogger(__name__)
+
+
+def find_call(call_sid: str) -> Call | None:
+    return db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+
+
+def open_call(call_sid: str, from_number: str, to_number: str) -> Call:
+    """The call's row, created on first sight; a retried webhook finds the same row."""
+    call = find_call(call_sid)
+    if call is not None:
+        return call
+    call = Call(call_sid=call_sid, from_number=from_number, to_number=to_number,
+                customer=customer_at(from_number), menu_version=version_for_number(to_number))
+    db.session.add(call)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a concurrent first request inserted it first: use its row
+        log.info("call %s was opened by a concurrent request", call_sid)
+        db.session.rollback()  # nothing else is pending: this runs first in a webhook
+        return find_call(call_sid)
+    log.info("call %s from %s opened", call_sid, mask(from_number))
+    return call
+
+
+def advance(call: Call, event: Event) -> list[Action]:
+    """Run the engine for one event, resolving lookups and texts, and record it all."""
+    actions, state = run_turn(menu_of(call.menu_version), CallState.from_dict(call.state),
+                              event, Effects(SmsLinks(call)),
+                              lambda result: record(call, result.trace))
+    call.state = state.to_dict()
+    note_outcome(call, actions, state)
+    return actions
+
+
+def note_outcome(call: Call, actions: list[Action], state: CallState) -> None:
+    for action in actions:
+        if isinstance(action, Enqueue):
+            call.queue, call.handoff_reason, call.outcome = (
+                action.queue, action.reason, Outcome.ESCALATED)
+        elif isinstance(action, Transfer):
+            call.handoff_reason, call.outcome = state.handoff_reason, Outcome.TRANSFERRED
+        elif isinstance(action, Hangup) and call.outcome is None:
+            call.outcome = Outcome.SELF_SERVICE
+        elif isinstance(action, Record):  # a person calls back: an escalation, taken later
+            call.queue, call.handoff_reason, call.outcome = (
+                action.queue, state.handoff_reason or HandoffReason.LEFT_VOICEMAIL,
+                Outcome.VOICEMAIL)
+
+
+def voicemail_for(call: Call) -> list[Action]:
+    """A message for the call's team, in the language of the node it was handed over at."""
+    language, voice = call_language(call)
+    queue = call.queue or current_app.config["DEFAULT_QUEUE"]
+    call.outcome, call.queue = Outcome.VOICEMAIL, queue
+    record_event(call, EventKind.VOICEMAIL_OFFERED, reason=HandoffReason.NOBODY_ANSWERED)
+    prompt = phrases(language).t("Please leave your message after the tone, then press pound.")
+    return [Say(prompt, language, voice), Record(queue, 120, language, voice)]
+
+
+def end_call(call: Call, status: str, duration_s: int | None) -> None:
+    """How the call ended, from the provider's status callback."""
+    call.status = status
+    call.ended_at = call.ended_at or utcnow()
+    call.duration_s = duration_s if duration_s is not None else call.duration_s
+    if call.outcome is None:
+        call.outcome = Outcome.ABANDONED_IN_IVR if status == "completed" else status
+    record_event(call, EventKind.ENDED, status=status, duration_s=duration_s)
