@@ -8,6 +8,8 @@ model's pages (about 500 MB for Korean) are then shared by every worker instead 
 copied into each (bench/memory.py measures it).
 """
 
+import gc
+
 worker_class = "gthread"
 threads = 32
 preload_app = True
@@ -15,18 +17,25 @@ preload_app = True
 
 def when_ready(server):
     """In the master, before any worker forks: warn about menus with no speech model and
-    load the models the published menus use, and the word vectors of the meaning layer."""
+    load the models the published menus use, and the meaning layer's word vectors and
+    built sentence model (no onnxruntime session: see post_worker_init).
+
+    Then freeze the master's Python objects out of the cycle collector: a worker's first
+    full collection would otherwise write to every object's header and so copy about
+    60 MB of the master's pages into each worker."""
     from app.flow import embedding
     from app.speech.service import check_published
 
     check_published(server.app.wsgi(), wait=True)  # a loading thread would not survive fork
-    embedding.word_vectors()
+    embedding.prepare_before_fork()
+    gc.collect()
+    gc.freeze()
 
 
 def post_worker_init(worker):
-    """Each worker makes its own sentence model (an onnxruntime session must not be made
-    before the fork: a worker that inherits one hangs when it exits), so the first
-    caller's words don't wait for it."""
+    """Each worker makes its own onnxruntime session from the master's model bytes (a
+    session must not be made before the fork: a worker that inherits one hangs when it
+    exits), so the first caller's words don't wait for it."""
     from app.flow import embedding
 
     embedding.shared()

