@@ -13,7 +13,10 @@ from .config import Config
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=False)
+    # One instance folder per machine (its local token, jobs); default: instance/ here.
+    instance = os.environ.get("HOLDLINE_INSTANCE_DIR")
+    app = Flask(__name__, instance_relative_config=False,
+                instance_path=os.path.abspath(instance) if instance else None)
     from .ids import RecordIdConverter
 
     app.url_map.converters["int"] = RecordIdConverter  # before any route is added

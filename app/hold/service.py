@@ -8,7 +8,6 @@ import statistics
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 from typing import TypeVar
 
 from flask import current_app
@@ -33,11 +32,6 @@ ESTIMATE_SAMPLE = 20  # recent answered waits the estimate is drawn from
 ESTIMATE_WINDOW = timedelta(hours=1)  # ...within this window: the queue's answer rate now
 POPULAR_WINDOW = timedelta(days=30)  # the hold menu names what callers chose lately
 POPULAR_SAMPLE = 2000
-
-
-def segment_path(segment: HoldSegment) -> Path:
-    return Path(current_app.config["AUDIO_DIR"]) / "library" / segment.channel.key / \
-        segment.file_name
 
 
 def caller_hash(number: str) -> str:
