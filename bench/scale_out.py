@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -293,6 +294,23 @@ def agent_sees(machine: Machine) -> set[str]:
     return {row["name"] for row in line}
 
 
+def balancer_cost(a: Machine, balancer: str, rounds: int = 20) -> tuple[float, float]:
+    """Median time of a new call's first webhook straight to machine a and through
+    HAProxy, taken in turns (both signed over the public URL, as the provider signs)."""
+    direct, balanced = [], []
+    for _ in range(rounds):
+        for server, times in ((a.url, direct), (balancer, balanced)):
+            transport = Balanced(server, [])
+            params = {"CallSid": "CA" + uuid.uuid4().hex, "AccountSid": "AC" + "0" * 32,
+                      "From": "+15557770000", "To": "+15005550006", "CallStatus": "ringing"}
+            signature = RequestValidator(TOKEN).compute_signature(
+                balancer + "/voice/incoming", params)
+            started = time.perf_counter()
+            transport.post(server + "/voice/incoming", params, {"X-Twilio-Signature": signature})
+            times.append(time.perf_counter() - started)
+    return statistics.median(direct) * 1000, statistics.median(balanced) * 1000
+
+
 def p50_p99_ms(seconds: list[float]) -> str:
     q = statistics.quantiles(seconds, n=100)
     return f"{statistics.median(seconds) * 1000:.0f} / {q[98] * 1000:.0f} ms"
@@ -379,6 +397,9 @@ def run_checks(a: Machine, b: Machine, balancer: str, folder: Path, args) -> lis
         ("webhook p50 / p99 through the balancer (not a load test)",
          p50_p99_ms([t for _, _, t in log]), True),
     ]
+    direct_ms, balanced_ms = balancer_cost(a, balancer)
+    rows.append(("a new call's first webhook, median: straight to a / through HAProxy",
+                 f"{direct_ms:.0f} / {balanced_ms:.0f} ms", True))
     first = waiting_callers(balancer)
     for machine in (a, b):
         seen = agent_sees(machine)
