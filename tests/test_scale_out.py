@@ -88,10 +88,19 @@ def upload_jazz(application, tmp_path) -> list[HoldSegment]:
         return [(s.id, s.sha256, s.file_name) for s in jazz.segments]
 
 
-def call(transport, application, script, **kwargs):
+def call(transport, application, script, caller: str = MARIA, **kwargs):
     return Simulator(transport, application.config["TWILIO_AUTH_TOKEN"],
-                     application.config["PUBLIC_BASE_URL"], caller=MARIA,
+                     application.config["PUBLIC_BASE_URL"], caller=caller,
                      dialled="+15005550006", **kwargs).run(script)
+
+
+def recorded(application, t) -> tuple[Call, list[str]]:
+    with application.app_context():
+        row = db.session.scalar(select(Call).where(Call.call_sid == t.call_sid))
+        kinds = [e.kind for e in db.session.scalars(
+            select(CallEvent).where(CallEvent.call_id == row.id).order_by(CallEvent.id))]
+        db.session.expunge(row)
+        return row, kinds
 
 
 def test_a_call_alternating_between_machines_goes_right_and_hears_the_upload(machines,
@@ -99,19 +108,19 @@ def test_a_call_alternating_between_machines_goes_right_and_hears_the_upload(mac
     a, b = machines
     [(segment_id, sha256, file_name)] = upload_jazz(a, tmp_path)
     balancer = RoundRobin(a, b)
-    t = call(balancer, a, [say("agent"), press("1")], wait_loops=3)
+    script = [say("agent"), press("1")]
+    t = call(balancer, a, script, wait_loops=3)
     assert "ERROR" not in dict(t.lines), str(t)
     assert balancer.served[:6] == [0, 1, 0, 1, 0, 1] and len(balancer.served) >= 6
     assert t.ivr_text.startswith("Hello Maria,")  # the customer, found by number
     assert "While you wait:" in t.ivr_text
     assert f"/voice/hold-audio/{segment_id}/" in t.ivr_text  # the new jazz track
-    with b.app_context():
-        row = db.session.scalar(select(Call).where(Call.call_sid == t.call_sid))
-        kinds = [e.kind for e in db.session.scalars(
-            select(CallEvent).where(CallEvent.call_id == row.id).order_by(CallEvent.id))]
-        assert (row.status, row.outcome, row.handoff_reason) == (
-            "completed", "escalated", "asked for a person")
-    # Every step recorded once, in order, whichever machine took it.
+    row, kinds = recorded(b, t)
+    assert (row.status, row.outcome, row.handoff_reason) == (
+        "completed", "escalated", "asked for a person")
+    # Every step recorded once, in order: the same steps as the same call on one machine.
+    alone = call(InProcess(a.test_client()), a, script, caller="+15551230002", wait_loops=3)
+    assert recorded(a, alone)[1] == kinds
     assert kinds == ["entered", "entered", "input", "global", "handoff", "entered",
                      "hold_joined", "hold_announced", "hold_input", "hold_channel",
                      "hold_played", "hold_all_heard", "hold_channel", "hold_abandoned", "ended"]
@@ -141,3 +150,40 @@ def test_an_agent_on_one_machine_sees_a_caller_who_came_in_through_the_other(mac
     [row] = agent.get("/agent/line.json").get_json()["line"]
     assert row["name"] == "Maria Lopez" and row["reason"] == "asked for a person"
     assert row["queue"] == "general" and row["position"] == 1
+
+
+def test_upgrading_puts_a_library_already_on_disk_into_the_database(tmp_path):
+    """Before 0010 the audio lived only on the importing machine's disk."""
+    import hashlib
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from app.hold.models import HoldAudio
+    from app.migrate import alembic_config
+
+    uri = _fresh_schema_url() if POSTGRES else f"sqlite:///{tmp_path}/old.db"
+    old = machine(uri, tmp_path / "old")
+    wav = b"RIFF" + bytes(range(200))
+    sha256 = hashlib.sha256(wav).hexdigest()
+    (tmp_path / "old" / "audio" / "library" / "jazz").mkdir(parents=True)
+    (tmp_path / "old" / "audio" / "library" / "jazz" / "old.wav").write_bytes(wav)
+    with old.app_context():
+        cfg = alembic_config()
+        with db.engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "0009_segment_language")
+            connection.execute(text(
+                "INSERT INTO hold_channel (id, key, name, kind, digit, phrases, position, "
+                "active) VALUES (1, 'jazz', 'jazz', 'music', '1', '[]', 1, true)"))
+            connection.execute(text(
+                "INSERT INTO hold_segment (channel_id, track, title, file_name, sha256, "
+                "duration_s, position) VALUES (1, 'old', 'old', 'old.wav', :sha, 30, 1), "
+                "(1, 'lost', 'lost', 'lost.wav', :lost, 30, 2)"),
+                {"sha": sha256, "lost": "f" * 64})
+            command.upgrade(cfg, "head")
+        assert db.session.get(HoldAudio, sha256).wav == wav
+        assert db.session.scalar(select(db.func.count()).select_from(HoldAudio)) == 1
+        if POSTGRES:
+            _drop_schema(old)
+        db.engine.dispose()
