@@ -114,6 +114,9 @@ def flask(machine: Machine, *args: str) -> None:
                    check=True, capture_output=True)
 
 
+STOPPED: list[tuple[str, bool, float]] = []  # program, had to be killed, seconds to stop
+
+
 @contextmanager
 def running(program: str, args: list[str], log: Path, env: dict[str, str] | None = None):
     """A server for the length of the run, stopped (SIGTERM, then SIGKILL) whatever
@@ -124,17 +127,15 @@ def running(program: str, args: list[str], log: Path, env: dict[str, str] | None
     try:
         yield process
     finally:
-        started = time.perf_counter()
+        started, killed = time.perf_counter(), False
         process.terminate()
         try:
             process.wait(30)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
-        STOPPED.append((Path(program).name, process.returncode, time.perf_counter() - started))
-
-
-STOPPED: list[tuple[str, int, float]] = []
+            killed = True
+        STOPPED.append((Path(program).name, killed, time.perf_counter() - started))
 
 
 def gunicorn_args(machine: Machine) -> list[str]:
@@ -352,7 +353,9 @@ def main() -> int:
         rows.insert(0, ("set-up: `flask init-demo` on a then b / 2 x gunicorn (2 workers "
                         "each) and HAProxy ready", f"{deploy_s:.1f} / {ready_s:.1f} s", True))
     rows.append(("everything stopped (SIGTERM)", ", ".join(
-        f"{name} {seconds:.1f} s" for name, _, seconds in STOPPED), len(STOPPED) == 3))
+        f"{name} {seconds:.1f} s" + (" (killed)" if killed else "")
+        for name, killed, seconds in STOPPED), len(STOPPED) == 3 and not any(
+            killed for _, killed, _ in STOPPED)))
     print_table(rows)
     return 0 if all(good for _, _, good in rows) else 1
 
