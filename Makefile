@@ -50,6 +50,12 @@ test-sqlite: system-test venv
 
 bench: system-bench venv
 	for b in bench/webhooks.py bench/hold_wait.py bench/audio_import.py bench/speech_streams.py bench/memory.py bench/big_menu.py bench/ratio.py bench/understanding.py; do $(PY) $$b || exit 1; done
+	$(PY) bench/scale_out.py
+
+# Two app servers behind HAProxy on one (throwaway) PostgreSQL: README "Scale-out".
+.PHONY: scale-out
+scale-out: system-bench venv
+	$(PY) bench/scale_out.py
 
 lint: venv
 	$(VENV)/bin/ruff check app tests bench

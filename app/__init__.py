@@ -22,7 +22,10 @@ from .instance import kept_secret
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=False)
+    # One instance folder per machine (its local token, jobs); default: instance/ here.
+    instance = os.environ.get("HOLDLINE_INSTANCE_DIR")
+    app = Flask(__name__, instance_relative_config=False,
+                instance_path=os.path.abspath(instance) if instance else None)
     configure(app, config)
     register_logging()
     register_database(app)

@@ -38,6 +38,7 @@ TOOLS = {tool.name: tool for tool in (
     Tool("createdb", "postgresql", "test", "creates the test database"),
     Tool("postgres", "postgresql", "test", "is the PostgreSQL server"),
     Tool("wrk", "wrk", "bench", "loads the server in the throughput benchmark"),
+    Tool("haproxy", "haproxy", "bench", "balances the two app servers of the scale-out run"),
 )}
 PURPOSES = ("run", "test", "bench")  # each needs its own tools and those before it
 

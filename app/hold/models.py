@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..models import Call, db, utcnow
@@ -36,7 +36,8 @@ class HoldChannel(db.Model):
 
 
 class HoldSegment(db.Model):
-    """A 20-45 s piece of a track, stored as 8 kHz mu-law WAV under AUDIO_DIR/library."""
+    """A 20-45 s piece of a track: 8 kHz mu-law WAV kept in HoldAudio, cached on each
+    machine's disk under AUDIO_DIR/library."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("hold_channel.id"), index=True)
@@ -50,6 +51,13 @@ class HoldSegment(db.Model):
     # Spoken content in one language ("ko"): only callers in it hear it. None: everyone.
     language: Mapped[str | None] = mapped_column(String(12), default=None)
     channel: Mapped[HoldChannel] = relationship(back_populates="segments")
+
+
+class HoldAudio(db.Model):
+    """A segment's telephony file, by content hash: every machine plays what one imported."""
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    wav: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class QuizQuestion(db.Model):

@@ -8,7 +8,6 @@ import statistics
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 from typing import TypeVar
 
 from flask import current_app
@@ -41,11 +40,6 @@ POPULAR_SAMPLE = 2000
 # How a wait ended, as the hold session keeps it (a caller who left chose a callback,
 # unless the planner already said voicemail).
 OUTCOMES = {QueueExit.ANSWERED: "answered", QueueExit.LEFT: "callback"}
-
-
-def segment_path(segment: HoldSegment) -> Path:
-    return Path(current_app.config["AUDIO_DIR"]) / "library" / segment.channel.key / \
-        segment.file_name
 
 
 def caller_hash(number: str) -> str:

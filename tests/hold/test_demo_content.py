@@ -109,7 +109,7 @@ def test_demo_content_is_made_once_and_remade_when_a_file_is_gone(tmp_path, monk
     assert demo_library(tmp_path, **recipe) == first and len(made) == 2
 
 
-def test_spoken_tips_are_heard_in_the_callers_language(app):
+def test_spoken_tips_are_heard_in_the_callers_language(app, tmp_path):
     """A Korean caller on the tips channel hears the Korean tips, an English caller the
     English ones; music (no language) is for everyone."""
     from types import SimpleNamespace
@@ -117,14 +117,18 @@ def test_spoken_tips_are_heard_in_the_callers_language(app):
     from app.hold import library, service
     from app.models import db
 
-    def infos(title):
+    app.config["AUDIO_DIR"] = str(tmp_path)
+
+    def infos(title, channel):
+        (tmp_path / "library" / channel).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "library" / channel / f"{title}.wav").write_bytes(b"RIFF" + title.encode())
         return [SimpleNamespace(title=title, part=1, parts=1, file_name=f"{title}.wav",
-                                sha256=title.ljust(64, "0"), duration_s=30.0)]
+                                channel=channel, sha256=title.ljust(64, "0"), duration_s=30.0)]
 
     tips, jazz = library.channel_named("tips"), library.channel_named("jazz")
-    library.record_segments(tips, infos("english-tips"), language="en")
-    library.record_segments(tips, infos("korean-tips"), language="ko")
-    library.record_segments(jazz, infos("a-tune"))
+    library.record_segments(tips, infos("english-tips", "tips"), language="en")
+    library.record_segments(tips, infos("korean-tips", "tips"), language="ko")
+    library.record_segments(jazz, infos("a-tune", "jazz"))
     db.session.commit()
     keys = {tips.id: "tips", jazz.id: "jazz"}
     for language, heard in (("en-US", "english-tips"), ("ko-KR", "korean-tips")):
