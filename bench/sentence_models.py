@@ -101,7 +101,7 @@ class MPNetGraph(minilm._Graph):
         table = self.w("embeddings.word_embeddings.weight")
         if not self.quantized:  # float32 throughout: the exact graph, for the check
             return self.norm(self.node("Add", [self.node("Gather", [
-                self.const("tok", table), "ids"], "tok"), self.positions()], "emb"),
+                self.const("tok.table", table), "ids"], "tok"), self.positions()], "emb"),
                 "embeddings.LayerNorm")
         scale = np.abs(table).max(axis=1, keepdims=True) / 127
         tokens = self.node("Cast", [self.node("Gather", [
@@ -198,7 +198,7 @@ def load_mpnet(site: Path, quantized: bool = True, files=None,
     graph = MPNetGraph(weights, quantized)
     graph.float_down = float_down
     model = graph.model().SerializeToString()
-    del weights
+    del weights, graph
     options = ort.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
