@@ -263,8 +263,8 @@ def check(site: Path) -> None:
     close = np.stack([reference(weights, ids_of(tokenizer, s)) for s in
                       ("That is a happy person", "That is a very happy person",
                        "Today is a sunny day")])
-    print("sanity: cos(happy person, very happy person) {:.3f}, cos(happy person, "
-          "sunny day) {:.3f}".format(close[0] @ close[1], close[0] @ close[2]))
+    print(f"sanity: cos(happy person, very happy person) {close[0] @ close[1]:.3f}, "
+          f"cos(happy person, sunny day) {close[0] @ close[2]:.3f}")
 
 
 def sentences_of_sets() -> list[str]:
@@ -338,7 +338,7 @@ def calibrate(site: Path, model: str) -> None:
         for key, value in zip(THRESHOLDS, (accept, confirm, margin), strict=True):
             setattr(intents, key, float(value))
         t = tally(embedder, "dev")
-        results.append(((round(accept, 3), round(confirm, 3), margin), t))
+        results.append(((round(float(accept), 3), round(float(confirm), 3), margin), t))
     for key, value in zip(THRESHOLDS, today, strict=True):
         setattr(intents, key, value)
     n = results[0][1]["n"]
@@ -363,8 +363,8 @@ def rss_mb() -> float:
 def cost(site: Path, model: str) -> None:
     """Load time and memory of one process with the model; the forward pass's CPU time
     over every held-out sentence (one thread)."""
-    import onnxruntime  # noqa: F401  (imports are not the model's memory)
-    import onnx  # noqa: F401
+    import onnx  # noqa: F401  (imports are not the model's memory)
+    import onnxruntime  # noqa: F401
 
     before, start = rss_mb(), time.perf_counter()
     encoder = sentence_model(model, site)
