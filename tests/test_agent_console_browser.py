@@ -66,6 +66,8 @@ def test_a_caller_who_takes_the_re_offered_callback_waits_for_the_agent_in_place
     offers = heard.ivr_text.count("It's still a long wait. To get a call back instead")
     assert offers >= 2  # offered on joining's first news, and again minutes later
 
-    row = page.wait_for_selector("#line tr.waiting", timeout=10_000).inner_text()
+    # the console polls: wait for the poll after she left the queue for a callback
+    row = page.wait_for_selector("#line tr.waiting:has-text('(callback')",
+                                 timeout=10_000).inner_text()
     assert row.startswith("1\tMaria Lopez (callback, attempt 1 of 3)\tgeneral")
     shot(page, "agent-console-callback", tmp_path)
