@@ -1,0 +1,372 @@
+"""The engine's rules as a caller meets them, each from both sides: confirm questions
+answered "no", number checks, reprompts in order, escalation targets, lookups that find
+nothing, going back, texted links, and every threshold at its edge."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from app.flow.actions import (
+    Enqueue,
+    Hangup,
+    Input,
+    LinkSent,
+    Listen,
+    Lookup,
+    LookupDone,
+    NoInput,
+    Say,
+    SendLink,
+    Start,
+)
+from app.flow.engine import step
+from app.flow.state import CallState
+from app.flow.validate import parse_menu
+
+NODES = {
+    "main": {
+        "type": "menu", "prompt": "Billing, cards or a text?", "reprompt": "Say billing.",
+        "no_match": {"reprompts": ["First no-match.", "Second no-match."]},
+        "no_input": {"reprompts": ["First silence.", "Second silence."], "then": "goodbye"},
+        "options": [
+            {"key": "1", "intent": "billing", "phrases": ["billing"], "go": "billing"},
+            {"key": "2", "intent": "cards", "phrases": ["cards"], "go": "card"},
+            {"key": "3", "intent": "a text", "phrases": ["text me"], "go": "text"},
+        ],
+    },
+    "billing": {"type": "menu", "prompt": "Plans or payments?",
+                "options": [{"key": "1", "phrases": ["plans"], "go": "plans"},
+                            {"key": "2", "phrases": ["membership"], "go": "member"}]},
+    "plans": {"type": "menu", "prompt": "Press 1 to hear your plan.",
+              "options": [{"key": "1", "phrases": ["hear it"], "go": "goodbye"}]},
+    "card": {"type": "collect", "prompt": "Your card number?", "variable": "card",
+             "min_length": 16, "max_length": 16, "check_digit": "luhn", "next": "goodbye"},
+    "member": {"type": "collect", "prompt": "Your member number?", "variable": "member",
+               "min_length": 4, "max_length": 6, "pattern": "5[0-9]+", "confirm": False,
+               "next": "find"},
+    "find": {"type": "lookup", "source": "account", "params": {"n": "{{ member }}"},
+             "result": "account", "found": "known", "not_found": "unknown"},
+    "known": {"type": "say", "prompt": "Hello {{ account.name }}.", "next": "goodbye"},
+    "unknown": {"type": "say", "prompt": "I couldn't find that member.", "next": "main"},
+    "text": {"type": "sms_link", "form": "payment", "prompt": "We texted you the link.",
+             "next": "goodbye"},
+    "goodbye": {"type": "hangup", "prompt": "Goodbye."},
+    "agent": {"type": "queue", "queue": "general", "prompt": "Connecting you."},
+}
+
+
+def menu_with(**settings):
+    return parse_menu({"name": "rules", "start": "main", "nodes": copy.deepcopy(NODES),
+                       "settings": {"person": "agent", "main_menu": "main", **settings}},
+                      known_sources=["account"], known_forms=["payment"])
+
+
+@pytest.fixture(scope="module")
+def menu():
+    return menu_with()
+
+
+def said(result) -> list[str]:
+    return [a.text for a in result.actions if isinstance(a, Say)]
+
+
+def kinds(result) -> list[str]:
+    return [t.kind for t in result.trace]
+
+
+def waits_at(result, node: str) -> bool:
+    return isinstance(result.actions[-1], Listen) and result.state.node == node
+
+
+def person(result, reason: str) -> bool:
+    return result.actions[-1] == Enqueue("general", reason) and result.state.done
+
+
+VALID_CARD, INVALID_CARD = "4111111111111111", "4111111111111112"  # Luhn: passes, fails
+
+
+# -- confirm questions answered "no" ---------------------------------------------------
+@pytest.mark.parametrize("max_attempts", [1, 3])
+def test_no_to_every_read_back_ends_with_a_person_never_a_loop(max_attempts):
+    menu = menu_with(max_attempts=max_attempts)
+    state = CallState(node="card")
+    for _ in range(max_attempts):
+        asked = step(menu, state, Input(digits=VALID_CARD))
+        assert "I heard 4 1 1 1" in " ".join(said(asked))
+        again = step(menu, asked.state, Input(speech="no"))
+        assert said(again)[0] == "Okay, let's try again." and waits_at(again, "card")
+        state = again.state
+    asked = step(menu, state, Input(digits=VALID_CARD))
+    last = step(menu, asked.state, Input(speech="no"))
+    assert person(last, "kept failing to be understood")
+    assert "escalate" in kinds(last)
+
+
+def test_yes_to_the_read_back_stores_the_number_and_moves_on(menu):
+    asked = step(menu, CallState(node="card"), Input(digits=VALID_CARD))
+    done = step(menu, asked.state, Input(digits="1"))
+    assert done.state.variables["card"] == VALID_CARD
+    assert isinstance(done.actions[-1], Hangup)
+
+
+def test_a_no_that_names_another_option_is_taken_as_the_answer(menu):
+    asked = step(menu, CallState(node="main"), Input(speech="billing", confidence=0.2))
+    assert "Did you want help with billing?" in " ".join(said(asked))
+    fresh = step(menu, asked.state, Input(speech="no, I said cards"))
+    assert fresh.state.node == "card"
+
+
+# -- number checks, both ways ------------------------------------------------------------
+def test_a_card_number_failing_the_luhn_check_is_refused_and_a_valid_one_read_back(menu):
+    refused = step(menu, CallState(node="card"), Input(digits=INVALID_CARD))
+    assert said(refused)[0] == "That number doesn't look right." and waits_at(refused, "card")
+    accepted = step(menu, CallState(node="card"), Input(digits=VALID_CARD))
+    assert accepted.state.pending == {"kind": "value", "value": VALID_CARD}
+
+
+@pytest.mark.parametrize("value, lookup", [
+    ("5123", True), ("512345", True), ("6123", False), ("51a3", False),
+    ("512", False), ("5123456", False)])
+def test_a_member_number_must_fit_the_pattern_and_the_length(menu, value, lookup):
+    result = step(menu, CallState(node="member"), Input(digits=value))
+    if lookup:
+        assert result.actions[-1] == Lookup("account", {"n": value})
+        assert result.state.variables["member"] == value
+    else:
+        assert waits_at(result, "member") and "member" not in result.state.variables
+
+
+@pytest.mark.parametrize("value, problem", [
+    ("6123", "That number doesn't look right."),
+    ("512", "That number should have 4 to 6 digits."),
+    ("5123456", "That number should have 4 to 6 digits.")])
+def test_a_refused_number_says_why(menu, value, problem):
+    assert said(step(menu, CallState(node="member"), Input(digits=value)))[0] == problem
+
+
+def test_words_that_are_no_number_ask_for_digits(menu):
+    result = step(menu, CallState(node="member"), Input(speech="I don't know it"))
+    assert said(result)[0] == "Sorry, I need the number as digits."
+
+
+def test_a_spoken_number_is_read_as_digits(menu):
+    result = step(menu, CallState(node="member"), Input(speech="five one two three"))
+    assert result.state.variables["member"] == "5123"
+
+
+def test_an_exact_length_says_how_many_digits(menu):
+    assert said(step(menu, CallState(node="card"), Input(digits="4111")))[0] == \
+        "That number should have 16 digits."
+
+
+# -- reprompts and escalation -----------------------------------------------------------
+def test_no_match_reprompts_play_in_order_then_a_person(menu):
+    state, leads = CallState(node="main"), []
+    for _ in range(2):
+        result = step(menu, state, Input(digits="9"))
+        assert waits_at(result, "main") and said(result)[1] == "Say billing."
+        leads.append(said(result)[0])
+        state = result.state
+    assert leads == ["First no-match.", "Second no-match."]
+    assert person(step(menu, state, Input(digits="9")), "kept failing to be understood")
+
+
+def test_silence_reprompts_play_in_order_then_the_escalation_target(menu):
+    state, leads = CallState(node="main"), []
+    for _ in range(2):
+        result = step(menu, state, NoInput())
+        leads.append(said(result)[0])
+        state = result.state
+    assert leads == ["First silence.", "Second silence."]
+    final = step(menu, state, NoInput())
+    assert said(final) == ["Goodbye."] and isinstance(final.actions[-1], Hangup)
+    assert not any(isinstance(a, Enqueue) for a in final.actions)
+
+
+def test_the_default_reprompts_play_in_order(menu):
+    first = step(menu, CallState(node="billing"), NoInput())
+    second = step(menu, first.state, NoInput())
+    assert said(first)[0] == "Sorry, I didn't hear anything."
+    assert said(second)[0].startswith("I still didn't hear you.")
+    assert person(step(menu, second.state, NoInput()), "no input")
+
+
+def test_a_single_reprompt_is_said_again_at_each_attempt():
+    nodes = copy.deepcopy(NODES)
+    nodes["main"]["no_match"] = {"reprompts": ["Only line."]}
+    menu = parse_menu({"name": "one", "start": "main", "nodes": nodes,
+                       "settings": {"person": "agent", "max_attempts": 4}},
+                      known_sources=["account"], known_forms=["payment"])
+    state, leads = CallState(node="main"), []
+    for _ in range(3):
+        result = step(menu, state, Input(digits="9"))
+        leads.append(said(result)[0])
+        state = result.state
+    assert leads == ["Only line."] * 3
+
+
+@pytest.mark.parametrize("max_attempts", [1, 2, 4])
+def test_max_attempts_is_the_number_of_tries(max_attempts):
+    menu, state = menu_with(max_attempts=max_attempts), CallState(node="billing")
+    for _ in range(max_attempts - 1):
+        state = step(menu, state, Input(digits="9")).state
+        assert state.node == "billing" and not state.done
+    assert person(step(menu, state, Input(digits="9")), "kept failing to be understood")
+
+
+def test_a_good_answer_after_a_failure_starts_the_next_node_afresh(menu):
+    failed = step(menu, CallState(node="main"), Input(digits="9"))
+    assert failed.state.attempts == 1
+    moved = step(menu, failed.state, Input(digits="1"))
+    assert moved.state.node == "billing" and moved.state.attempts == 0
+
+
+# -- lookups -----------------------------------------------------------------------------
+def test_a_lookup_that_finds_the_member_greets_them(menu):
+    state = step(menu, CallState(node="member"), Input(digits="5123")).state
+    found = step(menu, state, LookupDone(ok=True, data={"name": "Ann"}))
+    assert said(found)[0] == "Hello Ann." and found.state.variables["account"] == {"name": "Ann"}
+
+
+@pytest.mark.parametrize("data", [None, {}])
+def test_a_lookup_that_finds_nothing_takes_the_not_found_branch(menu, data):
+    state = step(menu, CallState(node="member"), Input(digits="5123")).state
+    missing = step(menu, state, LookupDone(ok=True, data=data))
+    assert said(missing)[0] == "I couldn't find that member."
+    assert waits_at(missing, "main") and missing.state.variables["account"] == {}
+
+
+def test_a_lookup_result_where_none_was_asked_is_ignored_and_the_question_repeated(menu):
+    result = step(menu, CallState(node="billing"), LookupDone(ok=True, data={"x": 1}))
+    assert "ignored" in kinds(result) and waits_at(result, "billing")
+    assert said(result) == ["Plans or payments?"]
+
+
+# -- going back --------------------------------------------------------------------------
+def deep(menu) -> CallState:
+    state = step(menu, CallState(), Start()).state
+    for key in ("1", "1"):
+        state = step(menu, state, Input(digits=key)).state
+    assert state.node == "plans"
+    return state
+
+
+def test_back_goes_one_menu_up_and_main_menu_to_the_top(menu):
+    state = deep(menu)
+    back = step(menu, state, Input(speech="go back"))
+    assert waits_at(back, "billing")
+    assert waits_at(step(menu, back.state, Input(speech="go back")), "main")
+    assert waits_at(step(menu, state, Input(speech="main menu")), "main")
+
+
+def test_after_main_menu_back_has_nowhere_left_but_the_main_menu(menu):
+    top = step(menu, deep(menu), Input(speech="main menu"))
+    assert top.state.history == []
+    assert waits_at(step(menu, top.state, Input(speech="go back")), "main")
+
+
+def test_repeat_says_the_question_again_without_counting_a_failure(menu):
+    again = step(menu, CallState(node="billing"), Input(digits="*"))
+    assert said(again) == ["Plans or payments?"] and again.state.attempts == 0
+
+
+# -- texted links ------------------------------------------------------------------------
+def test_a_texted_link_is_sent_then_said_then_the_call_moves_on(menu):
+    asked = step(menu, CallState(node="main"), Input(digits="3"))
+    assert asked.actions[-1] == SendLink("payment")
+    sent = step(menu, asked.state, LinkSent(ok=True))
+    assert said(sent) == ["We texted you the link.", "Goodbye."]
+    assert sent.state.variables["link_sent"] == "payment" and "link_sent" in kinds(sent)
+
+
+@pytest.mark.parametrize("error, apology", [
+    ("rate limited", "We've already texted you several links in the last hour."),
+    ("provider down", "Sorry, I couldn't send the text message right now.")])
+def test_a_link_that_could_not_be_sent_gets_an_apology_and_a_person(menu, error, apology):
+    asked = step(menu, CallState(node="main"), Input(digits="3"))
+    failed = step(menu, asked.state, LinkSent(ok=False, error=error))
+    assert said(failed)[0] == apology and person(failed, "self-service could not help")
+    assert "link_sent" not in failed.state.variables
+
+
+def test_a_link_result_where_none_was_sent_is_ignored(menu):
+    result = step(menu, CallState(node="billing"), LinkSent(ok=True))
+    assert "ignored" in kinds(result) and waits_at(result, "billing")
+
+
+# -- the caller's state is theirs --------------------------------------------------------
+@pytest.mark.parametrize("event", [Input(digits="1"), Input(speech="billing"), NoInput(),
+                                   Input(digits="0"), Input(speech="main menu")])
+def test_step_never_changes_the_state_it_was_given(menu, event):
+    state = CallState(node="billing", history=["main"], variables={"caller": {"a": 1}},
+                      carry={"speech": "billing", "label": "billing"})
+    before = copy.deepcopy(state)
+    result = step(menu, state, event)
+    assert state == before and result.state is not state
+    assert result.state.turn == state.turn + 1
+
+
+def test_a_call_that_has_ended_ignores_more_input(menu):
+    done = step(menu, CallState(node="billing"), Input(digits="0")).state
+    result = step(menu, done, Input(digits="1"))
+    assert result.actions == [] and kinds(result) == ["ignored"]
+
+
+# -- thresholds at their edges -----------------------------------------------------------
+@pytest.mark.parametrize("confidence, outcome", [(0.35, "match"), (0.34, "confirm"),
+                                                 (None, "match")])
+def test_recogniser_confidence_below_0_35_asks_first(menu, confidence, outcome):
+    result = step(menu, CallState(node="main"), Input(speech="billing", confidence=confidence))
+    assert outcome in kinds(result)
+
+
+WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india".split()
+
+
+def words_menu(first: list[str], second: list[str], **settings):
+    """A menu in a language matched by words only, so scores are exact shares of words."""
+    return parse_menu({
+        "name": "words", "start": "main",
+        "settings": {"person": "agent", "language": "ko-KR", **settings},
+        "nodes": {
+            "main": {"type": "menu", "prompt": "Choose.",
+                     "options": [{"key": "1", "phrases": [" ".join(first)], "go": "a"},
+                                 {"key": "2", "phrases": [" ".join(second)], "go": "b"}]},
+            "a": {"type": "hangup", "prompt": "A."}, "b": {"type": "hangup", "prompt": "B."},
+            "agent": {"type": "queue", "queue": "general"},
+        }})
+
+
+def outcome(menu, speech: str) -> str:
+    result = step(menu, CallState(node="main"), Input(speech=speech, confidence=0.9))
+    found = [k for k in kinds(result) if k in ("match", "confirm", "no_match")]
+    return found[0] if found else "none"
+
+
+@pytest.mark.parametrize("accept, expected", [(0.75, "match"), (0.76, "confirm")])
+def test_accept_threshold_at_its_edge(accept, expected):
+    menu = words_menu(WORDS[:4], ["zulu"], accept_threshold=accept)
+    assert outcome(menu, " ".join(WORDS[:3])) == expected  # three of four words: 0.75
+
+
+@pytest.mark.parametrize("confirm, expected", [(0.75, "confirm"), (0.76, "no_match")])
+def test_confirm_threshold_at_its_edge(confirm, expected):
+    menu = words_menu(WORDS[:4], ["zulu"], accept_threshold=0.9, confirm_threshold=confirm)
+    assert outcome(menu, " ".join(WORDS[:3])) == expected
+
+
+@pytest.mark.parametrize("runner_up, expected", [
+    (WORDS[:8] + ["juliet"], "match"),  # 8 of 9 words: 0.11 behind the winner
+    (WORDS[:9] + ["juliet"], "confirm"),  # 9 of 10 words: 0.1 behind, not clearly
+])
+def test_a_clear_winner_needs_a_lead_of_the_margin(runner_up, expected):
+    menu = words_menu(WORDS, runner_up)
+    assert outcome(menu, " ".join(WORDS)) == expected
+
+
+def test_a_confirmed_guess_goes_where_it_asked_about():
+    menu = words_menu(WORDS, WORDS[:9] + ["juliet"])
+    asked = step(menu, CallState(node="main"), Input(speech=" ".join(WORDS)))
+    assert step(menu, asked.state, Input(digits="1")).state.node == "a"
