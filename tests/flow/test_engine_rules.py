@@ -17,9 +17,11 @@ from app.flow.actions import (
     Lookup,
     LookupDone,
     NoInput,
+    Record,
     Say,
     SendLink,
     Start,
+    Transfer,
 )
 from app.flow.engine import step
 from app.flow.state import CallState
@@ -370,3 +372,170 @@ def test_a_confirmed_guess_goes_where_it_asked_about():
     menu = words_menu(WORDS, WORDS[:9] + ["juliet"])
     asked = step(menu, CallState(node="main"), Input(speech=" ".join(WORDS)))
     assert step(menu, asked.state, Input(digits="1")).state.node == "a"
+
+
+# -- the call's other paths --------------------------------------------------------------
+PATHS = {
+    "hello": {"type": "say", "prompt": "Welcome.", "next": "main"},
+    "main": {"type": "menu", "prompt": "Billing or a message?",
+             "options": [{"key": "1", "intent": "billing", "phrases": ["billing"],
+                          "go": "acct"},
+                         {"key": "2", "intent": "a message", "phrases": ["message"],
+                          "go": "message"},
+                         {"key": "3", "phrases": ["transfer"], "go": "out"},
+                         {"key": "4", "phrases": ["korean"], "go": "ko_main"},
+                         {"key": "5", "phrases": ["yes"], "go": "out"},
+                         {"key": "6", "phrases": ["lookup"], "go": "find"}]},
+    "acct": {"type": "collect", "prompt": "Your account number?", "variable": "acct",
+             "input": "digits", "min_length": 4, "max_length": 8, "recognizer": "vosk",
+             "next": "main"},
+    "find": {"type": "lookup", "source": "account", "params": {}, "result": "account",
+             "found": "main", "not_found": "main", "error": "sorry"},
+    "sorry": {"type": "say", "prompt": "That didn't work.", "next": "main"},
+    "message": {"type": "voicemail", "queue": "billing", "max_length_s": 60,
+                "prompt": "Leave a message after the beep."},
+    "out": {"type": "transfer", "number": "+15551234567", "prompt": "Transferring you."},
+    "ko_main": {"type": "menu", "language": "ko-KR", "prompt": "요금은 1번.",
+                "options": [{"key": "1", "phrases": ["요금"], "go": "ko_agent"}]},
+    "ko_agent": {"type": "queue", "queue": "korean", "language": "ko-KR", "prompt": "연결합니다."},
+    "agent": {"type": "queue", "queue": "general", "reason": "wants a person",
+              "prompt": "Connecting you."},
+}
+
+
+@pytest.fixture(scope="module")
+def paths():
+    return parse_menu({"name": "paths", "start": "hello", "nodes": copy.deepcopy(PATHS),
+                       "settings": {"person": "agent", "person_for": {"ko-KR": "ko_agent"},
+                                    "voices": {"ko-KR": "Polly.Seoyeon"},
+                                    "input_timeout_s": 7}},
+                      known_sources=["account"])
+
+
+def test_a_returning_caller_with_an_open_link_hears_of_it_once_after_the_greeting(paths):
+    first = step(paths, CallState(), Start({"open_link": "start service"}))
+    assert said(first)[:2] == ["Welcome.", "We texted you a link to start service earlier. "
+                               "If you need help with it, say agent or press 0."]
+    assert said(step(paths, first.state, Input(digits="9")))[0] != said(first)[1]
+    assert said(step(paths, CallState(), Start({"open_link": "start service",
+                                                "open_link_unheard": False}))) == \
+        ["Welcome.", "Billing or a message?"]
+
+
+def test_the_operators_own_open_link_notice_is_said_instead():
+    menu = parse_menu({"name": "p", "start": "hello", "nodes": copy.deepcopy(PATHS),
+                       "settings": {"person": "agent", "open_link_prompt": "Your form waits."}},
+                      known_sources=["account"])
+    assert said(step(menu, CallState(), Start({"open_link": "x"})))[1] == "Your form waits."
+
+
+def test_asking_for_a_person_with_a_form_open_says_self_service_could_not_help(paths):
+    state = step(paths, CallState(), Start({"open_link": "start service"})).state
+    result = step(paths, state, Input(digits="0"))
+    assert result.actions[-1] == Enqueue("general", "self-service could not help")
+    assert said(result) == ["Connecting you."]
+
+
+def test_a_person_asked_for_hears_no_hand_off_line_a_stuck_caller_does(paths):
+    asked = step(paths, CallState(node="main"), Input(speech="agent"))
+    assert asked.actions[-1] == Enqueue("general", "asked for a person")
+    assert said(asked) == ["Connecting you."]
+    state = CallState(node="main")
+    for _ in range(3):
+        stuck = step(paths, state, Input(digits="9"))
+        state = stuck.state
+    assert said(stuck) == ["Let me get you to someone who can help.", "Connecting you."]
+
+
+def test_the_queue_nodes_own_reason_when_the_caller_chose_it(paths):
+    nodes = copy.deepcopy(PATHS)
+    nodes["main"]["options"][2]["go"] = "agent"
+    menu = parse_menu({"name": "p", "start": "hello", "nodes": nodes,
+                       "settings": {"person": "agent"}}, known_sources=["account"])
+    assert step(menu, CallState(node="main"), Input(digits="3")).actions[-1] == \
+        Enqueue("general", "wants a person")
+
+
+def test_a_choice_followed_by_a_question_is_acknowledged_first(paths):
+    result = step(paths, CallState(node="main"), Input(speech="billing"))
+    assert said(result) == ["Sure, I can help with billing.", "Your account number?"]
+    assert said(step(paths, CallState(node="main"), Input(digits="1")))[0] == \
+        "Sure, I can help with billing."
+
+
+def test_listening_for_digits_says_how_many_and_with_which_recogniser(paths):
+    listen = step(paths, CallState(node="main"), Input(digits="1")).actions[-1]
+    assert listen == Listen(node="acct", hints=listen.hints, numeric=True, max_digits=8,
+                            timeout_s=7, language="en-US", recognizer="vosk")
+    menu_listen = step(paths, CallState(), Start()).actions[-1]
+    assert not menu_listen.numeric and menu_listen.max_digits is None
+    assert menu_listen.recognizer == "provider"
+    assert {"billing", "message", "agent", "main menu", "go back"} <= set(menu_listen.hints)
+    assert len(menu_listen.hints) == len(set(menu_listen.hints))
+
+
+def test_a_voicemail_node_records_for_its_queue(paths):
+    result = step(paths, CallState(node="main"), Input(digits="2"))
+    assert said(result) == ["Leave a message after the beep."]
+    assert result.actions[-1] == Record("billing", 60, "en-US", None) and result.state.done
+
+
+def test_a_transfer_node_transfers_and_ends(paths):
+    result = step(paths, CallState(node="main"), Input(digits="3"))
+    assert result.actions[-1] == Transfer("+15551234567") and result.state.done
+
+
+def test_a_yes_answers_the_option_whose_phrase_is_yes(paths):
+    assert isinstance(step(paths, CallState(node="main"), Input(speech="yeah")).actions[-1],
+                      Transfer)
+
+
+def test_a_branch_in_another_language_speaks_it_and_reaches_its_own_person(paths):
+    entered = step(paths, CallState(node="main"), Input(digits="4"))
+    assert entered.actions[-2] == Say("요금은 1번.", "ko-KR", "Polly.Seoyeon")
+    assert entered.actions[-1].language == "ko-KR"
+    person_ko = step(paths, entered.state, Input(digits="0"))
+    assert person_ko.actions[-1] == Enqueue("korean", "asked for a person")
+
+
+def test_a_lookup_error_takes_the_error_branch_when_there_is_one(paths):
+    state = step(paths, CallState(node="main"), Input(digits="6")).state
+    failed = step(paths, state, LookupDone(ok=False, error="Timeout"))
+    assert said(failed)[0] == "That didn't work." and failed.state.node == "main"
+    assert not failed.state.done
+
+
+def test_input_while_a_lookup_runs_is_not_understood(paths):
+    state = step(paths, CallState(node="main"), Input(digits="6")).state
+    result = step(paths, state, Input(speech="hello?"))
+    assert result.state.attempts == 1 and result.state.node == "find"
+
+
+def test_repeat_during_a_confirm_question_asks_it_again(menu):
+    asked = step(menu, CallState(node="main"), Input(speech="billing", confidence=0.2))
+    again = step(menu, asked.state, Input(digits="*"))
+    assert said(again) == said(asked) and again.state.pending == asked.state.pending
+
+
+def test_say_nodes_that_loop_get_an_apology_and_a_person():
+    from app.flow.schema import Menu
+
+    menu = Menu.model_validate({
+        "name": "loop", "start": "a", "settings": {"person": "agent"},
+        "nodes": {"a": {"type": "say", "prompt": "A.", "next": "b"},
+                  "b": {"type": "say", "prompt": "B.", "next": "a"},
+                  "agent": {"type": "queue", "queue": "general"}}})
+    result = step(menu, CallState(), Start())
+    assert result.actions[-1] == Enqueue("general", "the menu could not continue")
+    assert "Sorry, something went wrong on our side." in said(result)
+    assert len(said(result)) < 30
+
+
+def test_history_keeps_the_last_ten_nodes_and_back_walks_it(menu):
+    state = CallState(node="main")
+    for _ in range(3):  # main -> billing -> member -> find -> unknown -> main
+        for event in (Input(digits="1"), Input(digits="2"), Input(digits="5123"),
+                      LookupDone(ok=True, data=None)):
+            state = step(menu, state, event).state
+    assert len(state.history) == 10 and state.history[-2:] == ["member", "find"]
+    assert step(menu, state, Input(speech="go back")).state.history == state.history[:-1]
