@@ -8,7 +8,8 @@ mutmut writes them) and put in one of three kinds:
   conditional. Never a string the code compares, indexes, looks up or passes to
   anything else: those are logic.
 * trace: the change is inside a note(), Trace() or logger call, or in a `why` (the
-  operator's explanation of a match). Trace lines starting with `self.note(` or `log.`
+  operator's explanation of a match) or a `via=` (how an option was chosen: only the
+  trace records it). Trace lines starting with `self.note(` or `log.`
   are not mutated at all (do_not_mutate_patterns in pyproject.toml).
 * logic: everything else. The target is LOGIC_TARGET of these killed.
 
@@ -38,6 +39,7 @@ PASS_THROUGH = (ast.JoinedStr, ast.FormattedValue, ast.BinOp, ast.Tuple, ast.Lis
 TRACE_CALLS = frozenset({"note", "Trace"})
 LOGGERS = frozenset({"log", "logger", "logging"})
 WHY_NAMES = frozenset({"why", "whys"})
+TRACE_KEYWORDS = WHY_NAMES | {"via"}  # choose(via=...): how an option was chosen, for the trace
 # mutmut's exit codes: a test failed (or the mutant timed out, crashed, or was refused
 # by the type check) is a kill; 0 is a survivor, 33 and 5 mean no test ran it.
 KILLED = {1, 3, 24, -24, 36, 37, 152, 255, -9, -11}
@@ -61,8 +63,11 @@ def differences(a, b, path: tuple = ()):
                 continue  # the mutant's function has its own name
             yield from differences(getattr(a, name), getattr(b, name), (*path, (a, b, name)))
     elif isinstance(a, list):
-        if len(a) != len(b):
-            yield path
+        if len(a) != len(b):  # an argument dropped: the first one missing
+            i = next((i for i, (x, y) in enumerate(zip(a, b)) if ast.dump(x) != ast.dump(y)),
+                     min(len(a), len(b)))
+            longer = a if len(a) > len(b) else b
+            yield (*path, (longer[i], None, None))
         else:
             for x, y in zip(a, b, strict=True):
                 yield from differences(x, y, path)
@@ -77,10 +82,9 @@ def call_name(call: ast.Call) -> str:
 
 def is_wording(path: tuple) -> bool:
     """A string constant's text changed, and the string only goes into a phrase."""
-    if not path or not isinstance(path[-1][0], ast.Constant):
-        return False
-    original, mutant, _ = path[-1]
-    if not (isinstance(original.value, str) and isinstance(mutant.value, str)):
+    original, mutant, _ = path[-1] if path else (None, None, None)
+    if not (isinstance(original, ast.Constant) and isinstance(mutant, ast.Constant)
+            and isinstance(original.value, str) and isinstance(mutant.value, str)):
         return False
     for node, _, field in reversed(path[:-1]):
         if isinstance(node, ast.Call):
@@ -105,7 +109,7 @@ def is_trace(path: tuple) -> bool:
                 or (isinstance(node.func, ast.Attribute)
                     and getattr(node.func.value, "id", "") in LOGGERS)):
             return True
-        if isinstance(node, ast.keyword) and node.arg in WHY_NAMES:
+        if isinstance(node, ast.keyword) and node.arg in TRACE_KEYWORDS:
             return True
         if isinstance(node, ast.Assign) and field == "value" and any(
                 getattr(t, "id", "") in WHY_NAMES for t in node.targets):
@@ -128,8 +132,8 @@ def kind_of(original: ast.AST, mutant: ast.AST) -> tuple[str, str]:
     return "logic", change
 
 
-def _one_line(node: ast.AST) -> str:
-    text = ast.unparse(node).splitlines()[0]
+def _one_line(node: ast.AST | None) -> str:
+    text = ast.unparse(node).splitlines()[0] if node is not None else "(removed)"
     return text if len(text) <= 110 else text[:107] + "..."
 
 

@@ -79,7 +79,8 @@ def kinds(result) -> list[str]:
 
 
 def waits_at(result, node: str) -> bool:
-    return isinstance(result.actions[-1], Listen) and result.state.node == node
+    listen = result.actions[-1]
+    return isinstance(listen, Listen) and listen.node == node and result.state.node == node
 
 
 def person(result, reason: str) -> bool:
@@ -118,6 +119,52 @@ def test_a_no_that_names_another_option_is_taken_as_the_answer(menu):
     assert "Did you want help with billing?" in " ".join(said(asked))
     fresh = step(menu, asked.state, Input(speech="no, I said cards"))
     assert fresh.state.node == "card"
+
+
+def test_an_answer_that_is_neither_yes_nor_no_is_taken_as_a_fresh_answer(menu):
+    asked = step(menu, CallState(node="main"), Input(speech="billing", confidence=0.2))
+    assert step(menu, asked.state, Input(speech="cards")).state.node == "card"
+
+
+def test_a_no_with_more_words_at_a_read_back_asks_for_the_number_again(menu):
+    asked = step(menu, CallState(node="card"), Input(digits=VALID_CARD))
+    again = step(menu, asked.state, Input(speech="no that is wrong"))
+    assert said(again)[0] == "Okay, let's try again." and waits_at(again, "card")
+
+
+def test_a_confirmed_choice_carries_the_callers_words_to_the_next_menu(menu):
+    asked = step(menu, CallState(node="main"), Input(speech="billing plans", confidence=0.2))
+    assert "Did you want help with billing?" in " ".join(said(asked))
+    assert waits_at(step(menu, asked.state, Input(speech="yes")), "plans")
+
+
+@pytest.mark.parametrize("answer, node", [("아니요", "main"), ("네", "a")])
+def test_a_confirm_question_is_answered_in_the_callers_language(answer, node):
+    menu = words_menu(WORDS, WORDS[:9] + ["juliet"])
+    asked = step(menu, CallState(node="main"), Input(speech=" ".join(WORDS)))
+    assert asked.state.pending is not None
+    answered = step(menu, asked.state, Input(speech=answer))
+    assert answered.state.node == node and answered.state.pending is None
+
+
+def test_a_one_digit_answer_is_asked_for_in_the_singular():
+    nodes = copy.deepcopy(NODES)
+    nodes["card"].update(min_length=1, max_length=1, check_digit=None)
+    menu = parse_menu({"name": "one", "start": "main", "nodes": nodes,
+                       "settings": {"person": "agent"}},
+                      known_sources=["account"], known_forms=["payment"])
+    assert said(step(menu, CallState(node="card"), Input(digits="12")))[0] == \
+        "That number should have 1 digit."
+
+
+def test_a_korean_question_for_a_number_says_what_is_wrong_in_korean():
+    nodes = copy.deepcopy(NODES)
+    nodes["card"]["language"] = "ko-KR"
+    menu = parse_menu({"name": "ko", "start": "main", "nodes": nodes,
+                       "settings": {"person": "agent"}},
+                      known_sources=["account"], known_forms=["payment"])
+    problem = said(step(menu, CallState(node="card"), Input(digits="4111")))[0]
+    assert "16" in problem and "number" not in problem
 
 
 # -- number checks, both ways ------------------------------------------------------------
