@@ -334,3 +334,74 @@ def test_answering_never_changes_the_state_it_was_given():
     plan.answer(state, W, catalog(), "quiz", "2", None)
     plan.reply(state, W, catalog())
     assert state == before
+
+
+# -- what is left when content runs out, and the quiz's edges -------------------------------
+JAZZ_AND_CALLBACK = (plan.Channel("jazz", "jazz", "music", "1"),
+                     plan.Channel("callback", "a call back", "callback", "6"))
+
+
+def test_with_no_quiz_channel_an_exhausted_wait_offers_the_callback():
+    cat = catalog(channels=JAZZ_AND_CALLBACK, segments={"jazz": ()})
+    step = at(joined(cat=cat), 30, 8, 1800, cat=cat)
+    assert "You've heard everything new we have today." in texts(step)
+    assert ask(step).purpose == "callback"
+
+
+def test_everything_heard_is_said_once_then_the_house_music_plays():
+    cat = catalog(channels=JAZZ_AND_CALLBACK[:1], segments={"jazz": ()},
+                  fallback_url="/hold.mp3")
+    first = at(joined(cat=cat), 30, 8, 1800, cat=cat)
+    assert texts(first) == ["You've heard everything new we have today."]
+    later = at(first.state, 60, 8, 1800, cat=cat)
+    assert texts(later) == []
+    music = ask(later)
+    assert (music.purpose, music.prompts) == ("listen", (Play("/hold.mp3"),))
+    assert "jazz" in music.hints and first.state.all_heard
+
+
+def test_the_quiz_a_used_up_wait_moves_to_stays_on_the_quiz():
+    cat = catalog(segments={"jazz": (), "classical": (), "tips": ()})
+    step = at(joined(cat=cat), 30, 8, 1800, cat=cat)
+    assert "Here's a quiz." in texts(step) and step.state.channel == "quiz"
+    assert ask(step).purpose == "quiz"
+
+
+def test_the_quiz_retry_listens_for_the_choices_a_while():
+    step = plan.answer(quiz_state().state, W, catalog(), "quiz", "9", None)
+    retry = ask(step)
+    assert retry.hints == ("the fridge", "heating") and retry.timeout_s == 8
+
+
+def test_an_answer_to_a_question_no_longer_there_is_not_dead_air():
+    state = quiz_state().state
+    state.quiz_current = 999  # the question was deleted while the caller waited
+    step = plan.answer(state, W, catalog(), "quiz", "1", None)
+    assert step.actions and ask(step).purpose in ("listen", "quiz")
+
+
+def test_a_key_pressed_wins_over_words_heard_at_once():
+    step = plan.answer(quiz_state().state, W, catalog(), "quiz", "1", "heating")
+    assert texts(step)[0].startswith("Not quite")
+
+
+def test_the_score_adds_up_over_questions():
+    second = plan.Question(8, "Which is brighter?", ("LED", "candle"), 0)
+    cat = catalog(questions=(plan.Question(7, "Which uses the most energy?",
+                                           ("the fridge", "heating"), 1), second))
+    state = quiz_state(cat).state
+    state = plan.answer(state, W, cat, "quiz", "2", None).state
+    last = plan.answer(state, W, cat, "quiz", "1", None)
+    assert "Correct! Your score is 2 out of 2." in texts(last)
+    assert (last.state.quiz_score, last.state.quiz_answered) == (2, 2)
+
+
+def test_an_ordinal_said_in_korean_answers_the_quiz():
+    cat = catalog(language="ko-KR")
+    step = plan.answer(quiz_state(cat).state, W, cat, "quiz", None, "두 번째요")
+    assert step.state.quiz_score == 1
+
+
+def test_the_choices_are_asked_on_the_channel_menu():
+    choices = ask(plan.answer(joined(), W, catalog(), "listen", "*", None))
+    assert choices.purpose == "channel" and "classical music" in choices.hints
