@@ -122,9 +122,11 @@ def kind_of(original: ast.AST, mutant: ast.AST) -> tuple[str, str]:
     paths = list(differences(original, mutant))
     if not paths:
         return "logic", "(no change found)"
-    statement = next(((a, b) for a, b, _ in reversed(paths[0]) if isinstance(a, ast.stmt)),
-                     (original, mutant))
-    change = f"{_one_line(statement[0])}  ->  {_one_line(statement[1])}"
+    # the smallest expression (or statement) that differs, both sides
+    changed = next(((a, b) for a, b, _ in reversed(paths[0])
+                    if isinstance(a, ast.expr | ast.stmt) and isinstance(b, ast.expr | ast.stmt)
+                    and ast.dump(a) != ast.dump(b)), (original, mutant))
+    change = f"{_one_line(changed[0])}  ->  {_one_line(changed[1])}"
     if all(is_trace(p) for p in paths):
         return "trace", change
     if all(is_wording(p) for p in paths):

@@ -405,3 +405,52 @@ def test_an_ordinal_said_in_korean_answers_the_quiz():
 def test_the_choices_are_asked_on_the_channel_menu():
     choices = ask(plan.answer(joined(), W, catalog(), "listen", "*", None))
     assert choices.purpose == "channel" and "classical music" in choices.hints
+
+
+def test_the_quiz_question_listens_for_its_choices():
+    assert ask(quiz_state()).hints == ("the fridge", "heating")
+
+
+@pytest.mark.parametrize("said, booked", [
+    ("at 2 pm", False),  # now: not later
+    ("at 8 pm", True),  # closing time itself
+    ("at 8 am", True)])  # opening time itself, before the centre opens
+def test_a_later_time_at_the_edges_of_today(said, booked):
+    cat = catalog(now=time(14) if "pm" in said else time(6))
+    step = plan.answer(callback_offered(cat), W, cat, "callback", None, said)
+    assert any(isinstance(a, plan.RequestCallback) for a in step.actions) is booked
+
+
+def test_a_later_time_without_the_centres_clock_is_refused_with_the_closing_time():
+    cat = catalog(now=None)
+    step = plan.answer(callback_offered(cat), W, cat, "callback", None, "after 5 pm")
+    assert texts(step)[0].startswith("We can call you back today until 8:00\u202fPM.")
+
+
+@pytest.mark.parametrize("position, offered", [(2, True), (1, False), (None, False)])
+def test_a_callback_is_offered_to_the_second_in_line_on_a_long_wait(position, offered):
+    step = at(joined(estimate=1800), 300, position, 1800)
+    assert ("hold_callback_offered" in kinds(step)) is offered
+
+
+def test_a_quiet_poll_does_not_put_off_still_with_you():
+    state = at(joined(estimate=500), 100, 7, 450).state
+    quiet = at(state, 200, 7, 450)  # 100 s after: nothing to say
+    assert texts(quiet) == []
+    assert texts(at(quiet.state, 340, 7, 450)) == ["Still with you. Thanks for holding."]
+
+
+def test_an_announcement_goes_inside_the_pressable_piece_with_its_choices():
+    step = at(joined(position=2, estimate=200), 100, 1, 60)
+    plain = at(step.state, 130, 1, 60)  # nothing said: the piece alone
+    merged, alone = ask(step), ask(plain)
+    assert (merged.hints, merged.max_digits, merged.timeout_s) == \
+        (alone.hints, alone.max_digits, alone.timeout_s)
+    assert merged.hints and len(merged.prompts) == len(alone.prompts) + 1
+
+
+def test_nothing_to_play_and_nothing_left_is_said_without_failing():
+    cat = catalog(channels=JAZZ_AND_CALLBACK[:1], segments={"jazz": ()})
+    step = at(joined(cat=cat), 30, 8, 1800, cat=cat)
+    assert texts(step) == ["You've heard everything new we have today."]
+    assert texts(at(step.state, 60, 8, 1800, cat=cat)) == []  # told once
