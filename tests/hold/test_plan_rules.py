@@ -454,3 +454,16 @@ def test_nothing_to_play_and_nothing_left_is_said_without_failing():
     step = at(joined(cat=cat), 30, 8, 1800, cat=cat)
     assert texts(step) == ["You've heard everything new we have today."]
     assert texts(at(step.state, 60, 8, 1800, cat=cat)) == []  # told once
+
+
+@pytest.mark.parametrize("n, word", [(0, "zero"), (15, "fifteen"), (16, "16"), (40, "40")])
+def test_small_numbers_are_words_and_larger_ones_digits(n, word):
+    assert plan.number_word(n, EN) == word
+
+
+def test_another_number_is_asked_for_with_the_area_code_and_time_to_key_it():
+    step = plan.answer(callback_offered(), W, catalog(), "callback", "2", None)
+    number = ask(step)
+    assert texts(step) == ["Please key in the number to call, with the area code, then "
+                           "press pound."]
+    assert (number.max_digits, number.timeout_s) == (15, 10)
