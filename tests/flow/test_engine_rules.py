@@ -319,6 +319,7 @@ def test_after_main_menu_back_has_nowhere_left_but_the_main_menu(menu):
 def test_repeat_says_the_question_again_without_counting_a_failure(menu):
     again = step(menu, CallState(node="billing"), Input(digits="*"))
     assert said(again) == ["Plans or payments?"] and again.state.attempts == 0
+    assert waits_at(again, "billing")
 
 
 # -- texted links ------------------------------------------------------------------------

@@ -8,7 +8,9 @@ from datetime import time
 
 import pytest
 
+from app.flow import yesno
 from app.flow.actions import Play
+from app.flow.phrases import phrases
 from app.hold import plan
 from tests.hold.test_plan import EN, at, callback_offered, catalog, joined, kinds, texts
 
@@ -467,3 +469,119 @@ def test_another_number_is_asked_for_with_the_area_code_and_time_to_key_it():
     assert texts(step) == ["Please key in the number to call, with the area code, then "
                            "press pound."]
     assert (number.max_digits, number.timeout_s) == (15, 10)
+
+
+# -- every question listens for the right answers, long enough --------------------------
+@pytest.mark.parametrize("said, when", [
+    ("at 12 pm", time(12)), ("at 1", time(13)), ("at 9 pm", time(21)), ("at 11 pm", time(23)),
+    ("at 5:59", time(17, 59)), ("at 5:60", None), ("at 24", None)])
+def test_a_spoken_time_at_the_edges_of_the_clock(said, when):
+    assert plan.later_time(said, EN) == when
+
+
+def test_a_clock_time_is_said_the_callers_way():
+    assert plan.said_time(time(17), phrases("ko-KR")) == "오후 5:00"
+    assert plan.said_time(time(17), phrases(None)) == "5:00\u202fPM"
+
+
+YES_NO = tuple(sorted(yesno.word_lists("en-US")[0] | yesno.word_lists("en-US")[1]))
+
+
+def test_the_callback_offer_listens_for_yes_and_no_over_music_then_again_briefly():
+    offer = plan.answer(joined(), W, catalog(), "channel", "6", None)
+    first = ask(offer)
+    assert (first.purpose, first.hints, first.timeout_s) == ("callback", YES_NO, 1)
+    assert isinstance(first.prompts[-1], Play)
+    assert texts(offer)[0].endswith("Press star to go back to the choices.")
+    again = plan.answer(offer.state, W, catalog(), "callback", None, "what")
+    retry = ask(again)
+    assert (retry.purpose, retry.hints, retry.timeout_s) == ("callback", YES_NO, 6)
+    assert "Press star" not in texts(again)[0]
+
+
+def test_without_music_the_callback_offer_waits_six_seconds():
+    cat = catalog(segments={"jazz": (), "classical": (), "tips": ()})
+    offer = ask(plan.answer(joined(cat=cat), W, cat, "channel", "6", None))
+    assert (offer.timeout_s, len(offer.prompts)) == (6, 1)
+
+
+def test_when_nobody_can_answer_message_is_a_word_to_listen_for():
+    step = plan.reply(plan.HoldState(), W, catalog(unanswerable="closed"))
+    assert ask(step).hints == (*YES_NO, "message")
+
+
+def test_leave_a_message_in_words_leaves_one():
+    cat = catalog(unanswerable="closed")
+    state = plan.reply(plan.HoldState(), W, cat).state
+    step = plan.answer(state, W, cat, "callback", None, "I'd like to leave a message")
+    assert plan.LeaveMessage() in step.actions
+
+
+def test_an_eleven_digit_number_with_the_country_code_is_kept():
+    step = plan.answer(callback_offered(), W, catalog(), "callback_number", "14155550123", None)
+    assert step.state.callback_number == "+14155550123"
+
+
+def test_a_fifteen_digit_number_is_read_back_whole():
+    step = plan.answer(callback_offered(), W, catalog(), "callback_number", "123456789012345",
+                       None)
+    assert texts(step)[0].startswith("We'll call 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5.")
+    readback = ask(step)
+    assert (readback.purpose, readback.timeout_s) == ("callback_readback", 6)
+
+
+def test_yes_to_a_later_offer_books_the_callers_own_number_not_one_keyed_before():
+    cat = catalog()
+    state = plan.answer(callback_offered(), W, cat, "callback_number", "4155550123", None).state
+    state = plan.answer(state, W, cat, "callback_readback", "*", None).state
+    state = plan.answer(state, W, cat, "channel", "6", None).state
+    booked = plan.answer(state, W, cat, "callback", "1", None)
+    assert plan.RequestCallback(None) in booked.actions
+
+
+def test_a_booked_later_time_thanks_the_caller_and_leaves_the_queue():
+    step = plan.answer(callback_offered(), W, catalog(), "callback", None, "after 5 pm")
+    assert step.actions[0] == plan.RequestCallback(None, after=time(17))
+    assert texts(step) == ["Thanks. We'll call you back after 5:00\u202fPM today, and you keep "
+                           "your place in line. Goodbye."]
+    assert len(step.actions) == 3 and isinstance(step.actions[-1], plan.LeaveQueue)
+
+
+def test_a_refused_later_time_asks_the_callback_question_again():
+    step = plan.answer(callback_offered(), W, catalog(), "callback", None, "after 9 pm")
+    again = ask(step)
+    assert (again.purpose, again.timeout_s) == ("callback", 6) and len(step.actions) == 1
+
+
+@pytest.mark.parametrize("now, example", [(time(14, 1), "4:00\u202fPM"),
+                                          (time(22, 30), "11:00\u202fPM")])
+def test_the_example_later_time_rounds_up_to_the_hour_and_stays_today(now, example):
+    cat = catalog(now=now, hours=(time(8), time(23, 59)))
+    offer = " ".join(texts(plan.answer(joined(cat=cat), W, cat, "channel", "6", None)))
+    assert f"such as after {example}." in offer
+
+
+def test_without_music_channels_the_wait_starts_on_the_house_music():
+    cat = catalog(channels=(plan.Channel("tips", "tips", "spoken", "4"),),
+                  segments={"tips": ()}, fallback_url="/hold.mp3")
+    step = at(joined(cat=cat), 30, 8, 1800, cat=cat)
+    assert Play("/hold.mp3") in ask(step).prompts
+
+
+def test_an_exhausted_channel_moves_to_a_spoken_one():
+    cat = catalog(segments={"jazz": (), "classical": (), "tips": (plan.Segment(5, "t", "v"),)})
+    step = at(joined(cat=cat), 30, 8, 1800, cat=cat)
+    assert step.state.channel == "tips" and "jazz" in ask(step).hints
+
+
+def test_a_miss_at_the_choices_during_a_quiz_or_a_read_back_is_about_the_choices():
+    cat = catalog()
+    in_quiz = quiz_state().state
+    number = plan.answer(callback_offered(), W, cat, "callback_number", "4155550123",
+                         None).state
+    for state in (in_quiz, number):
+        step = plan.answer(state, W, cat, "channel", None, "zebra")
+        hint = ask(step)
+        assert texts(step) == ["Sorry, that's not one of the choices. Say more to hear them "
+                               "all."]
+        assert hint.purpose == "channel" and "jazz" in hint.hints
