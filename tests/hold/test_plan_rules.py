@@ -585,3 +585,27 @@ def test_a_miss_at_the_choices_during_a_quiz_or_a_read_back_is_about_the_choices
         assert texts(step) == ["Sorry, that's not one of the choices. Say more to hear them "
                                "all."]
         assert hint.purpose == "channel" and "jazz" in hint.hints
+
+
+def test_the_music_under_a_question_counts_as_heard():
+    cat = catalog()
+    asked = quiz_state(cat)
+    assert ask(asked).prompts[-1] == Play("/segments/1") and 1 in asked.state.heard
+    later = at(asked.state, 200, 8, 1800, cat=cat)
+    assert Play("/segments/1") not in ask(later).prompts
+
+
+def test_with_no_music_left_the_house_music_plays_under_a_question():
+    cat = catalog(segments={"jazz": (), "classical": (), "tips": ()}, fallback_url="/hold.mp3")
+    assert ask(quiz_state(cat)).prompts[-1] == Play("/hold.mp3")
+
+
+@pytest.mark.parametrize("said", ["menu", "options", "choices", "more"])
+def test_each_word_for_the_choices_lists_them(said):
+    step = plan.answer(joined(), W, catalog(), "listen", None, said)
+    assert texts(step)[0].startswith("Here are the choices.")
+
+
+def test_switching_to_a_spoken_channel_names_it():
+    step = plan.answer(joined(), W, catalog(), "channel", "4", None)
+    assert texts(step)[0] == "Here's today's energy tips."
