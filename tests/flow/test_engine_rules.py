@@ -587,3 +587,46 @@ def test_history_keeps_the_last_ten_nodes_and_back_walks_it(menu):
             state = step(menu, state, event).state
     assert len(state.history) == 10 and state.history[-2:] == ["member", "find"]
     assert step(menu, state, Input(speech="go back")).state.history == state.history[:-1]
+
+
+def test_a_lead_of_exactly_the_margin_is_a_clear_winner():
+    first = ["alpha", "kilo", "lima", "mike", "november"]  # one of five words: 0.2
+    second = ["zulu", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform",
+              "victor", "whiskey"]  # one of ten: 0.1, exactly the margin behind
+    menu = words_menu(first, second, accept_threshold=0.2, confirm_threshold=0.1)
+    assert outcome(menu, "alpha zulu") == "match"
+
+
+def test_the_chosen_option_is_remembered_for_the_agent(menu):
+    result = step(menu, CallState(node="main"), Input(digits="1"))
+    assert result.state.variables["last_intent"] == "billing"
+
+
+def test_a_confirm_question_waits_at_its_node(menu):
+    asked = step(menu, CallState(node="main"), Input(speech="billing", confidence=0.2))
+    assert waits_at(asked, "main")
+
+
+def test_system_phrases_in_a_korean_branch_are_korean(paths):
+    entered = step(paths, CallState(node="main"), Input(digits="4"))
+    silence = step(paths, entered.state, NoInput())
+    assert said(silence)[0] not in ("Sorry, I didn't hear anything.", "")
+    nodes = copy.deepcopy(NODES)
+    nodes["member"]["language"] = "ko-KR"
+    menu = parse_menu({"name": "ko", "start": "main", "nodes": nodes,
+                       "settings": {"person": "agent"}},
+                      known_sources=["account"], known_forms=["payment"])
+    problem = said(step(menu, CallState(node="member"), Input(digits="512")))[0]
+    assert "4" in problem and "digits" not in problem
+
+
+def test_a_korean_yes_picks_the_option_whose_phrase_is_a_korean_yes():
+    menu = parse_menu({
+        "name": "ko-yes", "start": "main", "settings": {"person": "agent", "language": "ko-KR"},
+        "nodes": {"main": {"type": "menu", "prompt": "더 필요하신 것이 있나요?",
+                           "options": [{"key": "1", "phrases": ["예"], "go": "more"},
+                                       {"key": "2", "phrases": ["아니요"], "go": "bye"}]},
+                  "more": {"type": "hangup", "prompt": "네."},
+                  "bye": {"type": "hangup", "prompt": "안녕히 계세요."},
+                  "agent": {"type": "queue", "queue": "general"}}})
+    assert step(menu, CallState(node="main"), Input(speech="네")).state.node == "more"
