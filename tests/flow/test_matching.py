@@ -128,3 +128,33 @@ def test_korean_yes_and_no():
 @pytest.mark.parametrize("phrase, kind", [("yes", True), ("no", False), ("billing", None)])
 def test_an_options_phrase_can_itself_be_a_yes_or_a_no(phrase, kind):
     assert yesno.is_yes_or_no(phrase) is kind
+
+
+# -- the meaning layer, with a model whose cosines we choose ---------------------------
+class Basis:
+    """Each listed text is its own axis; anything else (single words, the caller's other
+    sentences) lies on a common axis of its own, far from every listed text."""
+
+    def __init__(self, *texts: str) -> None:
+        self.axis = {t: i for i, t in enumerate(texts)}
+
+    def __call__(self, texts):
+        import numpy as np
+
+        rows = np.zeros((len(texts), len(self.axis) + 1), dtype=np.float32)
+        for i, text in enumerate(texts):
+            rows[i, self.axis.get(text, len(self.axis))] = 1.0
+        return rows
+
+
+def test_an_example_said_again_wins_clearly_over_a_keyword_it_contains():
+    example = "my bill shows a power cut"
+    match = intents.best_match(example, [["bill"], ["outage"]], {},
+                               Basis("bill", "outage", example), [[], [example]])
+    assert match.index == 1 and match.score - match.runner_up >= intents.CLEAR_MARGIN
+
+
+def test_without_an_example_the_keyword_decides():
+    match = intents.best_match("my bill shows a power cut", [["bill"], ["outage"]], {},
+                               Basis("bill", "outage"), [[], []])
+    assert match.index == 0
