@@ -630,3 +630,21 @@ def test_a_korean_yes_picks_the_option_whose_phrase_is_a_korean_yes():
                   "bye": {"type": "hangup", "prompt": "안녕히 계세요."},
                   "agent": {"type": "queue", "queue": "general"}}})
     assert step(menu, CallState(node="main"), Input(speech="네")).state.node == "more"
+
+
+def test_a_person_asked_for_in_other_words_is_understood_by_meaning(menu):
+    result = step(menu, CallState(node="main"),
+                  Input(speech="put me through to a member of staff", confidence=0.9))
+    assert person(result, "asked for a person")
+
+
+def test_a_spoken_choice_carries_its_words_to_the_next_menu(menu):
+    assert waits_at(step(menu, CallState(node="main"),
+                         Input(speech="billing plans", confidence=0.9)), "plans")
+
+
+def test_the_score_of_a_spoken_choice_is_kept_to_three_places():
+    menu = words_menu(WORDS[:3], ["zulu"], accept_threshold=0.6)
+    result = step(menu, CallState(node="main"), Input(speech=" ".join(WORDS[:2])))
+    [match] = [t for t in result.trace if t.kind == "match"]
+    assert match.detail["score"] == 0.667

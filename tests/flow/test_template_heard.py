@@ -3,11 +3,15 @@ sentence" answer (what a caller would get on a first try at a menu node)."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from app.flow.heard import Heard, first_try
 from app.flow.template import lookup, render, syntax_errors
-from tests.flow.test_engine_rules import WORDS, menu_with, words_menu
+from app.flow.validate import parse_menu
+from tests.flow.test_engine_rules import PATHS, WORDS, menu_with, words_menu
+from tests.flow.test_matching import Basis
 
 VALUES = {"caller": {"first_name": "Maria", "zip": 94107, "blank": ""}, "n": 0}
 
@@ -73,3 +77,33 @@ def test_unusable_and_unmatched_speech_is_no_route(menu):
     assert "emoji" in first_try(menu, "main", "\U0001f600").why
     nothing = first_try(menu, "main", "purple monkey dishwasher")
     assert (nothing.kind, nothing.target) == ("none", "none")
+
+
+def test_each_answer_of_the_first_try_says_how_sure_and_why():
+    menu = words_menu(WORDS[:3], ["zulu"])
+    assert first_try(menu, "main", " ".join(WORDS[:3])) == Heard(
+        "routed", "a", " ".join(WORDS[:3]), 1.0, "words match its phrases (1.00)")
+    assert first_try(menu, "main", " ".join(WORDS[:2])) == Heard(
+        "confirm", "a", " ".join(WORDS[:3]), 0.667, "words match its phrases (0.67)")
+    assert first_try(menu, "main", "yankee") == Heard(
+        "none", "none", "", 0.0, "nothing in common with any option")
+
+
+def test_a_yes_option_is_routed_with_nothing_to_explain(menu):
+    yes_menu = parse_menu({"name": "p", "start": "hello", "nodes": copy.deepcopy(PATHS),
+                           "settings": {"person": "agent"}}, known_sources=["account"])
+    assert first_try(yes_menu, "main", "yeah") == Heard("routed", "out", "yes", 1.0, "")
+
+
+def test_unusable_speech_says_so(menu):
+    assert first_try(menu, "main", "\U0001f600") == Heard(
+        "none", "none", why="empty, too long, emoji, control characters or a script the "
+                            "menu doesn't use")
+
+
+def test_the_first_try_uses_the_model_it_is_given():
+    example = "zebra crossing tonight"
+    menu = menu_with()
+    menu.nodes["main"].options[1].examples.append(example)
+    heard = first_try(menu, "main", example, Basis(example))
+    assert (heard.kind, heard.target) == ("routed", "card")
