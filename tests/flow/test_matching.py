@@ -158,3 +158,7 @@ def test_without_an_example_the_keyword_decides():
     match = intents.best_match("my bill shows a power cut", [["bill"], ["outage"]], {},
                                Basis("bill", "outage"), [[], []])
     assert match.index == 0
+
+
+def test_an_option_phrase_with_more_than_a_no_is_not_a_no_option():
+    assert yesno.is_yes_or_no("no billing") is None
