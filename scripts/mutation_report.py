@@ -64,7 +64,8 @@ def differences(a, b, path: tuple = ()):
             yield from differences(getattr(a, name), getattr(b, name), (*path, (a, b, name)))
     elif isinstance(a, list):
         if len(a) != len(b):  # an argument dropped: the first one missing
-            i = next((i for i, (x, y) in enumerate(zip(a, b)) if ast.dump(x) != ast.dump(y)),
+            i = next((i for i, (x, y) in enumerate(zip(a, b, strict=False))
+                      if ast.dump(x) != ast.dump(y)),
                      min(len(a), len(b)))
             longer = a if len(a) > len(b) else b
             yield (*path, (longer[i], None, None))

@@ -24,8 +24,8 @@ def ask(step) -> plan.Ask:
 
 # -- estimates and places --------------------------------------------------------------
 @pytest.mark.parametrize("seconds, minutes", [
-    (60, (1, 2)), (505, (6, 11)), (749, (9, 15)), (750, (10, 15)), (900, (10, 20)), (1700, (20, 35)),
-    (3000, (40, 60))])
+    (60, (1, 2)), (505, (6, 11)), (749, (9, 15)), (750, (10, 15)), (900, (10, 20)),
+    (1700, (20, 35)), (3000, (40, 60))])
 def test_long_estimates_are_rounded_to_fives_from_ten_minutes(seconds, minutes):
     assert plan.minutes_range(seconds) == minutes
 
