@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_selfservice_journeys import link_path, outbox, start_service
+from tests.selfservice.test_selfservice_journeys import link_path, outbox, start_service
 
 APP = Path(__file__).resolve().parent.parent / "app"
 

@@ -17,7 +17,7 @@ from app.models import db
 from app.selfservice.forms import FORMS_DIR
 from app.selfservice.models import FormDefinition
 from tests.conftest import csrf_from
-from tests.test_selfservice_journeys import link_path, outbox, start_service
+from tests.selfservice.test_selfservice_journeys import link_path, outbox, start_service
 
 
 @pytest.fixture

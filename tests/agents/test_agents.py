@@ -17,7 +17,7 @@ from app.hold.models import CallbackRequest, HoldSession
 from app.models import Call, CallEvent, Message, db, utcnow
 from app.simulator import press, say
 from tests.conftest import ProviderHandler, csrf_from, fake_provider
-from tests.test_hold import library  # noqa: F401  (segments on disk, so hold plays music)
+from tests.hold.test_hold import library  # noqa: F401  (segments on disk, so hold plays music)
 
 MARIA = "+15551230001"
 

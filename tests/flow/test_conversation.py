@@ -16,7 +16,7 @@ from app.flow.validate import MenuInvalid, parse_menu, suggested_words
 from app.models import Call, db
 from app.simulator import press, say
 
-DEMO = Path(__file__).parent.parent / "app/demo/menus/northwind.yaml"
+DEMO = Path(__file__).parents[2] / "app/demo/menus/northwind.yaml"
 MARIA = "+15551230001"
 STRANGER = "+15559990000"
 

@@ -13,7 +13,7 @@ from app.flow.engine import step
 from app.flow.state import CallState
 from app.flow.validate import parse_menu
 
-DEMO = Path(__file__).parent.parent / "app/demo/menus/northwind.yaml"
+DEMO = Path(__file__).parents[2] / "app/demo/menus/northwind.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from app.flow.phrases import LOCALE_DIR, languages, phrases
 from app.flow.validate import MenuInvalid, parse_menu
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 # The functions system phrases go through (see app/flow/phrases.py and forms._problem).
 KEYWORDS = {"t": None, "N_": None, "tn": (1, 2), "_problem": None}
 METHODS = [("app/**.py", "python"), ("app/**/templates/**.html", "jinja2")]

@@ -132,3 +132,16 @@ def test_accepts_none_like_input() -> None:
 ])
 def test_luhn(digits: str, valid: bool) -> None:
     assert luhn_valid(digits) is valid
+
+
+@pytest.mark.parametrize("said, digits", [
+    ("thousand", "1000"), ("a thousand", "1000"), ("5 thousand", "5000"), ("2 hundred", "200"),
+    ("five thousand", "5000"), ("two million three thousand", "2003000"), ("hundred", "100")])
+def test_scales_said_alone_or_after_digits(said, digits):
+    assert spoken_to_digits(said) == digits
+
+
+@pytest.mark.parametrize("number, valid", [("59", True), ("58", False),
+                                           ("\u0665\u0669", False)])  # Arabic-Indic 5 9
+def test_luhn_doubles_every_second_digit_and_wants_ascii_digits(number, valid):
+    assert luhn_valid(number) is valid

@@ -11,8 +11,8 @@ from app.agents.models import AgentProfile
 from app.models import db, utcnow
 from app.simulator import SILENCE, Http, Simulator, press, say
 from tests.admin.test_browser import page, pytestmark, shot, sign_in  # noqa: F401
-from tests.test_agents import MARIA, callback_request
-from tests.test_hold import library  # noqa: F401
+from tests.agents.test_agents import MARIA, callback_request
+from tests.hold.test_hold import library  # noqa: F401
 
 
 def test_agent_sees_a_new_caller_appear_without_a_reload(page, live_server, app,  # noqa: F811
