@@ -8,7 +8,7 @@ import copy
 import pytest
 
 from app.flow.heard import Heard, first_try
-from app.flow.template import lookup, render, syntax_errors
+from app.flow.template import fill, lookup, syntax_errors
 from app.flow.validate import parse_menu
 from tests.flow.test_engine_rules import PATHS, WORDS, menu_with, words_menu
 from tests.flow.test_matching import Basis
@@ -26,7 +26,7 @@ VALUES = {"caller": {"first_name": "Maria", "zip": 94107, "blank": ""}, "n": 0}
     ("{{ caller.first_name.more }}!", "!"),
     ("No placeholder.", "No placeholder.")])
 def test_a_prompt_is_filled_from_the_calls_values(text, said):
-    assert render(text, VALUES) == said
+    assert fill(text, VALUES) == said
 
 
 def test_a_path_stops_at_anything_that_is_not_a_mapping():
