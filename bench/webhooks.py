@@ -65,7 +65,7 @@ def serving(env: dict[str, str], port: int, setup: str = "", threads: int = 8):
     """gunicorn on loopback for the length of a benchmark, stopped whatever happens."""
     server = start_server(env, port, setup, threads)
     try:
-        yield
+        yield server
     finally:
         server.terminate()
         server.wait(10)
