@@ -233,6 +233,7 @@ class TogetherCaller(StreamCaller):
     def connect(self, signed: bool = True):
         ws = super().connect(signed)
         self.barrier.wait(timeout=60)
+        self.opened_at = time.perf_counter()  # the round starts now, not at connect
         return ws
 
 
@@ -279,6 +280,7 @@ def take_turn(base: str, phrase: str, speak_at_s: float, barrier: threading.Barr
             raise RuntimeError(f"HTTP {status} from the <Connect action>")
         turn.stream_s = result.frames_sent * FRAME / 8000
         if result.prompt_bytes == 0:  # the socket's worker had every recogniser busy
+            opened = getattr(caller, "opened_at", opened)
             turn.kind, turn.wait_for_prompt = "fallback-socket", done - opened
             return turn
         turn.kind = "vosk"
