@@ -65,7 +65,7 @@ def serving(env: dict[str, str], port: int, setup: str = "", threads: int = 8):
     """gunicorn on loopback for the length of a benchmark, stopped whatever happens."""
     server = start_server(env, port, setup, threads)
     try:
-        yield
+        yield server
     finally:
         server.terminate()
         server.wait(10)
@@ -93,7 +93,8 @@ def start_server(env: dict[str, str], port: int, setup: str = "",
         [str(venv / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--threads", str(threads), "--worker-class", "gthread", "--log-level", "warning",
          "app:create_app()"], env=env, cwd=ROOT)
-    for _ in range(100):
+    deadline = time.monotonic() + 60  # the master loads the app first: 8 s on busy cores
+    while time.monotonic() < deadline and server.poll() is None:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return server
