@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
     JSON,
+    CursorResult,
     Engine,
     ForeignKey,
     Index,
     String,
     Text,
     UniqueConstraint,
+    Update,
     event,
     text,
 )
@@ -56,6 +58,12 @@ def database_reachable() -> bool:
         return False
     finally:
         db.session.close()  # give the connection back: readiness is probed often
+
+
+def rows_updated(statement: Update) -> int:
+    """How many rows an UPDATE changed: 1 when this request won a race for a row, else 0.
+    (An UPDATE's result is a cursor result; the session's signature says only Result.)"""
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount
 
 
 def utcnow() -> datetime:
