@@ -237,7 +237,8 @@ def hold_channels(period: Period | None = None) -> list[ChannelUse]:
     callers: dict[str, set[str]] = defaultdict(set)
     listened: Counter = Counter()
     now = utcnow()
-    for event, following in zip(events, [*events[1:], None], strict=True):
+    # each event with the one after it (None after the last)
+    for event, following in zip(events, [*events[1:], None], strict=False):
         detail = event.detail or {}
         if event.kind == EventKind.HOLD_CHANNEL and detail.get("why") == "caller chose":
             callers[detail["channel"]].add(event.from_number)
