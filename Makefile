@@ -9,7 +9,7 @@ HOST ?= 0.0.0.0
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test test-sqlite test-postgres bench doctor system-run system-test system-bench venv lint clean mutate
+.PHONY: run test typecheck test-sqlite test-postgres bench doctor system-run system-test system-bench venv lint clean mutate
 
 system-run:
 	@bash scripts/system-tools.sh run
@@ -40,10 +40,15 @@ run: system-run venv
 	$(VENV)/bin/flask jobs run & trap 'kill $$!' EXIT; \
 	  $(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 'app:create_app()'
 
-test: system-test venv
+test: system-test venv typecheck
 	@$(PY) -m app.doctor
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 	bash tests/postgres.sh $(PY) -m pytest -q -m db -n 2 --dist loadgroup
+
+# Types (pyproject.toml [tool.mypy]): strict on the flow core and the application layer.
+# The cache in .mypy_cache makes a re-run take a few seconds.
+typecheck: venv
+	$(VENV)/bin/mypy
 
 test-sqlite: system-test venv
 	$(PY) -m pytest -q

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, redirect, url_for
 from flask_wtf.csrf import CSRFProtect
@@ -50,7 +51,8 @@ def configure(app: Flask, config: type[Config] | dict | None) -> None:
     _defaults(app)
     if hops := app.config.get("TRUSTED_PROXIES"):
         # Only then is X-Forwarded-For the client (login limits) and -Proto the scheme.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        # Flask's documented way to wrap its WSGI callable, which mypy sees as a method
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def register_logging() -> None:
@@ -154,7 +156,7 @@ def _defaults(app: Flask) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
     # Pre-ping: after the database restarts, a stale pooled connection is replaced, not
     # a 500. Short connect timeouts: a webhook must answer well within 15 s, DB or not.
-    options = {"pool_pre_ping": True}
+    options: dict[str, Any] = {"pool_pre_ping": True}
     if uri.startswith("sqlite"):
         # Concurrent gunicorn threads: wait for the write lock instead of failing.
         options["connect_args"] = {"timeout": 15}

@@ -7,9 +7,9 @@ endpoint. A call belongs to the day it started (UTC).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from itertools import pairwise
 
 from sqlalchemy import func, select
 
@@ -144,7 +144,8 @@ def escalation_reasons(period: Period | None = None) -> list[tuple[str, int]]:
     if period is not None:
         query = query.where(in_period(period))
     rows = db.session.execute(query.group_by(Call.handoff_reason)).all()
-    return sorted(((reason, count) for reason, count in rows), key=lambda r: (-r[1], r[0]))
+    return sorted(((reason, count) for reason, count in rows if reason is not None),
+                  key=lambda r: (-r[1], r[0]))
 
 
 def hold_results(period: Period | None = None) -> dict[str, int]:
@@ -205,6 +206,8 @@ def funnel(period: Period) -> list[NodeFunnel]:
     last_node: dict[int, tuple[str, str | None]] = {}
     handed_off: set[tuple[int, str]] = set()  # an escalation and its hand-off count once
     for call_id, kind, node, outcome in rows:
+        if node is None:  # (the query has none: for the type checker)
+            continue
         if kind == EventKind.ENTERED:
             counts[node]["entered"] += 1
             last_node[call_id] = (node, outcome)
@@ -234,14 +237,15 @@ def hold_channels(period: Period | None = None) -> list[ChannelUse]:
     callers: dict[str, set[str]] = defaultdict(set)
     listened: Counter = Counter()
     now = utcnow()
-    for event, following in pairwise([*events, None]):
+    # each event with the one after it (None after the last)
+    for event, following in zip(events, [*events[1:], None], strict=False):
         detail = event.detail or {}
         if event.kind == EventKind.HOLD_CHANNEL and detail.get("why") == "caller chose":
             callers[detail["channel"]].add(event.from_number)
         elif event.kind == EventKind.HOLD_PLAYED:
             # a segment still playing counts up to now, so the total never goes back
             same_call = following is not None and following.call_id == event.call_id
-            moved_on = following.at if same_call else now
+            moved_on = following.at if following is not None and same_call else now
             listened[detail["channel"]] += min(lengths.get(detail.get("segment"), 0.0),
                                                (moved_on - event.at).total_seconds())
     channels = dict(db.session.execute(select(HoldChannel.key, HoldChannel.name)).all())
@@ -251,7 +255,7 @@ def hold_channels(period: Period | None = None) -> list[ChannelUse]:
     return sorted(table, key=lambda c: (-c.callers, -c.listened_s, c.channel))
 
 
-def segment_lengths(ids) -> dict[int, float]:
+def segment_lengths(ids: Iterable[int | None]) -> dict[int | None, float]:
     query = select(HoldSegment.id, HoldSegment.duration_s).where(HoldSegment.id.in_(set(ids)))
     return dict(db.session.execute(query).all())
 

@@ -311,8 +311,8 @@ def models_download(name: str, checksum: str | None, base_url: str) -> None:
     from .speech.registry import DownloadError, download
 
     with click.progressbar(length=1, label=name, show_pos=True) as bar:
-        def progress(done: int, total: int) -> None:
-            bar.length = max(total, 1)
+        def progress(done: int, total: int | None) -> None:
+            bar.length = max(total or done, 1)  # no Content-Length: as far as we got
             bar.update(done - bar.pos)
 
         try:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
     JSON,
+    CursorResult,
     Engine,
     ForeignKey,
     Index,
     String,
     Text,
     UniqueConstraint,
+    Update,
     event,
     text,
 )
@@ -27,6 +29,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The base of every table. db.Model is Base plus Flask-SQLAlchemy's table naming, built at
+# run time, so a type checker cannot see it as a class: it sees Base instead.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 @event.listens_for(Engine, "connect")
@@ -51,11 +60,17 @@ def database_reachable() -> bool:
         db.session.close()  # give the connection back: readiness is probed often
 
 
+def rows_updated(statement: Update) -> int:
+    """How many rows an UPDATE changed: 1 when this request won a race for a row, else 0.
+    (An UPDATE's result is a cursor result; the session's signature says only Result.)"""
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-class Customer(db.Model):
+class Customer(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
@@ -70,7 +85,7 @@ class Customer(db.Model):
         return self.name.split()[0]
 
 
-class Outage(db.Model):
+class Outage(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     zip: Mapped[str] = mapped_column(String(10), index=True)
     area: Mapped[str] = mapped_column(String(120))
@@ -80,7 +95,7 @@ class Outage(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class ServiceRequest(db.Model):
+class ServiceRequest(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(12), unique=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
@@ -90,7 +105,7 @@ class ServiceRequest(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class Menu(db.Model):
+class Menu(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(60), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -99,7 +114,7 @@ class Menu(db.Model):
     )
 
 
-class MenuVersion(db.Model):
+class MenuVersion(Model):
     """Immutable once saved: a call keeps the version it started on."""
 
     __table_args__ = (UniqueConstraint("menu_id", "number"),)
@@ -115,7 +130,7 @@ class MenuVersion(db.Model):
     menu: Mapped[Menu] = relationship(back_populates="versions")
 
 
-class PhoneRoute(db.Model):
+class PhoneRoute(Model):
     """Dialled number -> menu. The row with number 'default' answers any other number."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -124,7 +139,7 @@ class PhoneRoute(db.Model):
     menu: Mapped[Menu] = relationship()
 
 
-class Call(db.Model):
+class Call(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
     from_number: Mapped[str] = mapped_column(String(32))
@@ -148,7 +163,7 @@ class Call(db.Model):
     )
 
 
-class CallEvent(db.Model):
+class CallEvent(Model):
     """One step of a call: node entered, input and confidence, match or not, and why."""
 
     __table_args__ = (Index("ix_call_event_kind_at", "kind", "at"),)
@@ -161,7 +176,7 @@ class CallEvent(db.Model):
     call: Mapped[Call] = relationship(back_populates="events")
 
 
-class Message(db.Model):
+class Message(Model):
     """A text we sent (or queued in the local outbox) and its delivery status."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -27,7 +27,7 @@ def stale_calls() -> list[Call]:
 
 def reconcile() -> dict[str, int]:
     """Close each stale call with the provider's answer, or as unknown without one."""
-    rest, counts = telephony.client(), {}
+    rest, counts = telephony.client(), dict[str, int]()
     for call in stale_calls():
         found = rest.fetch_call(call.call_sid) if rest else CallEnded(LegStatus.UNKNOWN)
         if found is None or found.status.live:

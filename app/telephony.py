@@ -40,7 +40,7 @@ def rate_limited(number: str) -> bool:
     limit, window = RATE_LIMIT
     sent = db.session.scalar(select(func.count(Message.id)).where(
         Message.to_number == number, Message.created_at >= utcnow() - window))
-    return sent >= limit
+    return (sent or 0) >= limit
 
 
 def send_sms(to: str, body: str, *, status_callback: str | None = None,

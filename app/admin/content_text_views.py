@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, update
@@ -10,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from ..auth import audit, role_required
 from ..auth.models import User
 from ..hold.models import QuizQuestion
-from ..models import db, utcnow
+from ..models import db, rows_updated, utcnow
 from ..selfservice.forms import FormDefinitionError, form_files, read_form
 from ..selfservice.models import FormDefinition
 from ..selfservice.service import forms
@@ -55,7 +57,7 @@ def find_question(question_id: int) -> QuizQuestion:
 @role_required("operator")
 def edit_question(question_id: int):
     question = find_question(question_id)
-    problems = []
+    problems: list[str] = []
     if request.method == "POST":
         fields, problems = read_question()
         if not problems:
@@ -80,7 +82,7 @@ def toggle_question(question_id: int):
                 "admin.quiz")
 
 
-def read_question() -> tuple[dict, list[str]]:
+def read_question() -> tuple[dict[str, Any], list[str]]:
     """The posted question; `answer` names the numbered choice box that is right."""
     def text(name: str) -> str:
         return " ".join(request.form.get(name, "").split())
@@ -88,8 +90,9 @@ def read_question() -> tuple[dict, list[str]]:
     boxes = [text(f"choice-{n}") for n in range(1, CHOICES + 1)]
     choices = [choice for choice in boxes if choice]
     answer = request.form.get("answer", type=int)
-    fields = {"question": text("question"), "choices": choices, "fact": text("fact")}
-    problems = []
+    fields: dict[str, Any] = {"question": text("question"), "choices": choices,
+                              "fact": text("fact")}
+    problems: list[str] = []
     if not 1 <= len(fields["question"]) <= MAX_QUESTION:
         problems.append(f"The question needs 1 to {MAX_QUESTION} characters.")
     if not 2 <= len(choices) <= CHOICES:
@@ -132,7 +135,7 @@ def render_form_editor(key: str, row: FormDefinition | None, text: str | None = 
                        base: int | None = None, status: int = 200, **notes):
     edited = row is not None and bool(row.source)
     if text is None:
-        text = row.source if edited else form_files()[key].read_text(encoding="utf-8")
+        text = row.source if row and edited else form_files()[key].read_text(encoding="utf-8")
     if base is None:
         base = row.version if row else 0
     return render_template("admin/content/form_edit.html", key=key, row=row, edited=edited,
@@ -189,6 +192,6 @@ def write_form(key: str, row: FormDefinition | None, source: str, base: int) -> 
             return True
         except IntegrityError:  # another operator saved the first edit meanwhile
             return False
-    written = db.session.execute(update(FormDefinition).where(
+    written = rows_updated(update(FormDefinition).where(
         FormDefinition.key == key, FormDefinition.version == base).values(**values))
-    return written.rowcount == 1
+    return written == 1

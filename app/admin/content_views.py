@@ -88,7 +88,7 @@ def content():
 
 
 def all_channels() -> list[HoldChannel]:
-    return db.session.scalars(select(HoldChannel).order_by(HoldChannel.position)).all()
+    return list(db.session.scalars(select(HoldChannel).order_by(HoldChannel.position)))
 
 
 def render_channels(channels: list[HoldChannel], errors=(), status: int = 200):

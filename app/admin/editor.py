@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,7 +72,7 @@ class NodeRow:
 
 
 def node_rows(definition: Any, text: str = "",
-              errors: list[MenuError] = ()) -> list[NodeRow]:
+              errors: Sequence[MenuError] = ()) -> list[NodeRow]:
     """One readable row per node with its problems, even for a definition that failed
     validation. Linear in the size of the menu: lines and errors are grouped once."""
     lines = node_lines(text)

@@ -8,10 +8,10 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
-from ..models import Call, db, utcnow
+from ..models import Call, Model, utcnow
 
 
-class AgentProfile(db.Model):
+class AgentProfile(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), unique=True)
     phone: Mapped[str] = mapped_column(String(20))
@@ -20,7 +20,7 @@ class AgentProfile(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Assignment(db.Model):
+class Assignment(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agent_profile.id"), index=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)

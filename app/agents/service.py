@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -13,7 +13,7 @@ from ..flow.phrases import N_, phrases
 from ..hold import service as hold
 from ..hold.models import CallbackRequest, HoldSession
 from ..menus import menu_of
-from ..models import Call, CallEvent, db, utcnow
+from ..models import Call, CallEvent, db, rows_updated, utcnow
 from ..providers.port import QueueExit
 from ..selfservice.service import forms
 from .models import AgentProfile, Assignment
@@ -35,7 +35,7 @@ class Waiting:
     ident: int  # hold session id or callback id
     call: Call
     queue: str
-    joined_at: object
+    joined_at: datetime
     position: int
     callback: CallbackRequest | None = None
 
@@ -52,49 +52,51 @@ def line(queues: list[str]) -> list[Waiting]:
     for queue in queues:
         position = 0
         for kind, ident in hold.next_in_line(queue):
+            row: HoldSession | CallbackRequest | None
             if kind == "caller":  # next_in_line names callers by call id
                 row = db.session.scalar(select(HoldSession).where(HoldSession.call_id == ident))
-                if row.call.ended_at is not None:  # hung up; the queue may not have told us
+                # ended: hung up, and the queue may not have told us
+                if row is None or row.call.ended_at is not None:
                     continue
             else:
                 row = db.session.get(CallbackRequest, ident)
-                if row.next_attempt_at and row.next_attempt_at > now:
+                if row is None or row.next_attempt_at and row.next_attempt_at > now:
                     continue
             position += 1
-            if kind == "caller" and row.claimed_by is not None:
+            if isinstance(row, HoldSession) and row.claimed_by is not None:
                 continue
             waiting.append(Waiting(kind, row.id, row.call, queue, row.joined_at, position,
-                                   row if kind == "callback" else None))
+                                   row if isinstance(row, CallbackRequest) else None))
     return sorted(waiting, key=lambda w: w.joined_at)
 
 
 def retrying(queues: list[str]) -> list[CallbackRequest]:
     """Callbacks between attempts: shown with their next try, not offered before it."""
-    return db.session.scalars(select(CallbackRequest).where(
+    return list(db.session.scalars(select(CallbackRequest).where(
         CallbackRequest.queue.in_(queues), CallbackRequest.status == "pending",
         CallbackRequest.next_attempt_at > utcnow())
-        .order_by(CallbackRequest.next_attempt_at)).all()
+        .order_by(CallbackRequest.next_attempt_at)))
 
 
 def failed_callbacks(queues: list[str]) -> list[CallbackRequest]:
     """Callbacks that ran out of attempts, so nobody is dropped without an agent seeing it."""
-    return db.session.scalars(select(CallbackRequest).where(
+    return list(db.session.scalars(select(CallbackRequest).where(
         CallbackRequest.queue.in_(queues), CallbackRequest.status == "failed",
         CallbackRequest.requested_at >= utcnow() - FAILED_SHOWN)
-        .order_by(CallbackRequest.requested_at.desc())).all()
+        .order_by(CallbackRequest.requested_at.desc())))
 
 
 def claim(agent: AgentProfile, item: Waiting) -> Assignment | None:
     """Atomic: of two agents pressing at once, exactly one gets this caller."""
     if item.kind == "caller":
-        taken = db.session.execute(update(HoldSession).where(
+        taken = rows_updated(update(HoldSession).where(
             HoldSession.id == item.ident, HoldSession.claimed_by.is_(None),
             HoldSession.outcome.is_(None)).values(claimed_by=agent.id))
     else:
-        taken = db.session.execute(update(CallbackRequest).where(
+        taken = rows_updated(update(CallbackRequest).where(
             CallbackRequest.id == item.ident, CallbackRequest.status == "pending")
             .values(status="dialing"))
-    if taken.rowcount != 1:
+    if taken != 1:
         return None
     assignment = Assignment(agent=agent, call=item.call, kind=item.kind,
                             hold_session_id=item.ident if item.kind == "caller" else None,
@@ -124,7 +126,8 @@ def caller_left(assignment: Assignment) -> bool:
     if assignment.kind != "caller":
         return False
     session = db.session.get(HoldSession, assignment.hold_session_id)
-    return assignment.call.ended_at is not None or session.outcome is not None
+    return assignment.call.ended_at is not None or session is None \
+        or session.outcome is not None
 
 
 def _settle(assignment: Assignment, status: str) -> bool:
@@ -182,7 +185,7 @@ def context(call: Call) -> dict:
     said = [e.detail["speech"] for e in events
             if e.kind == EventKind.INPUT and e.detail.get("speech")]
     p = agent_phrases(call)
-    done = [p.t(DONE_KINDS[e.kind], **done_words(e.detail)).replace("  ", " ")
+    done = [p.t(DONE_KINDS[EventKind(e.kind)], **done_words(e.detail)).replace("  ", " ")
             for e in events if e.kind in DONE_KINDS]
     session = db.session.scalar(select(HoldSession).where(HoldSession.call_id == call.id))
     return {

@@ -10,10 +10,10 @@ from sqlalchemy import JSON, Float, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..models import db, utcnow
+from ..models import Model, utcnow
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
@@ -40,7 +40,7 @@ class User(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     username: Mapped[str] = mapped_column(String(80))
@@ -49,7 +49,7 @@ class AuditEntry(db.Model):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class RateCounter(db.Model):
+class RateCounter(Model):
     """Fixed-window counters of the login limits (app/auth/throttle.py), in the database
     so that every worker and every machine counts into the same row."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -11,14 +12,14 @@ from ..models import Call, CallEvent, Customer, db
 from ..selfservice.service import forms, open_link_for
 
 
-def caller_profile(customer: Customer | None, number: str = "") -> dict:
-    profile: dict = {"known": False}
+def caller_profile(customer: Customer | None, number: str = "") -> dict[str, Any]:
+    profile: dict[str, Any] = {"known": False}
     if customer is not None:
         profile = {"known": True, "name": customer.name, "first_name": customer.first_name,
                    "account": customer.account_number}
     link = open_link_for(number) if number else None
     form = forms().get(link.form) if link is not None else None
-    if form is not None:
+    if link is not None and form is not None:
         profile["open_link"] = form.title.lower()
         profile["open_link_unheard"] = not notice_given(number, link.created_at)
     return profile

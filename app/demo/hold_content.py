@@ -23,7 +23,8 @@ import numpy as np
 from ..hold.audio import SegmentInfo, import_audio
 from . import synth
 
-Arranger = Callable[[float, np.random.Generator], np.ndarray]
+# (seconds, generator, key in semitones, tempo factor) -> samples
+Arranger = Callable[[float, np.random.Generator, int, float], np.ndarray]
 
 GENRES: dict[str, Arranger] = {
     "jazz": synth.jazz,
@@ -115,7 +116,7 @@ def synthesise_genre(genre: str, seconds: float, path: str | os.PathLike[str],
     # Seeded: the same tune every run, so the content hashes (file names) stay stable.
     rng = np.random.default_rng([sorted(GENRES).index(genre) + 7, piece])
     key, tempo = VARIATIONS[piece % len(VARIATIONS)]
-    mix = GENRES[genre](seconds, rng, key=key, tempo=tempo)
+    mix = GENRES[genre](seconds, rng, key, tempo)
     return _write_wav(synth.finish(mix, seconds), Path(path))
 
 

@@ -49,6 +49,8 @@ def seed() -> dict[str, int]:
     for number, account, kind, status, detail in REQUESTS:
         if not db.session.scalar(select(ServiceRequest).where(ServiceRequest.number == number)):
             owner = db.session.scalar(select(Customer).where(Customer.account_number == account))
+            if owner is None:  # its customer is seeded just above
+                raise LookupError(f"demo request {number} names no customer {account}")
             db.session.add(ServiceRequest(number=number, customer_id=owner.id, kind=kind,
                                           status=status, detail=detail))
             added["requests"] += 1

@@ -109,7 +109,8 @@ def jazz(seconds: float, rng: Rng, key: int = 0, tempo: float = 1.0) -> np.ndarr
     for bar in range(int(seconds / (4 * beat)) + 1):
         start = bar * 4 * beat
         chord, root = JAZZ_CHORDS[bar % 4], JAZZ_ROOTS[bar % 4]
-        walk = (root, root + 4 if bar % 2 else root + 3, root + 7, root + 9 + rng.integers(0, 2))
+        walk = (root, root + 4 if bar % 2 else root + 3, root + 7,
+                root + 9 + int(rng.integers(0, 2)))
         for i, note in enumerate(walk):
             place(mix, start + i * beat, bass(hz(note + key), beat * 1.1), 0.55)
         for hit in (1.66, 3.0) if bar % 2 else (0.0, 2.66):  # Charleston-ish comping

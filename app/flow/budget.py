@@ -46,7 +46,7 @@ Chain = tuple[int, float, str | None]  # effects, worst-case seconds, the next n
 NONE: Chain = (0, 0.0, None)
 
 
-def _worse(chain: Chain) -> tuple:
+def _worse(chain: Chain) -> tuple[bool, tuple[int, float]]:
     return chain[0] > MAX_EFFECTS_PER_TURN or chain[1] > TURN_BUDGET_S, chain[:2]
 
 
@@ -57,13 +57,14 @@ def worst_chains(menu: Menu) -> dict[str, Chain]:
     counted = {n for n, node in menu.nodes.items() if _counted(node)}
     worst: dict[str, Chain] = {}
     for root in (n for n in menu.nodes if n in counted):
-        stack, path, on_path = [(root, False)], [], {}
+        stack, path, on_path = [(root, False)], list[str](), dict[str, int]()
         while stack:
             node_id, finished = stack.pop()
             node = menu.nodes[node_id]
             if finished:
                 tails = [(_tail(menu, worst, path, on_path, n), n) for n in _next(node)]
-                (effects, seconds, _), after = max(tails or [(NONE, None)],
+                fallback: list[tuple[Chain, str | None]] = [(NONE, None)]
+                (effects, seconds, _), after = max(tails or fallback,
                                                    key=lambda t: _worse(t[0]))
                 own = cost(node)
                 worst[node_id] = (own[0] + effects, own[1] + seconds,

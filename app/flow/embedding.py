@@ -14,18 +14,22 @@ from __future__ import annotations
 import importlib.util
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 log = logging.getLogger(__name__)
 MODEL = "all-MiniLM-L6-v2 int8 (sentences) + wordllama l2_supercat 256 (words)"
 
 
-class Embedder(Protocol):
-    """Texts in, one unit-length row per text out (a zero row for a text with no tokens)."""
+class Embedder(Hashable, Protocol):
+    """Texts in, one unit-length row per text out (a zero row for a text with no tokens).
+    Hashable: the matcher caches option vectors per embedder."""
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -33,7 +37,7 @@ class Embedder(Protocol):
 class StaticEmbedder:
     """Mean of per-token vectors, normalised. Thread-safe: it only reads its arrays."""
 
-    def __init__(self, vectors: np.ndarray, tokenizer) -> None:
+    def __init__(self, vectors: np.ndarray, tokenizer: Tokenizer) -> None:
         self.vectors = vectors  # (vocabulary, dimensions), kept float16 to halve memory
         self.tokenizer = tokenizer
 

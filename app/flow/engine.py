@@ -10,10 +10,12 @@ from __future__ import annotations
 import copy
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import embedding, intents, node_types, yesno
 from .actions import Action, Event, Input, LinkSent, Listen, LookupDone, NoInput, Say, Start, Trace
 from .nodes import menu as menu_node
+from .parts import GlobalName
 from .phrases import N_, phrases
 from .schema import Escalation, Menu, Node
 from .state import CallState
@@ -96,7 +98,7 @@ class _Turn:
         elif isinstance(event, Input):
             self.on_input(node, event)
 
-    def note(self, kind: str, node: str | None = None, **detail) -> None:
+    def note(self, kind: str, node: str | None = None, **detail: Any) -> None:
         self.trace.append(Trace(kind, node or self.state.node, detail))
 
     # -- entering nodes -------------------------------------------------------------
@@ -124,6 +126,12 @@ class _Turn:
             self.give_notice()
         return node_type.run(self, node_id, node)
 
+    @property
+    def here(self) -> str:
+        """The node being handled: the state names one whenever a node is."""
+        assert self.state.node is not None, "no node is being handled"
+        return self.state.node
+
     def finish(self) -> None:
         self.state.done = True
         self.state.carry = None
@@ -138,7 +146,7 @@ class _Turn:
         template = self.settings.open_link_prompt
         self.say(template if template else self.t(OPEN_LINK_NOTICE, form=caller["open_link"]))
 
-    def t(self, message: str, **params) -> str:
+    def t(self, message: str, **params: Any) -> str:
         """A system phrase in the current node's language."""
         return phrases(self.language()).t(message, **params)
 
@@ -192,14 +200,14 @@ class _Turn:
         if command:
             self.note("global", command=command)
             self.run_global(command, node)
-        elif self.state.pending and self.answer_pending(node, event):
+        elif self.state.pending and self.answer_pending(node, event, self.state.pending):
             return
         elif on_input := node_types.of(node).on_input:
             on_input(self, node, event)
         else:
             self.fail(node, "no_match")
 
-    def global_phrases(self, name: str) -> list[str]:
+    def global_phrases(self, name: GlobalName) -> list[str]:
         command = self.settings.globals[name]
         local = phrases(self.language()).translated_list(GLOBAL_WORDS[name])
         return [*command.phrases, *local]
@@ -225,7 +233,7 @@ class _Turn:
             if self.state.pending:
                 self.ask_confirm(self.state.pending)
             else:
-                self.prompt_again(self.state.node, node)
+                self.prompt_again(self.here, node)
         elif command == "main_menu":
             self.state.history.clear()
             self.enter(self.menu.main_menu, remember=False)
@@ -233,25 +241,28 @@ class _Turn:
             previous = self.state.history.pop() if self.state.history else self.menu.main_menu
             self.enter(previous, remember=False)
 
-    def ask_confirm(self, pending: dict) -> None:
-        node = self.menu.nodes[self.state.node]
-        question = node_types.of(node).confirm_question(self, node, pending)
-        self.say(question + " " + self.t("Say yes or press 1, or say no or press 2."))
-        self.listen(self.state.node, node)
+    def ask_confirm(self, pending: dict[str, Any]) -> None:
+        node = self.menu.nodes[self.here]
+        question = node_types.of(node).confirm_question
+        assert question, "only a node type with a confirm question sets `pending`"
+        self.say(question(self, node, pending) + " "
+                 + self.t("Say yes or press 1, or say no or press 2."))
+        self.listen(self.here, node)
 
-    def answer_pending(self, node: Node, event: Input) -> bool:
+    def answer_pending(self, node: Node, event: Input, pending: dict[str, Any]) -> bool:
         """Resolve a confirm question; False when the input was a fresh answer instead.
 
         A "no" means we misheard, not that the caller failed: it re-asks without counting
         an attempt, and "no, I said outage" is taken as the fresh answer it contains.
         Only repeated rejections lead to a person, so no caller loops forever."""
         answer = yesno.hear(event.speech, event.digits, self.language())
-        pending, self.state.pending = self.state.pending, None
+        self.state.pending = None
         if answer.yes is None:
             return False
         self.note("confirmed" if answer.yes else "rejected", pending=pending)
         node_type = node_types.of(node)
         if answer.yes:
+            assert node_type.on_confirmed, "only a node type that confirms sets `pending`"
             node_type.on_confirmed(self, node, pending)
             return True
         self.state.rejections += 1
@@ -260,19 +271,19 @@ class _Turn:
         elif not answer.bare and node_type.on_rejected:
             node_type.on_rejected(self, node, answer.rest)
         else:
-            self.prompt_again(self.state.node, node, self.t("Okay, let's try again."))
+            self.prompt_again(self.here, node, self.t("Okay, let's try again."))
         return True
 
     # -- effect results -------------------------------------------------------------
     def on_result(self, node: Node, event: LookupDone | LinkSent) -> None:
         node_type = node_types.of(node)
-        if node_type.result is not type(event):
+        if node_type.result is not type(event) or node_type.on_result is None:
             self.note("ignored", reason=UNEXPECTED[type(event)])
-            self.prompt_again(self.state.node, node)
+            self.prompt_again(self.here, node)
             return
         node_type.on_result(self, node, event)
 
-    def match_speech(self, node: Node, speech: str) -> intents.Match:
+    def match_speech(self, node: menu_node.MenuNode, speech: str) -> intents.Match:
         """A menu node's match for these words (bench/understanding.py times it)."""
         return menu_node.match_speech(self, node, speech)
 
@@ -287,7 +298,7 @@ class _Turn:
         lines = self.escalation(node, kind).reprompts or [
             self.t(line) for line in DEFAULT_REPROMPTS[kind]]
         line = lines[min(self.state.attempts, len(lines)) - 1]
-        self.prompt_again(self.state.node, node, lead or line)
+        self.prompt_again(self.here, node, lead or line)
 
     def escalation(self, node: Node, kind: str) -> Escalation:
         return getattr(node, kind) or Escalation()

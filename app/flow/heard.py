@@ -9,6 +9,7 @@ from ..events import EventKind
 from .actions import Input
 from .embedding import Embedder
 from .engine import step
+from .nodes.menu import MenuNode
 from .schema import Menu
 from .state import CallState
 
@@ -35,8 +36,9 @@ def first_try(menu: Menu, node_id: str, speech: str,
             return Heard("routed", "person", "a person", score, why or "a person word")
         if t.kind == EventKind.GLOBAL:
             return Heard("none", "none", t.detail["command"], 1.0, "a navigation command")
-        if t.kind == EventKind.CONFIRM:
-            option = node.options[result.state.pending["index"]]
+        pending = result.state.pending
+        if t.kind == EventKind.CONFIRM and isinstance(node, MenuNode) and pending is not None:
+            option = node.options[pending["index"]]
             return Heard("confirm", option.go, option.label, score, why)
         if t.kind == EventKind.UNUSABLE_SPEECH:
             return Heard("none", "none", why="empty, too long, emoji, control characters or "

@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -60,7 +61,10 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 
-def normalise(text: str, synonyms: Mapping[str, Sequence[str]] = ()) -> str:
+NO_SYNONYMS: Mapping[str, Sequence[str]] = MappingProxyType({})
+
+
+def normalise(text: str, synonyms: Mapping[str, Sequence[str]] = NO_SYNONYMS) -> str:
     """Lowercase, map synonym phrases to their canonical word, drop fillers, stem."""
     padded = " " + " ".join(_words(text)) + " "
     variants = sorted(
@@ -89,7 +93,7 @@ def similarity(utterance: str, phrase: str, near: float = 0.8) -> float:
 def best_match(
     utterance: str,
     options: Sequence[Sequence[str]],
-    synonyms: Mapping[str, Sequence[str]] = (),
+    synonyms: Mapping[str, Sequence[str]] = NO_SYNONYMS,
     embedder: Embedder | None = None,
     examples: Sequence[Sequence[str]] = (),
     no_keyword: Sequence[str] = (),
@@ -245,7 +249,8 @@ def meaning_scores(utterance: str, texts: Sequence[Sequence[str]],
 
 
 @lru_cache(maxsize=4096)
-def _option_vectors(embedder: Embedder, texts: tuple[tuple[str, ...], ...]):
+def _option_vectors(embedder: Embedder, texts: tuple[tuple[str, ...], ...]
+                    ) -> tuple[np.ndarray, np.ndarray, list[int], list[str]]:
     flat = [t for option in texts for t in option]
     owners = [i for i, option in enumerate(texts) for _ in option]
     vectors = embedder([_for_embedding(t) for t in flat]) if flat else np.zeros((0, 1))
@@ -288,14 +293,17 @@ def word_scores(utterance: str, texts: Sequence[Sequence[str]],
         return [0.0] * len(texts)
     cosines = _word_vectors(embedder, said) @ matrix.T  # (said, all options' words)
     per_option = np.maximum.reduceat(cosines, starts, axis=1).clip(0.0, 1.0)
-    return per_option.mean(axis=0).tolist()
+    scores: list[float] = per_option.mean(axis=0).tolist()
+    return scores
 
 
 @lru_cache(maxsize=4096)
-def _option_words(embedder: Embedder, texts: tuple[tuple[str, ...], ...]):
+def _option_words(embedder: Embedder, texts: tuple[tuple[str, ...], ...]
+                  ) -> tuple[np.ndarray | None, list[int]]:
     """All options' distinct content words as rows, and where each option's rows start
     (an option with no content word gets one zero row)."""
-    rows, starts = [], []
+    rows: list[str] = []
+    starts: list[int] = []
     for option in texts:
         starts.append(len(rows))
         words = list(dict.fromkeys(w for t in option for w in content_words(t)))

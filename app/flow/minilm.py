@@ -16,11 +16,12 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
+    from onnx import ModelProto, NodeProto, TensorProto
     from tokenizers import Tokenizer
 
 MODEL = "all-MiniLM-L6-v2 384"
@@ -44,13 +45,15 @@ class _Graph:
 
         self.helper, self.numpy_helper = helper, numpy_helper
         self.weights, self.quantized = weights, quantized
-        self.initializers, self.nodes = [], []
+        self.initializers: list[TensorProto] = []
+        self.nodes: list[NodeProto] = []
 
     def const(self, name: str, value: np.ndarray) -> str:
         self.initializers.append(self.numpy_helper.from_array(np.ascontiguousarray(value), name))
         return name
 
-    def node(self, op: str, inputs: list[str], name: str, domain: str = "", **attrs) -> str:
+    def node(self, op: str, inputs: list[str], name: str, domain: str = "",
+             **attrs: Any) -> str:
         self.nodes.append(self.helper.make_node(op, inputs, [name], name=name, domain=domain,
                                                 **attrs))
         return name
@@ -120,7 +123,7 @@ class _Graph:
         out = self.dense(gelu, f"{p}output.dense")
         return self.norm(self.node("Add", [x, out], f"{p}res2"), f"{p}output.LayerNorm")
 
-    def model(self):
+    def model(self) -> ModelProto:
         """Token ids (n) in, token vectors (n, 384) out."""
         from onnx import TensorProto
 
@@ -141,7 +144,7 @@ class BertEmbedder:
     """Texts in, unit rows out. One session, one intra-op thread; ORT's run is
     thread-safe, so threads of a worker share it."""
 
-    def __init__(self, session, tokenizer) -> None:
+    def __init__(self, session: Any, tokenizer: Tokenizer) -> None:  # an ort.InferenceSession
         self.session, self.tokenizer = session, tokenizer
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, GetCoreSchemaHandler
 from pydantic_core import core_schema
@@ -32,12 +32,12 @@ class Turn(Protocol):
     state: CallState
     settings: Settings
     actions: list[Action]
-    embedder: embedding.Embedder | None
+    embedder: embedding.Embedder
 
     def note(self, kind: str, node: str | None = None, **detail: Any) -> None: ...
     def say(self, text: str | None) -> None: ...
     def listen(self, node_id: str, node: NodeBase) -> None: ...
-    def ask_confirm(self, pending: dict) -> None: ...
+    def ask_confirm(self, pending: dict[str, Any]) -> None: ...
     def enter(self, node_id: str, *, remember: bool = True) -> None: ...
     def fail(self, node: NodeBase, kind: str, lead: str | None = None) -> None: ...
     def hand_off(self, reason: str, apology: bool | str = False) -> None: ...
@@ -51,8 +51,10 @@ class Turn(Protocol):
 class MenuView(Protocol):
     """What a node type's `check` may read of the menu being validated."""
 
-    settings: Settings
-    nodes: Mapping[str, NodeBase]
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def nodes(self) -> Mapping[str, NodeBase]: ...
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,8 @@ class NodeType:
     result: type | None = None  # the effect result event this node waits for
     on_result: Callable[[Turn, Any, Any], None] | None = None
     # A yes/no question about what the caller seemed to say (the state's `pending`).
-    confirm_question: Callable[[Turn, Any, dict], str] | None = None
-    on_confirmed: Callable[[Turn, Any, dict], None] | None = None
+    confirm_question: Callable[[Turn, Any, dict[str, Any]], str] | None = None
+    on_confirmed: Callable[[Turn, Any, dict[str, Any]], None] | None = None
     on_rejected: Callable[[Turn, Any, str], None] | None = None  # "no, I said..." with words
     check: Callable[[MenuView, str, Any, Known], Iterator[MenuError]] | None = None
 
@@ -111,7 +113,7 @@ class NodeType:
 
 
 _TYPES: dict[str, NodeType] = {}
-_dependents: list[Callable[[], None]] = []  # schemas built over the registered types
+_dependents: list[Callable[[], object]] = []  # schemas built over the registered types
 
 
 def register(node_type: NodeType) -> NodeType:
@@ -140,7 +142,7 @@ def registered(node_type: NodeType) -> Iterator[NodeType]:
         unregister(node_type.name)
 
 
-def rebuild_on_register(rebuild: Callable[[], None]) -> None:
+def rebuild_on_register(rebuild: Callable[[], object]) -> None:
     _dependents.append(rebuild)
 
 
@@ -162,14 +164,18 @@ def names() -> tuple[str, ...]:
     return tuple(_TYPES)
 
 
-class AnyNode:
-    """A node of any registered type, told apart by its `type` field."""
+class _RegisteredTypes:
+    """Pydantic's schema for `AnyNode`: a union of the registered types, told apart by
+    their `type` field, built when the menu schema is (re)built."""
 
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler):
+    def __get_pydantic_core_schema__(
+            self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         return core_schema.tagged_union_schema(
             {name: handler.generate_schema(t.schema) for name, t in _TYPES.items()},
             discriminator="type")
+
+
+AnyNode = Annotated[NodeBase, _RegisteredTypes()]  # a node of any registered type
 
 
 def links(node: Any, escalations: bool = True) -> Iterator[tuple[str, str, Any]]:

@@ -3,7 +3,7 @@ menu's settings (the menu itself, over the registered node types, is in schema.p
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,6 +37,9 @@ class Option(Strict):
 class NodeBase(Strict):
     """Fields every node has; each node type adds `type: Literal["its name"]` and its own."""
 
+    if TYPE_CHECKING:  # declared by each node type (a field here would come first in dumps)
+        type: str
+
     prompt: str | None = None
     reprompt: str | None = None  # shorter prompt for retries; default: the prompt
     no_input: Escalation | None = None
@@ -55,7 +58,10 @@ class GlobalCommand(Strict):
     examples: list[str] = Field(default_factory=list)  # person only: matched by meaning
 
 
-def default_globals() -> dict[str, GlobalCommand]:
+GlobalName = Literal["person", "repeat", "main_menu", "back"]  # commands that work anywhere
+
+
+def default_globals() -> dict[GlobalName, GlobalCommand]:
     return {
         "person": GlobalCommand(
             keys=["0"],
@@ -82,7 +88,7 @@ class Settings(Strict):
     confirm_threshold: float = Field(default=0.55, ge=0, le=1)
     max_attempts: int = Field(default=3, ge=1, le=6)
     input_timeout_s: int = Field(default=5, ge=1, le=30)
-    globals: dict[Literal["person", "repeat", "main_menu", "back"], GlobalCommand] = Field(
+    globals: dict[GlobalName, GlobalCommand] = Field(
         default_factory=default_globals
     )
     synonyms: dict[str, list[str]] = Field(default_factory=dict)  # canonical: variants

@@ -62,7 +62,7 @@ class Phrases:
         self.language = language or "en-US"
         self._t = _compiled(name) if name else gettext.NullTranslations()
 
-    def t(self, message: str, **params) -> str:
+    def t(self, message: str, **params: object) -> str:
         return self._t.gettext(message).format(**params)
 
     def content(self, text: str) -> str:
@@ -70,7 +70,7 @@ class Phrases:
         other text, such as what an operator wrote, comes back as it is."""
         return self._t.gettext(text) if text else text
 
-    def tn(self, singular: str, plural: str, n: int, **params) -> str:
+    def tn(self, singular: str, plural: str, n: int, **params: object) -> str:
         """Plural rules of the language ("1 minute", "2 minutes"; Korean has one form)."""
         return self._t.ngettext(singular, plural, n).format(n=n, **params)
 

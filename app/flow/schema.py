@@ -27,7 +27,7 @@ class Menu(Strict):
 
     @field_validator("nodes")
     @classmethod
-    def _not_empty(cls, nodes: dict) -> dict:
+    def _not_empty(cls, nodes: dict[str, Node]) -> dict[str, Node]:
         if not nodes:
             raise ValueError("a menu needs at least one node")
         return nodes

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from . import budget, node_types
 from .errors import MenuError, MenuInvalid
@@ -34,7 +35,7 @@ def parse_menu(data: Any, known_sources: Iterable[str] | None = None,
     return menu
 
 
-def _from_pydantic(error: dict) -> MenuError:
+def _from_pydantic(error: ErrorDetails) -> MenuError:
     loc = [str(part) for part in error["loc"]]
     message = error["msg"]
     if error["type"] == "union_tag_invalid":
@@ -126,7 +127,8 @@ def _check_pass_through_loops(menu: Menu) -> Iterator[MenuError]:
     for start in menu.nodes:
         path: dict[str, int] = {}  # this walk's nodes, in order
         node_id: str | None = start
-        while node_id not in walked and _passes_through(menu, node_id):
+        while node_id is not None and node_id not in walked \
+                and _passes_through(menu, node_id):
             walked.add(node_id)
             path[node_id] = len(path)
             node_id = _onward(menu.nodes[node_id])

@@ -240,8 +240,8 @@ def download(url: str, path: Path, max_bytes: int, deadline: float, accept: str)
 
 def retire_old(feed: PodcastFeed) -> None:
     """Keep the newest few imported episodes playing, newest first; older ones stop."""
-    imported = db.session.scalars(select(PodcastEpisode).where(
-        PodcastEpisode.feed_id == feed.id, PodcastEpisode.status == "imported")).all()
+    imported = list(db.session.scalars(select(PodcastEpisode).where(
+        PodcastEpisode.feed_id == feed.id, PodcastEpisode.status == "imported")))
     imported.sort(key=lambda e: (e.published_at or e.added_at, e.id), reverse=True)
     keep = setting("FEED_EPISODES")
     for episode in imported[keep:]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 from pathlib import Path
 
 from flask import current_app
@@ -23,7 +24,8 @@ from .models import HoldAudio, HoldChannel, HoldSegment
 
 # Both of our databases can skip a row whose content hash is already stored, even when
 # two machines import the same file at once.
-INSERT_IGNORING_DUPLICATES = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+INSERT_IGNORING_DUPLICATES: dict[str, Callable[..., Any]] = {
+    "postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def library_dir() -> Path:

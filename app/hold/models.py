@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Enum, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from ..models import Call, db, utcnow
+from ..models import Call, Model, utcnow
 from .kinds import ChannelKind
 
 # Stored as its name in a VARCHAR(12), as before there was an enum: no migration, and a
@@ -18,7 +18,7 @@ KIND_COLUMN = Enum(ChannelKind, native_enum=False, create_constraint=False, leng
                    values_callable=lambda kinds: [k.value for k in kinds])
 
 
-class HoldChannel(db.Model):
+class HoldChannel(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(30), unique=True)  # jazz, tips, quiz, callback
     name: Mapped[str] = mapped_column(String(60))  # what callers hear and say
@@ -32,10 +32,12 @@ class HoldChannel(db.Model):
 
     @validates("kind")
     def _a_declared_kind(self, _: str, kind: str) -> ChannelKind:
-        return ChannelKind(kind)  # "music" as well as ChannelKind.MUSIC; else ValueError
+        # "music" as well as ChannelKind.MUSIC; else ValueError. (mypy reads a call by value
+        # as a call of the members' two-argument __new__.)
+        return ChannelKind(kind)  # type: ignore[call-arg]
 
 
-class HoldSegment(db.Model):
+class HoldSegment(Model):
     """A 20-45 s piece of a track: 8 kHz mu-law WAV kept in HoldAudio, cached on each
     machine's disk under AUDIO_DIR/library."""
 
@@ -53,14 +55,14 @@ class HoldSegment(db.Model):
     channel: Mapped[HoldChannel] = relationship(back_populates="segments")
 
 
-class HoldAudio(db.Model):
+class HoldAudio(Model):
     """A segment's telephony file, by content hash: every machine plays what one imported."""
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     wav: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class QuizQuestion(db.Model):
+class QuizQuestion(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     question: Mapped[str] = mapped_column(String(300))
     choices: Mapped[list[str]] = mapped_column(JSON)
@@ -70,7 +72,7 @@ class QuizQuestion(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class HoldSession(db.Model):
+class HoldSession(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), unique=True)
     queue: Mapped[str] = mapped_column(String(40), index=True)
@@ -84,7 +86,7 @@ class HoldSession(db.Model):
     call: Mapped[Call] = relationship()
 
 
-class PlayHistory(db.Model):
+class PlayHistory(Model):
     """Which tracks a number heard, so the next call brings something new. The number is
     kept as a keyed hash, not in clear."""
 
@@ -94,7 +96,7 @@ class PlayHistory(db.Model):
     heard_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-class CallbackRequest(db.Model):
+class CallbackRequest(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id"))
     number: Mapped[str] = mapped_column(String(20))
@@ -108,7 +110,7 @@ class CallbackRequest(db.Model):
     call: Mapped[Call] = relationship()
 
 
-class PodcastFeed(db.Model):
+class PodcastFeed(Model):
     """An RSS/Atom feed whose newest episodes play on a spoken channel. A refresh that fails
     records why and leaves the episodes already imported playing."""
 
@@ -126,7 +128,7 @@ class PodcastFeed(db.Model):
         cascade="all, delete-orphan")
 
 
-class PodcastEpisode(db.Model):
+class PodcastEpisode(Model):
     """One feed entry seen: imported (its segments carry `track`), refused (with the reason,
     not tried again) or retired (older than the episodes kept; its segments are gone)."""
 

@@ -79,7 +79,8 @@ class Channel:
     phrases: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "kind", ChannelKind(self.kind))
+        kind = ChannelKind(self.kind)  # type: ignore[call-arg]  # by value, not __new__
+        object.__setattr__(self, "kind", kind)
 
 
 @dataclass(frozen=True)
@@ -182,12 +183,12 @@ def wait_words(seconds: int, p: Phrases) -> str:
                high=number_word(high, p))
 
 
-def announcement(wait: Wait, p: Phrases | None = None) -> str:
+def announcement(position: int, estimate_s: int | None, p: Phrases | None = None) -> str:
     p = p or phrases(None)
-    if wait.estimate_s:
-        return p.t("{place}, {wait}.", place=place_words(wait.position, p),
-                   wait=wait_words(wait.estimate_s, p))
-    return p.t("{place}.", place=place_words(wait.position, p))
+    if estimate_s:
+        return p.t("{place}, {wait}.", place=place_words(position, p),
+                   wait=wait_words(estimate_s, p))
+    return p.t("{place}.", place=place_words(position, p))
 
 
 def words_in(text: str) -> int:
@@ -272,7 +273,7 @@ class _Hold:
                 self.offer_callback()
                 return self.step
             if self.wait.position:
-                self.announce()
+                self.announce(self.wait.position)
             self.offer_short_menu()
             return self.step
         self.interrupt()
@@ -304,12 +305,12 @@ class _Hold:
             self.say(self.t("You're next. Thanks for waiting."))
         elif position and position > 1 and (self.state.last_position is None
                                             or position < self.state.last_position):
-            self.announce()
+            self.announce(position)
         elif since >= STILL_WITH_YOU_S:
             self.note("hold_still_with_you", queue_time_s=self.wait.queue_time_s)
             self.say(self.t("Still with you. Thanks for holding."))
-        if self.callback_offer_due():
-            self.reoffer_callback()
+        if callback := self.callback_offer_due():
+            self.reoffer_callback(callback)
         if len(self.step.actions) > told:
             self.state.last_announce_s = self.wait.queue_time_s
 
@@ -327,9 +328,9 @@ class _Hold:
         self.note("hold_estimate_rose", estimate_s=estimate, was_s=last)
         return estimate
 
-    def announce(self) -> None:
+    def announce(self, position: int) -> None:
         estimate = self.estimate()
-        self.say(announcement(Wait(self.wait.position, self.wait.queue_time_s, estimate), self.p))
+        self.say(announcement(position, estimate, self.p))
         self.state.last_announce_s = self.wait.queue_time_s
         self.state.last_position = self.wait.position
         self.state.last_agents = self.wait.agents
@@ -340,19 +341,20 @@ class _Hold:
                   queue_time_s=self.wait.queue_time_s,
                   said=wait_words(estimate, self.p) if estimate else None)
 
-    def callback_offer_due(self) -> bool:
+    def callback_offer_due(self) -> Channel | None:
+        """The callback channel, when it is time to offer it again."""
         callback = self.channel("callback")
         long_wait = (self.state.last_estimate_s or 0) >= LONG_WAIT_S
         last = self.state.last_callback_offer_s
         due = last is None or self.wait.queue_time_s - last >= CALLBACK_REOFFER_S
-        return bool(callback and long_wait and due and self.state.channel != callback.key
-                    and (self.wait.position or 0) > 1)
+        return callback if (callback and long_wait and due and self.state.channel != callback.key
+                            and (self.wait.position or 0) > 1) else None
 
-    def reoffer_callback(self) -> None:
+    def reoffer_callback(self, callback: Channel) -> None:
         self.state.last_callback_offer_s = self.wait.queue_time_s
         self.note("hold_callback_offered", queue_time_s=self.wait.queue_time_s)
         self.say(self.t("It's still a long wait. To get a call back instead, press {digit}.",
-                        digit=self.channel("callback").digit))
+                        digit=callback.digit))
 
     def most_chosen(self) -> list[Channel]:
         rank = {key: i for i, key in enumerate(self.catalog.popular)}
@@ -395,20 +397,28 @@ class _Hold:
     def play_segment(self, channel: Channel) -> None:
         segment = self.next_segment(channel)
         if segment is None:
-            others = [c for c in self.catalog.channels if c.kind.plays_audio
-                      and c.key != channel.key and self.next_segment(c)]
-            if not others:
+            other = self.other_with_audio(channel)
+            if other is None:
                 self.everything_heard()
                 return
             self.say(self.t("That's all we have on {channel} for now. Here's {other}.",
-                            channel=channel.name, other=others[0].name))
-            self.note("hold_channel", channel=others[0].key, why="channel exhausted")
-            self.state.channel, channel = others[0].key, others[0]
-            segment = self.next_segment(channel)
+                            channel=channel.name, other=other[0].name))
+            self.note("hold_channel", channel=other[0].key, why="channel exhausted")
+            channel, segment = other
+            self.state.channel = channel.key
         self.state.heard.append(segment.id)
         self.note("hold_played", channel=channel.key, segment=segment.id, track=segment.track)
         self.step.actions.append(Ask("listen", (Play(self.catalog.segment_url(segment)),),
                                      self.hints()))
+
+    def other_with_audio(self, channel: Channel) -> tuple[Channel, Segment] | None:
+        """The first other channel with audio not heard yet, and its next segment."""
+        for other in self.catalog.channels:
+            if other.kind.plays_audio and other.key != channel.key:
+                segment = self.next_segment(other)
+                if segment is not None:
+                    return other, segment
+        return None
 
     def everything_heard(self) -> None:
         """Nothing new left on any channel: say so and move the caller to what is left
@@ -438,7 +448,7 @@ class _Hold:
         fresh = [s for s in self.catalog.segments.get(channel.key, ())
                  if s.id not in self.state.heard]
         new = [s for s in fresh if s.track not in self.catalog.recent_tracks]
-        return (new or fresh or [None])[0]
+        return next(iter(new or fresh), None)
 
     # -- answers ----------------------------------------------------------------------
     def on_answer(self, purpose: str, digits: str | None, speech: str | None) -> HoldStep:
@@ -468,7 +478,7 @@ class _Hold:
         elif purpose == "callback":
             self.offer_callback(again=True)
         elif purpose == "callback_readback" and self.state.callback_number:
-            self.read_back(again=True)
+            self.read_back(self.state.callback_number, again=True)
         elif purpose == "channel":  # one line, not the whole menu again
             self.step.actions.append(Ask("channel", (self.spoken(self.t(
                 "Sorry, that's not one of the choices. Say more to hear them all.")),),
@@ -496,8 +506,7 @@ class _Hold:
 
     # -- quiz -------------------------------------------------------------------------
     def ask_question(self, again: bool = False) -> None:
-        if again:  # the same question, shortly: only its choices
-            question = self.current_question()
+        if again and (question := self.current_question()):  # the same, only its choices
             keys = ", ".join(str(i + 1) for i in range(len(question.choices)))
             self.step.actions.append(Ask("quiz", (self.spoken(self.t(
                 "Sorry, I didn't catch your answer. Press {keys}, or say your answer.",
@@ -579,9 +588,9 @@ class _Hold:
             self.t("Press 1 to confirm, or 2 to give a different number.")]
         if message:
             parts.append(self.t("Or press 3 to leave a message."))
-        elif not again and self.later_possible():
+        elif not again and (example := self.later_example()):
             parts.append(self.t("Or say a later time today, such as after {time}.",
-                                time=said_time(self.example_time(), self.p)))
+                                time=said_time(example, self.p)))
         if not again:
             parts.append(self.t("Press star to go back to the choices."))
         yes, no, _ = yesno.word_lists(self.catalog.language)
@@ -592,15 +601,14 @@ class _Hold:
         else:
             self.ask_over_music("callback", self.spoken(" ".join(parts)), hints, timeout_s=6)
 
-    def later_possible(self) -> bool:
-        """A later callback today needs the queue's hours and at least an hour left."""
+    def later_example(self) -> time | None:
+        """An hour from now, on the hour, but not past closing; None when no later callback
+        is possible today (that needs the queue's hours and at least an hour left)."""
         now, hours = self.catalog.now, self.catalog.hours
-        return bool(now and hours and minutes_of(hours[1]) - minutes_of(now) >= 60)
-
-    def example_time(self) -> time:
-        """An hour from now, on the hour, but not past closing."""
-        start = minutes_of(self.catalog.now) + 60
-        return min(time(min(23, start // 60 + (start % 60 > 0))), self.catalog.hours[1])
+        if not (now and hours and minutes_of(hours[1]) - minutes_of(now) >= 60):
+            return None
+        start = minutes_of(now) + 60
+        return min(time(min(23, start // 60 + (start % 60 > 0))), hours[1])
 
     def message_offered(self) -> bool:
         return bool(self.catalog.unanswerable and self.catalog.voicemail)
@@ -622,7 +630,7 @@ class _Hold:
                 self.ask_number()
                 return True
             self.state.callback_number = "+" + number if len(number) > 10 else "+1" + number
-            self.read_back()
+            self.read_back(self.state.callback_number)
             return True
         if purpose == "callback" and speech and (at := later_time(speech, self.p)):
             return self.callback_later(at)
@@ -640,9 +648,8 @@ class _Hold:
             "Please key in the number to call, with the area code, then press pound.")),),
             max_digits=15, timeout_s=10))
 
-    def read_back(self, again: bool = False) -> None:
+    def read_back(self, number: str, again: bool = False) -> None:
         """The keyed number, digit by digit in groups, before anything is booked."""
-        number = self.state.callback_number
         local = number[2:] if number.startswith("+1") and len(number) == 12 else number[1:]
         groups = [local[:3], local[3:6], local[6:]] if len(local) == 10 else [local]
         said = ", ".join(" ".join(group) for group in groups)
@@ -655,7 +662,8 @@ class _Hold:
     def callback_later(self, at: time) -> bool:
         opens, closes = self.catalog.hours or (None, None)
         now = self.catalog.now
-        if not (now and closes) or not minutes_of(now) < minutes_of(at) <= minutes_of(closes) \
+        if not (now and opens and closes) \
+                or not minutes_of(now) < minutes_of(at) <= minutes_of(closes) \
                 or minutes_of(at) < minutes_of(opens):
             self.note("hold_callback_time_refused", at=at.isoformat())
             said = self.t("We can call you back today until {time}.",

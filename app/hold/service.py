@@ -188,8 +188,9 @@ def estimate_s(queue: str, position: int | None, provider_avg_s: int | None,
         HoldSession.wait_s.is_not(None), HoldSession.entry_position > 0,
         HoldSession.ended_at >= utcnow() - ESTIMATE_WINDOW)
         .order_by(HoldSession.ended_at.desc()).limit(ESTIMATE_SAMPLE)).all()
-    if recent:
-        return round(position * statistics.median(w / p for w, p in recent))
+    per_place = [w / p for w, p in recent if w is not None and p]  # (the query has no None)
+    if per_place:
+        return round(position * statistics.median(per_place))
     moved = (entry_position or 0) - position
     if moved > 0 and queue_time_s:
         return round(position * queue_time_s / moved)

@@ -162,8 +162,10 @@ def _normalise(field: FormField, value: object) -> str:
     return " ".join(CONTROL.sub(" ", text).split())
 
 
-def _check(field: FormField, raw: str) -> tuple[str, Problem | None]:
-    """Type check, then the operator's pattern on the cleaned value."""
+def _check(field: FormField, raw: str) -> tuple[str, Problem | str | None]:
+    """Type check, then the operator's pattern on the cleaned value (the operator's own
+    message is plain text)."""
+    problem: Problem | str | None
     value, problem = CHECKS[field.type](field, raw)
     if problem is None and field.pattern and not re.fullmatch(field.pattern, value):
         problem = field.pattern_message or _problem("Please check this and try again.")

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..models import Call, db, utcnow
+from ..models import Call, Model, utcnow
 
 
-class SmsLink(db.Model):
+class SmsLink(Model):
     """One texted link: bound to the caller's number and the call; single use."""
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # unguessable
@@ -26,7 +26,7 @@ class SmsLink(db.Model):
     call: Mapped[Call] = relationship()
 
 
-class FormSubmission(db.Model):
+class FormSubmission(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     link_id: Mapped[str] = mapped_column(ForeignKey("sms_link.id"), unique=True)
     form: Mapped[str] = mapped_column(String(40))
@@ -34,7 +34,7 @@ class FormSubmission(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class FormDefinition(db.Model):
+class FormDefinition(Model):
     """An SMS form edited in the operator app; overrides the shipped YAML of the same key."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

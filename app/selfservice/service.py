@@ -14,7 +14,7 @@ from ..event_log import record_event
 from ..events import EventKind, Outcome
 from ..flow.actions import LinkSent
 from ..flow.phrases import phrases
-from ..models import Call, db, utcnow
+from ..models import Call, db, rows_updated, utcnow
 from .forms import FormDef, FormDefinitionError, load_forms, read_form, render_confirmation
 from .links import make_token, new_link_id
 from .models import FormDefinition, FormSubmission, SmsLink
@@ -90,10 +90,10 @@ def mark_opened(link: SmsLink) -> None:
 
 def submit(link: SmsLink, form: FormDef, clean: dict[str, str]) -> bool:
     """Store the answers once. False when the link was already used (a double submit)."""
-    claimed = db.session.execute(update(SmsLink).where(
+    claimed = rows_updated(update(SmsLink).where(
         SmsLink.id == link.id, SmsLink.status != "submitted").values(
         status="submitted", submitted_at=utcnow()))
-    if claimed.rowcount != 1:
+    if claimed != 1:
         db.session.rollback()
         return False
     db.session.add(FormSubmission(link_id=link.id, form=form.id, data=clean))

@@ -89,7 +89,10 @@ class PromptStream:
 
     def barge_in(self) -> None:
         """The caller started talking: stop the prompt and start listening properly."""
-        self.speech_started_at = self.session.audio_ms() if self.session else None
+        session = self.session
+        if session is None:  # only the session calls this
+            return
+        self.speech_started_at = session.audio_ms()
         if self.plan.prompt_audio:
             self.send(self.framing.stream_clear(self.stream_id))
-        self.session.prompt_ended()
+        session.prompt_ended()

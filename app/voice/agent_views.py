@@ -63,6 +63,8 @@ def agent_leg():
 
 def _dial_customer(assignment: Assignment, join: str) -> bool:
     callback = agents.callback_of(assignment)
+    if callback is None:  # its request is gone: nobody to ring
+        return False
     callback.attempts += 1  # an attempt is a ring of the customer's phone
     # The agent's leg rides along, so a customer who does not answer can be told to it.
     status = url("voice.agent_status", a=assignment.id, leg="customer",

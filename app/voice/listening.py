@@ -21,7 +21,8 @@ PLAN, HEARD = "listening", "heard"
 
 def route_listens(call: Call, actions: list[Action], turn: int) -> list[Action]:
     """Keep built-in speech where it can run now; otherwise provider speech, noted why."""
-    routed, prompts = [], []
+    routed: list[Action] = []
+    prompts: list[Say | Play] = []
     for action in actions:
         if isinstance(action, Listen) and action.recognizer == "vosk":
             reason = speech.why_not(action)
@@ -35,7 +36,7 @@ def route_listens(call: Call, actions: list[Action], turn: int) -> list[Action]:
     return routed
 
 
-def save_plan(call: Call, turn: int, prompts: list[Action], listen: Listen) -> None:
+def save_plan(call: Call, turn: int, prompts: list[Say | Play], listen: Listen) -> None:
     calls.record_event(call, PLAN, listen.node, turn=turn, listen=asdict(listen),
                        prompts=[{"say": asdict(p)} if isinstance(p, Say) else
                                 {"play": p.url} for p in prompts])
@@ -53,7 +54,7 @@ def load_plan(call: Call, turn: int) -> tuple[list[Action], Listen] | None:
     event = _event(call, PLAN, turn)
     if event is None:
         return None
-    prompts = [Say(**p["say"]) if "say" in p else Play(p["play"])
+    prompts: list[Action] = [Say(**p["say"]) if "say" in p else Play(p["play"])
                for p in event.detail["prompts"]]
     listen = dict(event.detail["listen"], hints=tuple(event.detail["listen"]["hints"]))
     return prompts, Listen(**listen)

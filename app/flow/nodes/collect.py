@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -44,7 +44,7 @@ def run(turn: Turn, node_id: str, node: CollectNode) -> None:
 def collect_input(turn: Turn, node: CollectNode, event: Input) -> None:
     value = event.digits or spoken_to_digits(event.speech or "")
     problem = check_value(turn, node, value)
-    if problem:
+    if problem or value is None:  # (no value is always a problem)
         turn.note("no_match", value=value, problem=problem)
         turn.fail(node, "no_match", lead=problem)
     elif node.confirm:
@@ -82,7 +82,7 @@ def store_value(turn: Turn, node: CollectNode, value: str) -> None:
     turn.enter(node.next)
 
 
-def read_back(turn: Turn, node: CollectNode, pending: dict) -> str:
+def read_back(turn: Turn, node: CollectNode, pending: dict[str, Any]) -> str:
     return turn.t("I heard {digits}. Is that right?", digits=" ".join(pending["value"]))
 
 

@@ -7,8 +7,8 @@ the menu was reached ("I want to pay my bill") choose an option without asking a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Literal
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal
 
 from .. import intents, yesno
 from ..actions import Input
@@ -101,7 +101,8 @@ def accepted(turn: Turn, match: intents.Match, event: Input) -> bool:
 
 def judge_speech(turn: Turn, node: MenuNode, event: Input, match: intents.Match) -> None:
     option = node.options[match.index] if match.index is not None else None
-    detail = {"speech": event.speech, "score": round(match.score, 3), "why": match.why}
+    detail: dict[str, Any] = {"speech": event.speech, "score": round(match.score, 3),
+                              "why": match.why}
     if option and accepted(turn, match, event):
         choose(turn, node, option, via="speech", score=detail["score"], why=match.why,
                speech=event.speech)
@@ -115,18 +116,18 @@ def judge_speech(turn: Turn, node: MenuNode, event: Input, match: intents.Match)
 
 
 def choose(turn: Turn, node: MenuNode, option: Option, *, speech: str | None = None,
-           **detail) -> None:
+           **detail: Any) -> None:
     turn.note("match", intent=option.label, go=option.go, **detail)
     turn.state.variables["last_intent"] = option.label
     turn.state.carry = {"speech": speech, "label": option.label}
     turn.enter(option.go)
 
 
-def did_you_mean(turn: Turn, node: MenuNode, pending: dict) -> str:
+def did_you_mean(turn: Turn, node: MenuNode, pending: dict[str, Any]) -> str:
     return turn.t("Did you want help with {label}?", label=node.options[pending["index"]].label)
 
 
-def confirmed(turn: Turn, node: MenuNode, pending: dict) -> None:
+def confirmed(turn: Turn, node: MenuNode, pending: dict[str, Any]) -> None:
     choose(turn, node, node.options[pending["index"]], via="confirm",
            speech=pending.get("speech"))
 
@@ -171,7 +172,7 @@ def check_options(menu: MenuView, node_id: str, node: MenuNode) -> Iterator[Menu
 
 
 def _said_twice(node_id: str, index: int, field: str, texts: list[str], seen: dict[str, int],
-                synonyms) -> Iterator[MenuError]:
+                synonyms: Mapping[str, Sequence[str]]) -> Iterator[MenuError]:
     """A phrase or example that another option of the node has too (after normalising)."""
     for text in texts:
         said = intents.normalise(text, synonyms)

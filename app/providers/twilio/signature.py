@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from flask import current_app
 from twilio.request_validator import RequestValidator
 
 from ...instance import kept_secret
-from ..port import Form
+from ..port import Form, Headers
 
 HEADER = "X-Twilio-Signature"
 
@@ -24,13 +24,13 @@ def secret() -> str:
     return token
 
 
-def is_signed(url: str, form: Form, headers: Mapping[str, str]) -> bool:
+def is_signed(url: str, form: Form, headers: Headers) -> bool:
     """Signed over the URL Twilio used (the public one, not our Host) and the form."""
     signature = headers.get(HEADER, "")
     return bool(signature) and RequestValidator(secret()).validate(url, dict(form), signature)
 
 
-def is_signed_socket(urls: Sequence[str], headers: Mapping[str, str]) -> bool:
+def is_signed_socket(urls: Sequence[str], headers: Headers) -> bool:
     """A stream upgrade carries no form; Twilio signs the wss:// URL (or its https twin)."""
     signature = headers.get(HEADER, "")
     validator = RequestValidator(secret())

@@ -92,6 +92,22 @@ class Http:
         return response.status_code, response.text
 
 
+def required(element: ET.Element | None, name: str) -> str:
+    """An attribute the provider needs to go on (a verb's action, a stream's url)."""
+    value = element.get(name) if element is not None else None
+    if value is None:
+        where = f"<{element.tag}>" if element is not None else "a missing verb"
+        raise SimulationFailed(f"our TwiML has {where} without the {name!r} the provider needs")
+    return value
+
+
+def url_in(verb: ET.Element) -> str:
+    """A Redirect's URL, its text."""
+    if not (verb.text or "").strip():
+        raise SimulationFailed(f"our TwiML has a <{verb.tag}> without a URL")
+    return (verb.text or "").strip()
+
+
 def twiml(body: str) -> ET.Element:
     try:
         return ET.fromstring(body)
@@ -169,7 +185,7 @@ class Simulator:
                 if not steps and transcript.ended_by == "caller":
                     return 0, None
             elif verb.tag == "Redirect":
-                return self.signed_post(verb.text.strip(), {})
+                return self.signed_post(url_in(verb), {})
             elif verb.tag == "Enqueue":
                 return self.hold(verb, steps, transcript)
             elif verb.tag == "Leave":
@@ -193,7 +209,7 @@ class Simulator:
             transcript.ended_by = "caller"
             return 0, None
         step = steps.pop(0)
-        caller = StreamCaller(connect.find("Stream").get("url"), self.auth_token,
+        caller = StreamCaller(required(connect.find("Stream"), "url"), self.auth_token,
                               self.call_sid, server=self.transport.server, paced=False)
         try:
             audio = speak(step.value, language_of(step.value)) if step.kind == "say" else b""
@@ -206,13 +222,13 @@ class Simulator:
                               "heard on our own servers]")
         transcript.add("CALLER", {"press": f"[presses {step.value[:1]}]",
                                   "silence": "[silence]"}.get(step.kind, step.value))
-        return self.signed_post(connect.get("action"), {})
+        return self.signed_post(required(connect, "action"), {})
 
     def speak(self, verb: ET.Element, transcript: Transcript) -> None:
         if verb.tag == "Say":
             transcript.add("IVR", (verb.text or "").strip())
         elif verb.tag == "Play":
-            transcript.add("IVR", f"[plays {verb.text.strip()}]")
+            transcript.add("IVR", f"[plays {(verb.text or '').strip()}]")
 
     def answer(self, gather: ET.Element, steps: list[CallerTurn], transcript: Transcript):
         """Answer a Gather from the script; silence falls through to the next verb."""
@@ -230,7 +246,7 @@ class Simulator:
         else:
             transcript.add("CALLER", step.value)
             params = {"SpeechResult": step.value, "Confidence": "0.92"}
-        return self.signed_post(gather.get("action"), params)
+        return self.signed_post(required(gather, "action"), params)
 
     def hold(self, enqueue: ET.Element, steps: list[CallerTurn], transcript: Transcript):
         """Wait in the queue as the provider does: request the waitUrl, play its TwiML,
@@ -238,8 +254,9 @@ class Simulator:
         Leave. After wait_loops rounds the caller is answered or hangs up."""
         transcript.add("CALL", f"enqueued in {(enqueue.text or '').strip()}")
         transcript.ended_by = "queue"
-        self.queue_time, action = 0, enqueue.get("action")
-        next_url, params = enqueue.get("waitUrl"), None
+        self.queue_time, action = 0, required(enqueue, "action")
+        wait_url = required(enqueue, "waitUrl")
+        next_url, params = wait_url, None
         for _ in range(self.wait_loops):
             if self.max_wait_s is not None and self.queue_time >= self.max_wait_s:
                 break
@@ -253,7 +270,7 @@ class Simulator:
             if outcome[0] == "leave":
                 return self.signed_post(action, {"QueueResult": "leave",
                                                  "QueueTime": str(self.queue_time)})
-            next_url, params = outcome[1] or enqueue.get("waitUrl"), outcome[2]
+            next_url, params = outcome[1] or wait_url, outcome[2]
         if self.stay_on_line:
             return 0, None
         result = "bridged" if self.answered else "hangup"
@@ -267,8 +284,10 @@ class Simulator:
                 "AvgQueueTime": str(self.avg_queue_time_s), "CurrentQueueSize": str(position),
                 "QueueSid": "QU" + "0" * 32}
 
-    def hold_doc(self, root: ET.Element, steps: list[CallerTurn], transcript: Transcript):
-        """One waitUrl-context document -> ("leave",) or ("next", url, params or None)."""
+    def hold_doc(self, root: ET.Element, steps: list[CallerTurn], transcript: Transcript
+                 ) -> tuple[str, str | None, dict[str, str] | None]:
+        """One waitUrl-context document -> ("leave", None, None) or ("next", url or None
+        for the waitUrl, params or None)."""
         for verb in root:
             if verb.tag in ("Say", "Play"):
                 self.hear(verb, transcript)
@@ -286,9 +305,9 @@ class Simulator:
                     key = "SpeechResult" if step.kind == "say" else "Digits"
                     return "next", verb.get("action"), {key: step.value}
             elif verb.tag == "Leave":
-                return ("leave",)
+                return "leave", None, None
             elif verb.tag == "Redirect":
-                return "next", verb.text.strip(), None
+                return "next", url_in(verb), None
         return "next", None, None
 
     def hear(self, verb: ET.Element, transcript: Transcript) -> None:
