@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
