@@ -98,6 +98,11 @@ def version_id_for_number(dialled: str) -> int | None:
     return rows.get(dialled) or rows.get("default")
 
 
+def version_for_number(dialled: str) -> MenuVersion | None:
+    version_id = version_id_for_number(dialled)
+    return db.session.get(MenuVersion, version_id) if version_id is not None else None
+
+
 def menu_of(version: MenuVersion) -> MenuDef:
     """Parsed once per app: versions are immutable, so the id is a safe cache key."""
     return menu_by_id(version.id, version)

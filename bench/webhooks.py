@@ -93,7 +93,9 @@ def start_server(env: dict[str, str], port: int, setup: str = "",
         [str(venv / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--threads", str(threads), "--worker-class", "gthread", "--log-level", "warning",
          "app:create_app()"], env=env, cwd=ROOT)
-    for _ in range(100):
+    for _ in range(1200):  # the preload loads the speech models: slow on a busy machine
+        if server.poll() is not None:
+            break
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return server
