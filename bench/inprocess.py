@@ -25,12 +25,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
 from sqlalchemy import event  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
-from conftest import _drop_schema, _fresh_schema_url, demo_app  # noqa: E402
+from tests.conftest import _drop_schema, _fresh_schema_url, demo_app  # noqa: E402
 
 CALLER, DIALLED = "+15551230001", "+15005550006"
 
@@ -59,12 +58,18 @@ class Webhooks:
         return elapsed, cpu, self.statements - before
 
 
+STEPS = (("incoming", "/voice/incoming", {"CallStatus": "ringing"}),
+         ("input", "/voice/input?turn=1&lang=en-US", {"CallStatus": "in-progress", "Digits": "1"}))
+
+
+def new_leg() -> dict[str, str]:
+    return {"CallSid": "CA" + uuid.uuid4().hex, "AccountSid": "AC" + "0" * 32,
+            "From": CALLER, "To": DIALLED}
+
+
 def one_call(hooks: Webhooks) -> dict[str, tuple[float, float, int]]:
-    sid = "CA" + uuid.uuid4().hex
-    leg = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": CALLER, "To": DIALLED}
-    return {"incoming": hooks.post("/voice/incoming", {**leg, "CallStatus": "ringing"}),
-            "input": hooks.post("/voice/input?turn=1&lang=en-US",
-                                {**leg, "CallStatus": "in-progress", "Digits": "1"})}
+    leg = new_leg()
+    return {name: hooks.post(path, {**leg, **extra}) for name, path, extra in STEPS}
 
 
 def measure(app, calls: int, profile: str | None) -> None:
@@ -91,26 +96,16 @@ def measure(app, calls: int, profile: str | None) -> None:
 
 
 def profile_one(hooks: Webhooks, which: str, calls: int) -> None:
+    """cProfile around one of the two webhooks of each call (SORT=tottime to re-sort)."""
     profiler = cProfile.Profile()
-    sid_calls = [one_call for _ in range(calls)]
-    for run in sid_calls:
-        if which == "incoming":
-            profiler.enable()
-            run(hooks)
+    for _ in range(calls):
+        leg = new_leg()
+        for name, path, extra in STEPS:
+            if name == which:
+                profiler.enable()
+            hooks.post(path, {**leg, **extra})
             profiler.disable()
-        else:
-            run_input_profiled(hooks, profiler)
     pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(45)
-
-
-def run_input_profiled(hooks: Webhooks, profiler: cProfile.Profile) -> None:
-    sid = "CA" + uuid.uuid4().hex
-    leg = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": CALLER, "To": DIALLED}
-    hooks.post("/voice/incoming", {**leg, "CallStatus": "ringing"})
-    profiler.enable()
-    hooks.post("/voice/input?turn=1&lang=en-US", {**leg, "CallStatus": "in-progress",
-                                                  "Digits": "1"})
-    profiler.disable()
 
 
 def main() -> int:
