@@ -86,31 +86,45 @@ def route_number(number: str, menu_name: str) -> None:
         route.menu = menu
 
 
+def version_id_for_number(dialled: str) -> int | None:
+    """The published version answering a dialled number, else the default route's. One
+    indexed query on every new call, not a cache: a publish in any worker counts at once,
+    while the parsed menu is cached by this id (menu_by_id)."""
+    rows = dict(db.session.execute(
+        select(PhoneRoute.number, MenuVersion.id)
+        .join(MenuVersion, MenuVersion.menu_id == PhoneRoute.menu_id)
+        .where(PhoneRoute.number.in_((dialled, "default")),
+               MenuVersion.status == "published")).all())
+    return rows.get(dialled) or rows.get("default")
+
+
 def version_for_number(dialled: str) -> MenuVersion | None:
-    """The published version answering a dialled number, else the default route's."""
-    for number in (dialled, "default"):
-        route = db.session.scalar(select(PhoneRoute).where(PhoneRoute.number == number))
-        if route is not None:
-            version = published(route.menu)
-            if version is not None:
-                return version
-    return None
+    version_id = version_id_for_number(dialled)
+    return db.session.get(MenuVersion, version_id) if version_id is not None else None
 
 
 def menu_of(version: MenuVersion) -> MenuDef:
     """Parsed once per app: versions are immutable, so the id is a safe cache key."""
+    return menu_by_id(version.id, version)
+
+
+def menu_by_id(version_id: int, version: MenuVersion | None = None) -> MenuDef:
+    """The parsed menu of a version; its definition is read only the first time."""
     cache = current_app.extensions.setdefault("holdline.menus", {})
-    if version.id not in cache:
-        cache[version.id] = MenuDef.model_validate(version.definition)
-    return cache[version.id]
+    if version_id not in cache:
+        version = version or db.session.get(MenuVersion, version_id)
+        if version is None:
+            raise LookupError(f"menu version {version_id} does not exist")
+        cache[version_id] = MenuDef.model_validate(version.definition)
+    return cache[version_id]
 
 
 def call_language(call: Call) -> tuple[str, str | None]:
     """The caller's language and its voice: those of the node the call is at (for a
     queued caller, the queue node they entered), else the menu's."""
-    if call.menu_version is None:
+    if call.menu_version_id is None:
         return "en-US", None
-    menu = menu_of(call.menu_version)
+    menu = menu_by_id(call.menu_version_id)
     language = node_language(menu, (call.state or {}).get("node"))
     return language, menu.settings.voice_for(language)
 

@@ -93,7 +93,7 @@ def start_server(env: dict[str, str], port: int, setup: str = "",
         [str(venv / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--threads", str(threads), "--worker-class", "gthread", "--log-level", "warning",
          "app:create_app()"], env=env, cwd=ROOT)
-    deadline = time.monotonic() + 60  # the master loads the app first: 8 s on busy cores
+    deadline = time.monotonic() + 120  # the preload loads the speech models: slow on busy cores
     while time.monotonic() < deadline and server.poll() is None:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()

@@ -32,7 +32,7 @@ from ..flow.schema import Menu
 from ..flow.state import CallState
 from ..lookups import SOURCES
 from ..menus import node_language
-from ..models import Call
+from ..models import Call, db
 from ..selfservice import service as selfservice
 from ..selfservice.http_lookup import LookupFailed, http_lookup
 from ..urls import external_url
@@ -53,6 +53,9 @@ class SmsLinks:
     call: Call
 
     def __call__(self, form_id: str) -> LinkSent:
+        if self.call.id is None:  # a call's first turn: its row goes in before the link's
+            db.session.add(self.call)
+            db.session.flush()
         return selfservice.send_link(
             self.call, form_id, lambda token: external_url("selfservice.form_page", token=token),
             external_url("sms.sms_status"))

@@ -7,14 +7,13 @@ import logging
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ..event_log import record, record_event
 from ..events import EventKind, HandoffReason, Outcome
 from ..flow.actions import Action, Enqueue, Event, Hangup, Record, Say, Transfer
 from ..flow.phrases import phrases
 from ..flow.state import CallState
-from ..menus import call_language, language_of, menu_of, version_for_number
+from ..menus import call_language, language_of, menu_by_id, version_id_for_number
 from ..models import Call, db, utcnow
 from ..phone import mask
 from .effects import Effects, SmsLinks, run_turn
@@ -31,28 +30,23 @@ def find_call(call_sid: str) -> Call | None:
 
 
 def open_call(call_sid: str, from_number: str, to_number: str) -> Call:
-    """The call's row, created on first sight; a retried webhook finds the same row."""
+    """The call's row, found; or made on first sight and inserted only at commit, with its
+    first answer: one INSERT, no flush before (a concurrent first request: see
+    voice.views.committed)."""
     call = find_call(call_sid)
     if call is not None:
         return call
-    call = Call(call_sid=call_sid, from_number=from_number, to_number=to_number,
-                customer=customer_at(from_number), menu_version=version_for_number(to_number))
-    db.session.add(call)
-    try:
-        db.session.flush()
-    except IntegrityError:  # a concurrent first request inserted it first: use its row
-        log.info("call %s was opened by a concurrent request", call_sid)
-        db.session.rollback()  # nothing else is pending: this runs first in a webhook
-        return find_call(call_sid)  # type: ignore[return-value]  # the row that won exists
     log.info("call %s from %s opened", call_sid, mask(from_number))
-    return call
+    return Call(call_sid=call_sid, from_number=from_number, to_number=to_number,
+                customer=customer_at(from_number), state={}, status="in-progress",
+                menu_version_id=version_id_for_number(to_number))
 
 
 def advance(call: Call, event: Event) -> list[Action]:
     """Run the engine for one event, resolving lookups and texts, and record it all."""
     # voice/views.py turns a call with no menu away before it gets here
-    menu = menu_of(call.menu_version)  # type: ignore[arg-type]
-    actions, state = run_turn(menu, CallState.from_dict(call.state),
+    assert call.menu_version_id is not None
+    actions, state = run_turn(menu_by_id(call.menu_version_id), CallState.from_dict(call.state),
                               event, Effects(SmsLinks(call)),
                               lambda result: record(call, result.trace))
     call.state = state.to_dict()

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Response, abort, current_app, request, send_file
+from sqlalchemy.exc import IntegrityError
 
 from .. import providers
 from ..apology import apology_for, speaks
@@ -77,7 +78,7 @@ def answer(call: Call, event: Event) -> Response:
         calls.record_event(call, "retry", reason="webhook repeated; input not applied twice")
         db.session.commit()
         return reply(call.last_response)
-    if call.menu_version is None:
+    if call.menu_version_id is None:
         return fail(call, "no menu published for this number")
     if not isinstance(event, Start) and asked_turn() != call.state.get("turn"):
         return current_prompt(call, "input for another turn; not applied")
@@ -86,7 +87,23 @@ def answer(call: Call, event: Event) -> Response:
     actions = listening.route_listens(call, actions, turn)
     body = rendered(actions, Turn(turn, call.call_sid))
     call.last_request_key, call.last_response = key, body
-    db.session.commit()
+    return committed(call, body)
+
+
+def committed(call: Call, body: str) -> Response:
+    """Commit the answer; a new call's row goes in now, with it. When a concurrent first
+    request for the same call inserted the row first, this one is its retry: answer as
+    the call's row says (the same body gets the same answer), never a 500."""
+    db.session.add(call)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        first = calls.find_call(call.call_sid)
+        if first is None:
+            raise
+        log.info("call %s was opened by a concurrent request", call.call_sid)
+        return rejoin(first)
     return reply(body)
 
 

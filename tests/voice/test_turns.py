@@ -7,7 +7,7 @@ import uuid
 import xml.etree.ElementTree as ET
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 from twilio.request_validator import RequestValidator
 
 from app import create_app
@@ -129,3 +129,34 @@ def test_two_concurrent_first_requests_get_the_same_answer(shared_app):
         answers = first_requests_at_once(shared_app, {"CallSid": new_sid(), **MARIA})
         assert answers[0] == answers[1] and answers[0][0] == 200
         assert "Sorry" not in answers[0][1]
+
+
+@pytest.mark.db
+def test_a_first_request_that_loses_the_insert_answers_as_the_winner(shared_app):
+    """The worst interleaving, forced: one copy is about to insert the call's row when
+    the other inserts it and commits. The loser gets the winner's answer, not a 500."""
+    params = {"CallSid": new_sid(), **MARIA}
+    url = shared_app.config["PUBLIC_BASE_URL"] + "/voice/incoming"
+    headers = {"X-Twilio-Signature": RequestValidator(
+        shared_app.config["TWILIO_AUTH_TOKEN"]).compute_signature(url, params)}
+    winner: list = []
+    raced = threading.Event()
+
+    def other_copy_first(_conn, _cursor, statement, *_args):
+        if statement.startswith("INSERT INTO call ") and not raced.is_set():
+            raced.set()  # the copy below inserts unhindered
+            thread = threading.Thread(target=lambda: winner.append(shared_app.test_client()
+                                      .post("/voice/incoming", data=params, headers=headers)))
+            thread.start()
+            thread.join(30)
+
+    event.listen(db.engine, "before_cursor_execute", other_copy_first)
+    try:
+        loser = shared_app.test_client().post("/voice/incoming", data=params, headers=headers)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", other_copy_first)
+    assert winner[0].status_code == loser.status_code == 200
+    assert loser.get_data(as_text=True) == winner[0].get_data(as_text=True)
+    assert "Sorry" not in loser.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Call).where(
+        Call.call_sid == params["CallSid"])) == 1
