@@ -45,8 +45,8 @@ def test_places_in_line(position, said):
 
 
 def test_an_announcement_without_an_estimate_names_only_the_place():
-    assert plan.announcement(plan.Wait(3, 0, None), EN) == "You're third in line."
-    assert plan.announcement(plan.Wait(3, 0, 240), EN) == \
+    assert plan.announcement(3, None, EN) == "You're third in line."
+    assert plan.announcement(3, 240, EN) == \
         "You're third in line, about three to five minutes."
 
 
