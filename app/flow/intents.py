@@ -319,6 +319,7 @@ def _word_vectors(embedder: Embedder, words: tuple[str, ...]) -> np.ndarray:
     new = [w for w in dict.fromkeys(words) if w and w not in known]
     if len(known) + len(new) > MAX_KNOWN_WORDS:
         known.clear()  # 1 kB a word: a bound on memory, refilled from the next turns
+        new = [w for w in dict.fromkeys(words) if w]  # this turn's known words went too
     known.update(zip(new, embedder(new) if new else (), strict=True))
     dimensions = next(iter(known.values())).shape[0] if known else 1
     return np.stack([known[w] if w else np.zeros(dimensions, np.float32) for w in words])
