@@ -167,6 +167,8 @@ def _cardinal(tokens: list[Token], i: int) -> tuple[int, int] | None:
         total += (value or 1) * last_scale
         i = _skip_and(tokens, i + 1)
         rest = _below_thousand(tokens, i)
+        if rest and _is(tokens, rest[1], "scale") and tokens[rest[1]].value >= last_scale:
+            rest = None  # "five thousand five thousand": the second five starts a number
         value, i = rest if rest else (0, i)
     return total + value, i
 
@@ -182,7 +184,7 @@ def _below_thousand(tokens: list[Token], i: int) -> tuple[int, int] | None:
     if not _is(tokens, i, "hundred"):
         return value, i
     value *= 100
-    i = _skip_and(tokens, i + 1)
+    i = _skip_oh(tokens, _skip_and(tokens, i + 1))
     tail = _below_hundred(tokens, i)
     return (value + tail[0], tail[1]) if tail else (value, i)
 
@@ -210,6 +212,15 @@ def _below_hundred(tokens: list[Token], i: int) -> tuple[int, int] | None:
 def _skip_and(tokens: list[Token], i: int) -> int:
     """Skip "and" inside a cardinal ("two hundred and five") when a number follows."""
     if _at(tokens, i) is not None and tokens[i].text == "and" and _below_hundred(tokens, i + 1):
+        return i + 1
+    return i
+
+
+def _skip_oh(tokens: list[Token], i: int) -> int:
+    """Skip the "oh" of "one hundred oh five" (105) when a single digit follows."""
+    token, after = _at(tokens, i), _at(tokens, i + 1)
+    if (token is not None and token.text in OH_WORDS and after is not None
+            and after.kind == "unit" and after.value > 0):
         return i + 1
     return i
 

@@ -1,0 +1,31 @@
+"""Readings of a caller's spoken numbers that mix cardinals with "oh" or repeat a
+scale: the number a caller means, not the words glued together."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.flow.spoken_numbers import spoken_to_digits
+
+
+@pytest.mark.parametrize("said, digits", [
+    ("one hundred oh five", "105"),          # not 100 then 0 then 5
+    ("a hundred oh five", "105"),
+    ("room one hundred oh five please", "105"),
+    ("twelve hundred oh nine", "1209"),
+    ("one hundred oh", "1000"),              # no digit after it: "oh" is a zero
+    ("one hundred and five", "105"),
+])
+def test_oh_after_hundred_is_the_tens_place_left_empty(said, digits):
+    assert spoken_to_digits(said) == digits
+
+
+@pytest.mark.parametrize("said, digits", [
+    ("five thousand five thousand", "50005000"),  # two numbers, not 5005 then 1000
+    ("five thousand and five thousand", "50005000"),
+    ("two million three million", "20000003000000"),
+    ("three million four thousand", "3004000"),   # a smaller scale still adds on
+    ("two thousand five hundred", "2500"),
+])
+def test_a_scale_said_again_starts_a_new_number(said, digits):
+    assert spoken_to_digits(said) == digits
