@@ -121,10 +121,9 @@ def _resolve(token: Token, before: Token | None, after: Token | None, *, alone: 
 
 
 def _starts_number(tokens: list[Token], i: int) -> bool:
-    """True when a number group may start at i ("a hundred" starts with a filler word)."""
-    if tokens[i].kind in NUMERIC:
-        return True
-    return tokens[i].text in ("a", "an") and _is(tokens, i + 1, "hundred", "scale")
+    """True when a number group may start at i (the "a" of "a hundred" is a filler word
+    before a bare "hundred", which reads the same)."""
+    return tokens[i].kind in NUMERIC
 
 
 def _at(tokens: list[Token], i: int) -> Token | None:

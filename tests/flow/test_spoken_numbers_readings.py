@@ -29,3 +29,14 @@ def test_oh_after_hundred_is_the_tens_place_left_empty(said, digits):
 ])
 def test_a_scale_said_again_starts_a_new_number(said, digits):
     assert spoken_to_digits(said) == digits
+
+
+@pytest.mark.parametrize("said, digits", [
+    ("a hundred", "100"), ("an hundred and five", "105"), ("a thousand", "1000"),
+    ("two thousand and a hundred", "2100"),   # "a" inside a cardinal is one
+    ("one thousand a hundred", "1100"),
+    ("a million", "1000000"),
+    ("seven a", "7"),                          # "a" alone is a filler word
+])
+def test_a_or_an_before_a_scale_is_one(said, digits):
+    assert spoken_to_digits(said) == digits
