@@ -238,8 +238,10 @@ def meaning_scores(utterance: str, texts: Sequence[Sequence[str]],
     """Per option: the cosine to its nearest text and to the centre of all its texts.
     The options' vectors are computed once per distinct content and kept."""
     vectors, centroids, owners, flat = _option_vectors(embedder, tuple(map(tuple, texts)))
+    if not flat:  # options keyed by digits only: no text to compare with
+        return [Meaning(0.0, "", 0.0) for _ in texts]
     said = embedder([_for_embedding(utterance)])[0]
-    cosines = (vectors @ said).tolist() if flat else []
+    cosines = (vectors @ said).tolist()
     nearest = [(0.0, "")] * len(texts)
     for cosine, owner, text in zip(cosines, owners, flat, strict=True):
         if cosine > nearest[owner][0]:

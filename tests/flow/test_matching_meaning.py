@@ -241,3 +241,53 @@ def test_the_word_cache_is_bounded_and_still_answers_right(monkeypatch):
 def test_digits_and_stopwords_are_not_content_words():
     assert intents.content_words("I'm calling about 42 outages, you know") == \
         ("outages",)
+
+
+def test_a_text_of_several_common_words_is_kept_whole_as_said():
+    texts, _ = intents.menu_texts((("bike shop",), ("bike shop rental",)), (), ())
+    assert texts == (("bike shop",), ("rental",))
+
+
+def test_options_with_no_words_at_all_match_no_speech(real):
+    # A menu keyed by digits only: the caller speaks anyway.
+    m = intents.best_match("pay my bill", [[], []], {}, real, [[], []])
+    assert m.index is None
+
+
+def test_of_two_equally_near_texts_the_first_listed_is_named():
+    m = match("zzz", [["alpha", "twin"], ["beta"]], {"twin": AXES["alpha"],
+                                                      "zzz": said(a=0.6)})
+    assert "nearest 'alpha'" in m.why
+
+
+def test_an_option_chosen_by_its_keyword_alone_names_no_nearest_text():
+    # Its text is opposite in meaning (cosine -0.5): nothing is near, the keyword decides.
+    m = match("alpha zzz", [["alpha"], ["beta"]], {"alpha zzz": said(a=-0.5)})
+    assert m.index == 0 and "nearest '' (0.00)" in m.why
+
+
+def test_a_contraction_of_a_stopword_is_not_a_content_word():
+    assert intents.content_words("we're out of power") == ("power",)
+
+
+def test_a_word_score_is_at_most_one_whatever_the_models_vector_lengths():
+    model = Chosen({"power": [2, 0]}, words=True)  # not unit length
+    assert intents.word_scores("power", [["power"]], model) == [1.0]
+
+
+def test_a_letter_with_no_unicode_name_is_another_script_at_an_english_menu():
+    assert not intents.is_usable("\U00017000", "en-US")  # a Tangut ideograph
+
+
+@pytest.mark.parametrize("said_words, mentioned", [
+    ("supervisar please", True),   # one letter in ten wrong: ratio exactly 0.9
+    ("supervisxx please", False),
+])
+def test_a_person_word_one_letter_in_ten_off_is_still_mentioned(said_words, mentioned):
+    assert intents.mentions(said_words, ["supervisor"]) is mentioned
+
+
+def test_a_person_word_near_the_end_can_still_be_a_doer():
+    assert intents.named_as_doers("I wish someone would", ["someone"]) == ["someone"]
+    assert intents.named_as_doers("my supervisar would call", ["supervisor"]) == \
+        ["supervisor"]
