@@ -92,6 +92,7 @@ def test_the_runner_up_sits_below_the_best_by_the_evidence_gap_on_the_calibrated
 def test_a_single_option_has_no_runner_up():
     m = match("zzz", [["alpha"]], {"zzz": said(a=0.6)})
     assert (m.index, m.runner_up) == (0, 0.0)
+    assert "nearest 'alpha' (0.60)" in m.why  # the operator still sees why
 
 
 def test_a_sentence_far_from_every_option_matches_nothing():
