@@ -292,3 +292,8 @@ def test_a_person_word_near_the_end_can_still_be_a_doer():
     assert intents.named_as_doers("I wish someone would", ["someone"]) == ["someone"]
     assert intents.named_as_doers("my supervisar would call", ["supervisor"]) == \
         ["supervisor"]
+
+
+def test_the_only_options_text_said_again_is_matched():
+    m = match("zzz", [["alpha"]], {"zzz": said(a=0.9)})
+    assert m.index == 0 and m.score == 1.0

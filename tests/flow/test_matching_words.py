@@ -54,3 +54,8 @@ def test_invisible_private_and_modifier_characters_are_unusable(speech):
 ])
 def test_a_person_word_is_a_doer_by_the_two_words_after_it(speech, doers):
     assert intents.named_as_doers(speech, ["someone"]) == doers
+
+
+def test_navigation_words_heard_at_exactly_the_threshold_count():
+    # Three letters in twenty misheard: a ratio of exactly 0.85.
+    assert intents.says_whole("go back to maxx mxnu", ["go back to main menu"])
