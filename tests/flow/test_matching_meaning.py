@@ -297,3 +297,12 @@ def test_a_person_word_near_the_end_can_still_be_a_doer():
 def test_the_only_options_text_said_again_is_matched():
     m = match("zzz", [["alpha"]], {"zzz": said(a=0.9)})
     assert m.index == 0 and m.score == 1.0
+
+
+def test_with_no_other_option_a_text_said_again_gains_no_lead():
+    # Near alpha (0.86) but opposite to the option's other texts: its centre is far, and
+    # with no other option to lead there is nothing to add to its own evidence.
+    m = match("zzz", [["alpha", "gamma", "delta"]], {"zzz": said(a=0.86, c=-0.36, d=-0.36)})
+    centre = (0.86 - 0.72) / np.sqrt(3)
+    assert m.score == pytest.approx(intents.calibrate((0.86 + centre) / 2), abs=1e-4)
+    assert m.score < 1.0
