@@ -14,6 +14,8 @@ from app.flow.spoken_numbers import spoken_to_digits
     ("room one hundred oh five please", "105"),
     ("twelve hundred oh nine", "1209"),
     ("one hundred oh", "1000"),              # no digit after it: "oh" is a zero
+    ("one hundred oh one", "101"),
+    ("one hundred oh oh five", "100005"),    # two zeros said: neither is dropped
     ("one hundred and five", "105"),
 ])
 def test_oh_after_hundred_is_the_tens_place_left_empty(said, digits):
