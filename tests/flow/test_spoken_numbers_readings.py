@@ -27,6 +27,7 @@ def test_oh_after_hundred_is_the_tens_place_left_empty(said, digits):
     ("five thousand and five thousand", "50005000"),
     ("two million three million", "20000003000000"),
     ("three million four thousand", "3004000"),   # a smaller scale still adds on
+    ("two million thousand", "2001000"),          # a bare smaller scale is one of it
     ("two thousand five hundred", "2500"),
 ])
 def test_a_scale_said_again_starts_a_new_number(said, digits):
