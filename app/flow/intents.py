@@ -238,8 +238,10 @@ def meaning_scores(utterance: str, texts: Sequence[Sequence[str]],
     """Per option: the cosine to its nearest text and to the centre of all its texts.
     The options' vectors are computed once per distinct content and kept."""
     vectors, centroids, owners, flat = _option_vectors(embedder, tuple(map(tuple, texts)))
+    if not flat:  # options keyed by digits only: no text to compare with
+        return [Meaning(0.0, "", 0.0) for _ in texts]
     said = embedder([_for_embedding(utterance)])[0]
-    cosines = (vectors @ said).tolist() if flat else []
+    cosines = (vectors @ said).tolist()
     nearest = [(0.0, "")] * len(texts)
     for cosine, owner, text in zip(cosines, owners, flat, strict=True):
         if cosine > nearest[owner][0]:
@@ -319,6 +321,7 @@ def _word_vectors(embedder: Embedder, words: tuple[str, ...]) -> np.ndarray:
     new = [w for w in dict.fromkeys(words) if w and w not in known]
     if len(known) + len(new) > MAX_KNOWN_WORDS:
         known.clear()  # 1 kB a word: a bound on memory, refilled from the next turns
+        new = [w for w in dict.fromkeys(words) if w]  # this turn's known words went too
     known.update(zip(new, embedder(new) if new else (), strict=True))
     dimensions = next(iter(known.values())).shape[0] if known else 1
     return np.stack([known[w] if w else np.zeros(dimensions, np.float32) for w in words])

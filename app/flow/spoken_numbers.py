@@ -121,10 +121,9 @@ def _resolve(token: Token, before: Token | None, after: Token | None, *, alone: 
 
 
 def _starts_number(tokens: list[Token], i: int) -> bool:
-    """True when a number group may start at i ("a hundred" starts with a filler word)."""
-    if tokens[i].kind in NUMERIC:
-        return True
-    return tokens[i].text in ("a", "an") and _is(tokens, i + 1, "hundred", "scale")
+    """True when a number group may start at i (the "a" of "a hundred" is a filler word
+    before a bare "hundred", which reads the same)."""
+    return tokens[i].kind in NUMERIC
 
 
 def _at(tokens: list[Token], i: int) -> Token | None:
@@ -167,6 +166,8 @@ def _cardinal(tokens: list[Token], i: int) -> tuple[int, int] | None:
         total += (value or 1) * last_scale
         i = _skip_and(tokens, i + 1)
         rest = _below_thousand(tokens, i)
+        if rest and _is(tokens, rest[1], "scale") and tokens[rest[1]].value >= last_scale:
+            rest = None  # "five thousand five thousand": the second five starts a number
         value, i = rest if rest else (0, i)
     return total + value, i
 
@@ -182,7 +183,7 @@ def _below_thousand(tokens: list[Token], i: int) -> tuple[int, int] | None:
     if not _is(tokens, i, "hundred"):
         return value, i
     value *= 100
-    i = _skip_and(tokens, i + 1)
+    i = _skip_oh(tokens, _skip_and(tokens, i + 1))
     tail = _below_hundred(tokens, i)
     return (value + tail[0], tail[1]) if tail else (value, i)
 
@@ -210,6 +211,15 @@ def _below_hundred(tokens: list[Token], i: int) -> tuple[int, int] | None:
 def _skip_and(tokens: list[Token], i: int) -> int:
     """Skip "and" inside a cardinal ("two hundred and five") when a number follows."""
     if _at(tokens, i) is not None and tokens[i].text == "and" and _below_hundred(tokens, i + 1):
+        return i + 1
+    return i
+
+
+def _skip_oh(tokens: list[Token], i: int) -> int:
+    """Skip the "oh" of "one hundred oh five" (105) when a single digit follows."""
+    token, after = _at(tokens, i), _at(tokens, i + 1)
+    if (token is not None and token.text in OH_WORDS and after is not None
+            and after.kind == "unit" and after.value > 0):
         return i + 1
     return i
 
