@@ -107,7 +107,9 @@ def test_operator_edits_publishes_tests_and_reads_the_dashboard(page, make_user,
     # Chart.js (served from /admin/static/vendor) drew every chart from its embedded data.
     canvases = page.locator("canvas[data-chart]")
     assert canvases.count() == 6
-    page.wait_for_function("window.Chart && Object.keys(Chart.instances).length === 6")
+    # A function, not an expression string: Playwright polls an expression with eval(),
+    # which our Content-Security-Policy (script-src 'self') rightly refuses.
+    page.wait_for_function("() => window.Chart && Object.keys(Chart.instances).length === 6")
     assert page.evaluate("[...document.querySelectorAll('canvas[data-chart]')]"
                          ".every(c => Chart.getChart(c) && c.width > 0)")
     labels = page.evaluate("Chart.getChart('chart-unrecognised').data.labels")
