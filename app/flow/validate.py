@@ -166,20 +166,36 @@ def _check_prompts(node_id: str, node: Node) -> Iterator[MenuError]:
 
 
 def _check_reachable(menu: Menu, broken: Mapping[str, Any]) -> Iterator[MenuError]:
-    """Failed nodes lead on too (their raw links), so what follows them is not "lost"."""
+    """A node that failed the schema may lead to any node it names (its links may be
+    under a misspelt field), so what follows it is not called unreachable."""
     seen: set[str] = set()
     todo = [menu.start, menu.settings.person, menu.main_menu,
             *menu.settings.person_for.values()]
     while todo:
         node_id = todo.pop()
-        node = menu.nodes.get(node_id, broken.get(node_id))
-        if node_id in seen or node is None:
+        if node_id in seen or not (node_id in menu.nodes or node_id in broken):
             continue
         seen.add(node_id)
-        todo.extend(target for _, target, _ in node_types.links(node))
+        if node_id in broken:
+            todo.extend(_strings_in(broken[node_id]))
+        else:
+            todo.extend(target for _, target in targets(menu.nodes[node_id]))
     for node_id in menu.nodes:
         if node_id not in seen:
             yield MenuError(node_id, "id", "unreachable: no path from start leads here")
+
+
+def _strings_in(raw: Any) -> Iterator[str]:
+    """Every string in a node as written, at any depth (without recursion)."""
+    todo = [raw]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            todo.extend(value.values())
+        elif isinstance(value, list):
+            todo.extend(value)
 
 
 def _check_pass_through_loops(menu: Menu) -> Iterator[MenuError]:
