@@ -6,6 +6,7 @@ allowed there ("unknown field; allowed here: prompt, reprompt, options, ... (did
 from __future__ import annotations
 
 import difflib
+import re
 import types
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -68,6 +69,8 @@ def _message(error: ErrorDetails, loc: list[Any], root: type[BaseModel]) -> str:
                 f"{', '.join(node_types.names())}), got {_shown(given)}")
     if kind in WRONG_TYPE_HINTS:
         return _not_a_mapping(WRONG_TYPE_HINTS[kind], given, _at(root, loc))
+    if kind == "string_pattern_mismatch" and (allowed := _characters(error)):
+        return f"{allowed}, got {_shown(given)}"
     return f"{_lowered(error['msg'])}, got {_shown(given)}"
 
 
@@ -81,19 +84,15 @@ def _unknown(what: str, given: Any, allowed: Sequence[str], label: str) -> str:
 def _missing(name: Any, model: Any) -> str:
     required = [n for n, f in model.model_fields.items() if f.is_required() and n != "type"] \
         if _is_model(model) else []
-    needs = f"; {_named(model)} needs: {', '.join(required)}" if required else ""
-    return f"required field {name!r} is missing{needs}"
+    declared = node_types.declared(_type_name(model))
+    needs = f"a {declared.name} node needs" if declared else "required here"
+    return f"required field {name!r} is missing" + (
+        f"; {needs}: {', '.join(required)}" if required else "")
 
 
 def _not_a_mapping(expected: str, given: Any, model: Any) -> str:
-    fields = f" ({_named(model)}: {', '.join(allowed_fields(model))})" \
-        if _is_model(model) else ""
+    fields = f" (fields here: {', '.join(allowed_fields(model))})" if _is_model(model) else ""
     return f"should be {expected}{fields}, got {_shown(given)}"
-
-
-def _named(model: Any) -> str:
-    declared = node_types.declared(_type_name(model))
-    return f"a {declared.name} node" if declared else "this part"
 
 
 def _type_name(model: Any) -> str | None:
@@ -166,6 +165,23 @@ def _unwrap(annotation: Any) -> Any:
 
 def _is_model(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+# A pattern that is one set of characters, e.g. ^[a-z0-9_\-]{1,40}$: said in words.
+CHARACTER_SET = re.compile(r"\^\[((?:\\.|[^\]\\])+)\](?:\{(\d+),(\d+)\}|(\+))\$")
+SET_PART = re.compile(r"(\\.|[^\\])-(\\.|[^\\])|\\(.)|(.)")
+
+
+def _characters(error: ErrorDetails) -> str | None:
+    """ "should use only a-z, 0-9, _ and - (1 to 40 characters)" for such a pattern."""
+    match = CHARACTER_SET.fullmatch(str((error.get("ctx") or {}).get("pattern", "")))
+    if match is None:
+        return None
+    parts = [f"{low[-1]}-{high[-1]}" if low else escaped or single
+             for low, high, escaped, single in SET_PART.findall(match.group(1))]
+    listed = ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else parts[0]
+    length = "" if match.group(4) else f" ({match.group(2)} to {match.group(3)} characters)"
+    return f"should use only {listed}{length}"
 
 
 def _lowered(message: str) -> str:

@@ -43,22 +43,21 @@ def _with_schema_errors(data: Any, exc: ValidationError, known_sources: Iterable
     """Every schema error, then the checks of the nodes that did parse: fixing one error
     does not uncover the next. A check already named by a schema error is not repeated."""
     errors = [schema_errors.explain(e, Menu) for e in exc.errors()]
-    if not isinstance(data, dict):
-        return errors
+    if not isinstance(data, dict) or not isinstance(data.get("nodes"), dict):
+        return errors  # no nodes to check
     menu, broken = _what_parsed(data)
     named = {(e.node, e.field) for e in errors}
     return errors + [e for e in check_menu(menu, known_sources, known_forms, broken)
                      if (e.node, e.field) not in named]
 
 
-def _what_parsed(data: dict) -> tuple[Menu, dict[str, Any]]:
+def _what_parsed(data: dict[str, Any]) -> tuple[Menu, dict[str, Any]]:
     """The menu's parts that are valid on their own (unparsed settings fields at their
     defaults), and the raw nodes that are not: those count as existing when linked to,
     and what they link to counts as reachable."""
-    raw_nodes = data.get("nodes") if isinstance(data.get("nodes"), dict) else {}
     nodes: dict[str, Node] = {}
     broken: dict[str, Any] = {}
-    for node_id, raw in raw_nodes.items():
+    for node_id, raw in data["nodes"].items():
         if (node := _node_or_none(raw)) is None:
             broken[str(node_id)] = raw
         else:
@@ -84,7 +83,7 @@ def _settings_salvaged(raw: Any) -> Settings:
         else Settings.model_construct(person="")
 
 
-def _salvaged(schema: type[M], raw: dict) -> M | None:
+def _salvaged(schema: type[M], raw: dict[str, Any]) -> M | None:
     """raw without the fields that fail (reported already), so the rest can be checked;
     None when that still fails (a required field is wrong)."""
     try:
@@ -168,6 +167,8 @@ def _check_prompts(node_id: str, node: Node) -> Iterator[MenuError]:
 def _check_reachable(menu: Menu, broken: Mapping[str, Any]) -> Iterator[MenuError]:
     """A node that failed the schema may lead to any node it names (its links may be
     under a misspelt field), so what follows it is not called unreachable."""
+    if not menu.start:  # it failed the schema: where calls begin is not known
+        return
     seen: set[str] = set()
     todo = [menu.start, menu.settings.person, menu.main_menu,
             *menu.settings.person_for.values()]

@@ -114,7 +114,8 @@ def test_unknown_node_type_is_named():
 
 def test_schema_errors_name_the_field():
     errors = errors_of(lambda m: m["nodes"]["agent"].update(queue="Bad Queue!"))
-    has(errors, "agent", "queue", "should match")
+    assert message_at(errors, "agent", "queue") == (
+        "should use only a-z, 0-9, _ and - (1 to 40 characters), got 'Bad Queue!'")
 
 
 def test_all_errors_are_reported_together():
@@ -227,6 +228,22 @@ def test_a_wrong_type_says_what_was_given():
     assert message.startswith("should be a valid integer") and message.endswith("got 'lots'")
 
 
+def test_other_patterns_and_lengths_keep_pydantic_words_and_show_the_value():
+    errors = errors_of(lambda m: m["nodes"]["bye"].update(language="english"))
+    assert message_at(errors, "bye", "language") == (
+        "string should match pattern '^[a-z]{2}(-[A-Z]{2})?$', got 'english'")
+
+
+def test_a_menu_that_is_not_a_mapping_or_lacks_parts_says_what_it_needs():
+    with pytest.raises(MenuInvalid) as info:
+        parse_menu("just text")
+    assert str(info.value) == ("field 'menu': should be a mapping (fields here: name, "
+                               "description, start, settings, nodes), got 'just text'")
+    errors = errors_of(lambda m: m.pop("start"))
+    assert errors == [(None, "start", "required field 'start' is missing; required here: "
+                                      "name, start, settings, nodes")]  # nothing "unreachable"
+
+
 def test_a_node_that_is_not_a_mapping_lists_the_node_types():
     errors = errors_of(lambda m: m["nodes"].update(bye="Goodbye."))
     message = message_at(errors, "bye", "node")
@@ -285,5 +302,6 @@ def test_broken_settings_still_let_the_nodes_be_checked():
         m["settings"]["person"] = "no such place!"
         m["nodes"]["main"]["options"][0]["go"] = "nowhere"
     errors = errors_of(both)
-    assert message_at(errors, None, "settings.person").startswith("string should match")
+    assert message_at(errors, None, "settings.person") == (
+        "should use only A-Z, a-z, 0-9, _ and -, got 'no such place!'")
     assert message_at(errors, "main", "options.0.go") == "goes to unknown node 'nowhere'"
