@@ -83,6 +83,21 @@ def test_validate_needs_no_database(empty_app, tmp_path):
     assert inspect(db.engine).get_table_names() == []  # validating created nothing
 
 
+def test_a_node_written_twice_is_refused_with_both_lines(empty_app, tmp_path):
+    """YAML keeps the last of two equal keys: a node pasted twice would silently vanish."""
+    text = DEMO.read_text()
+    goodbye = text.index("\n  goodbye:")
+    pasted = text + text[goodbye:text.index("\n  ko_main:")]
+    path = tmp_path / "twice.yaml"
+    path.write_text(pasted)
+    result = empty_app.test_cli_runner().invoke(args=["menu", "validate", str(path)])
+    first = text[:goodbye].count("\n") + 2
+    again = text.count("\n") + 2
+    assert result.exit_code == 1
+    assert (f"a key given twice (YAML would keep only the last): 'goodbye' at line {again} "
+            f"(first at line {first})") in result.output
+
+
 def test_import_without_a_database_says_what_to_run(empty_app):
     result = empty_app.test_cli_runner().invoke(args=["menu", "import", str(DEMO)])
     assert result.exit_code == 1 and "Traceback" not in result.output
