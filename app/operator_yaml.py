@@ -68,7 +68,7 @@ class _Collection:
         is_key, self.key_next = self.key_next, not self.key_next
         if not is_key or not isinstance(event, yaml.ScalarEvent):
             return None
-        line = event.start_mark.line + 1
+        line = event.start_mark.line + 1 if event.start_mark else 0  # (the parser marks all)
         key = (event.value, event.style is None)  # 1 and '1' are different keys
         if key not in self.keys:
             self.keys[key] = line
