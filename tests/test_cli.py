@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.config import TestConfig
 from app.models import Menu, MenuVersion, db
+from tests.conftest import POSTGRES, _drop_schema, _fresh_schema_url
 
 ROOT = Path(__file__).parent.parent
 DEMO = ROOT / "app/demo/menus/northwind.yaml"
@@ -60,16 +61,20 @@ def assert_every_error_is_listed(output: str) -> None:
 
 @pytest.fixture
 def empty_app(tmp_path):
-    """A fresh clone before flask init-demo: a database file with no tables."""
-    application = create_app(type("Config", (TestConfig,), {
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.db'}"}))
+    """A fresh clone before flask init-demo: a database with no tables (a SQLite file, or
+    an empty PostgreSQL schema in the PostgreSQL pass)."""
+    uri = _fresh_schema_url() if POSTGRES else f"sqlite:///{tmp_path / 'empty.db'}"
+    application = create_app(type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": uri}))
     application.instance_path = str(tmp_path / "instance")
     with application.app_context():
         yield application
+        if POSTGRES:
+            _drop_schema(application)
         db.session.remove()
         db.engine.dispose()
 
 
+@pytest.mark.db
 def test_validate_needs_no_database(empty_app, tmp_path):
     runner = empty_app.test_cli_runner()
     result = runner.invoke(args=["menu", "validate", str(DEMO)])
@@ -98,6 +103,7 @@ def test_a_node_written_twice_is_refused_with_both_lines(empty_app, tmp_path):
             f"(first at line {first})") in result.output
 
 
+@pytest.mark.db
 def test_import_without_a_database_says_what_to_run(empty_app):
     result = empty_app.test_cli_runner().invoke(args=["menu", "import", str(DEMO)])
     assert result.exit_code == 1 and "Traceback" not in result.output
