@@ -63,7 +63,9 @@ def _message(error: ErrorDetails, loc: list[Any], root: type[BaseModel]) -> str:
     if kind == "union_tag_not_found":
         return "missing: every node needs a type; node types: " + ", ".join(node_types.names())
     if kind in ("literal_error", "enum"):
-        return _unknown("value", given, _values(_at(root, loc)), "allowed")
+        expected = str((error.get("ctx") or {}).get("expected", ""))
+        return _unknown("value", given, _values(_at(root, loc)) or
+                        re.findall(r"'([^']*)'", expected), "allowed")
     if kind in WRONG_TYPE_HINTS and _at(root, loc) is NodeBase:
         return (f"should be a node: a mapping with a type (node types: "
                 f"{', '.join(node_types.names())}), got {_shown(given)}")
@@ -75,7 +77,7 @@ def _message(error: ErrorDetails, loc: list[Any], root: type[BaseModel]) -> str:
 
 
 def _unknown(what: str, given: Any, allowed: Sequence[str], label: str) -> str:
-    message = f"unknown {what} {given!r}" if what != "field" else "unknown field"
+    message = f"unknown {what} {_shown(given)}" if what != "field" else "unknown field"
     message += f"; {label}: {', '.join(allowed)}" if allowed else ""
     close = difflib.get_close_matches(str(given), allowed, n=1, cutoff=0.6)
     return message + (f" (did you mean {close[0]!r}?)" if close else "")

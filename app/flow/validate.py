@@ -53,8 +53,8 @@ def _with_schema_errors(data: Any, exc: ValidationError, known_sources: Iterable
 
 def _what_parsed(data: dict[str, Any]) -> tuple[Menu, dict[str, Any]]:
     """The menu's parts that are valid on their own (unparsed settings fields at their
-    defaults), and the raw nodes that are not: those count as existing when linked to,
-    and what they link to counts as reachable."""
+    defaults), and the raw nodes that are not: those still exist for the checks (see
+    Exists and _check_reachable)."""
     nodes: dict[str, Node] = {}
     broken: dict[str, Any] = {}
     for node_id, raw in data["nodes"].items():
