@@ -82,7 +82,7 @@ def _report(path: str, exc: Exception) -> None:
 
 
 @menu_cli.command("validate")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 def menu_validate(paths: tuple[str, ...]) -> None:
     """Check menu files; every error is listed with its node and field. Needs no
     database: without one, form ids are checked against the shipped forms."""
@@ -101,7 +101,7 @@ def menu_validate(paths: tuple[str, ...]) -> None:
 
 
 @menu_cli.command("import")
-@click.argument("path", type=click.Path(exists=True))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--publish/--draft", default=False, help="Publish at once or keep a draft.")
 @click.option("--number", help="Route this dialled number (or 'default') to the menu.")
 def menu_import(path: str, publish: bool, number: str | None) -> None:
