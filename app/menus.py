@@ -6,14 +6,16 @@ from typing import Any
 
 import yaml
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import operator_yaml
 from .flow.schema import Menu as MenuDef
 from .flow.validate import MenuError, MenuInvalid, parse_menu
 from .lookups import SOURCES
 from .models import Call, Menu, MenuVersion, PhoneRoute, db, utcnow
-from .selfservice.service import forms
+from .selfservice.models import FormDefinition
+from .selfservice.service import forms, shipped_forms
 
 # Pages of the operator app under /admin/menus/: a menu named like one could not be opened.
 RESERVED_NAMES = frozenset({"new"})
@@ -25,9 +27,29 @@ def load_yaml(text: str) -> Any:
     return operator_yaml.load(text)
 
 
-def check(definition: Any) -> MenuDef:
-    """Validate against the schema and the data sources this server knows."""
-    return parse_menu(definition, known_sources=SOURCES, known_forms=forms())
+# What a menu is checked against that lives in the database (see database_missing).
+CHECKED_AGAINST = (FormDefinition.__tablename__,)
+NO_DATABASE_NOTE = "form ids are checked against the shipped forms only"
+
+
+def check(definition: Any, *, database: bool = True) -> MenuDef:
+    """Validate against the schema and what this server has: its data sources and forms.
+    database=False (none yet, see database_missing): the shipped forms, which are all
+    the forms there are until operators add their own in the app."""
+    known_forms = forms() if database else shipped_forms()
+    return parse_menu(definition, known_sources=SOURCES, known_forms=known_forms)
+
+
+def database_missing() -> str | None:
+    """Why the database cannot tell what a menu is checked against: no tables yet (a
+    fresh clone before init-demo) or no connection; None when it can. Asked without a
+    query that could fail, so nothing is left half-done in the session."""
+    try:
+        tables = set(inspect(db.engine).get_table_names())
+    except SQLAlchemyError as exc:
+        return f"cannot reach the database ({type(exc).__name__})"
+    return None if tables.issuperset(CHECKED_AGAINST) else \
+        "no database yet (run flask init-demo)"
 
 
 def reserved_name(name: Any) -> MenuError | None:

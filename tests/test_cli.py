@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import yaml
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from werkzeug.serving import make_server
 
+from app import create_app
+from app.config import TestConfig
 from app.models import Menu, MenuVersion, db
+from tests.conftest import POSTGRES, _drop_schema, _fresh_schema_url
 
-DEMO = Path(__file__).parent.parent / "app/demo/menus/northwind.yaml"
+ROOT = Path(__file__).parent.parent
+DEMO = ROOT / "app/demo/menus/northwind.yaml"
 
 
 def test_validate_accepts_the_demo_menu(app):
@@ -30,6 +38,101 @@ def test_validate_lists_every_error_with_node_and_field(app, tmp_path):
     assert result.exit_code == 1
     assert "node 'main', field 'options.0.go'" in result.output
     assert "node 'goodbye', field 'prompt': missing prompt" in result.output
+
+
+def broken_demo(tmp_path) -> Path:
+    """The demo menu with a schema error (a misspelt field), an unknown form and a
+    go-to to no node: all three are reported together."""
+    broken = yaml.safe_load(DEMO.read_text())
+    broken["nodes"]["greeting"]["promt"] = broken["nodes"]["greeting"].pop("prompt")
+    broken["nodes"]["pay_bill"]["form"] = "pay_bil"
+    broken["nodes"]["main"]["options"][0]["go"] = "nowhere"
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(broken))
+    return path
+
+
+def assert_every_error_is_listed(output: str) -> None:
+    assert "node 'greeting', field 'promt': unknown field; allowed here: type, prompt, " \
+           "reprompt, next," in output and "(did you mean 'prompt'?)" in output
+    assert "node 'pay_bill', field 'form': unknown form 'pay_bil'" in output
+    assert "node 'main', field 'options.0.go': goes to unknown node 'nowhere'" in output
+
+
+@pytest.fixture
+def empty_app(tmp_path):
+    """A fresh clone before flask init-demo: a database with no tables (a SQLite file, or
+    an empty PostgreSQL schema in the PostgreSQL pass)."""
+    uri = _fresh_schema_url() if POSTGRES else f"sqlite:///{tmp_path / 'empty.db'}"
+    application = create_app(type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": uri}))
+    application.instance_path = str(tmp_path / "instance")
+    with application.app_context():
+        yield application
+        if POSTGRES:
+            _drop_schema(application)
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.db
+def test_validate_needs_no_database(empty_app, tmp_path):
+    runner = empty_app.test_cli_runner()
+    result = runner.invoke(args=["menu", "validate", str(DEMO)])
+    assert result.exit_code == 0, result.output
+    assert f"{DEMO}: valid" in result.output
+    assert "note: no database yet (run flask init-demo): form ids are checked against the " \
+           "shipped forms only" in result.output
+    refused = runner.invoke(args=["menu", "validate", str(broken_demo(tmp_path))])
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert_every_error_is_listed(refused.output)
+    assert inspect(db.engine).get_table_names() == []  # validating created nothing
+
+
+def test_a_node_written_twice_is_refused_with_both_lines(empty_app, tmp_path):
+    """YAML keeps the last of two equal keys: a node pasted twice would silently vanish."""
+    text = DEMO.read_text()
+    goodbye = text.index("\n  goodbye:")
+    pasted = text + text[goodbye:text.index("\n  ko_main:")]
+    path = tmp_path / "twice.yaml"
+    path.write_text(pasted)
+    result = empty_app.test_cli_runner().invoke(args=["menu", "validate", str(path)])
+    first = text[:goodbye].count("\n") + 2
+    again = text.count("\n") + 2
+    assert result.exit_code == 1
+    assert (f"a key given twice (YAML would keep only the last): 'goodbye' at line {again} "
+            f"(first at line {first})") in result.output
+
+
+@pytest.mark.db
+def test_import_without_a_database_says_what_to_run(empty_app):
+    result = empty_app.test_cli_runner().invoke(args=["menu", "import", str(DEMO)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "no database yet (run flask init-demo): importing needs the database" \
+           in result.output
+
+
+def test_flask_menu_validate_on_a_fresh_clone(tmp_path):
+    """The real command, as an operator runs it before init-demo: nothing but a file."""
+    env = {**os.environ, "HOLDLINE_INSTANCE_DIR": str(tmp_path / "instance"),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
+    run = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "menu", "validate", str(DEMO),
+         str(broken_demo(tmp_path))], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=120)
+    assert run.returncode == 1, run.stderr
+    assert f"{DEMO}: valid" in run.stdout and "Traceback" not in run.stderr
+    assert "note: no database yet (run flask init-demo)" in run.stderr
+    assert_every_error_is_listed(run.stderr)
+
+
+def test_a_menu_with_schema_errors_is_refused_and_the_published_one_stays(app, tmp_path):
+    before = [(v.number, v.status) for v in db.session.scalars(select(MenuVersion))]
+    result = app.test_cli_runner().invoke(
+        args=["menu", "import", str(broken_demo(tmp_path)), "--publish"])
+    assert result.exit_code == 1
+    assert_every_error_is_listed(result.output)
+    db.session.expire_all()
+    assert [(v.number, v.status) for v in db.session.scalars(select(MenuVersion))] == before
 
 
 def test_invalid_import_changes_nothing(app, tmp_path):

@@ -84,6 +84,29 @@ def test_validation_errors_name_node_and_field_and_nothing_is_saved(operator, to
     assert len(versions()) == 1 and versions()[0].status == "published"
 
 
+def test_the_editor_lists_schema_and_link_errors_together_as_the_cli_does(operator, token,
+                                                                         tmp_path, app):
+    """One validator, one list: what the editor shows is what flask menu validate prints,
+    and the published version stays."""
+    definition = current_yaml()
+    definition["nodes"]["main"]["optoins"] = definition["nodes"]["main"].pop("options")
+    definition["nodes"]["greeting"]["next"] = "nowhere"
+    response = post_edit(operator, token, definition, action="publish")
+    assert response.status_code == 422
+    box = response.get_data(as_text=True).split('id="menu-errors"')[1].split("</div>")[0]
+    listed = [re.sub(r"<[^>]+>", "", item).replace("&#39;", "'").replace("`", "")
+              for item in re.findall(r"<li>(.*?)</li>", box)]
+    assert "node main, field optoins: unknown field; allowed here: type, prompt, reprompt, " \
+           "options, no_input, no_match, recognizer, language (did you mean 'options'?)" in listed
+    assert "node greeting, field next: goes to unknown node 'nowhere'" in listed
+    path = tmp_path / "same.yaml"
+    path.write_text(yaml.safe_dump(definition, sort_keys=False))
+    printed = app.test_cli_runner().invoke(args=["menu", "validate", str(path)]).output
+    assert [line.removeprefix("  - ").replace("'", "") for line in printed.splitlines()[1:]] \
+        == [item.replace("'", "") for item in listed]
+    assert [(v.number, v.status) for v in versions()] == [(1, "published")]
+
+
 def test_renaming_in_the_editor_is_refused(operator, token):
     definition = current_yaml() | {"name": "other-menu"}
     response = post_edit(operator, token, definition)
