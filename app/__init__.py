@@ -97,6 +97,7 @@ def register_web(app: Flask) -> None:
         content_views,
         dashboard_views,
         feed_views,
+        hours_views,
         menu_views,
         metrics,
         understanding_views,

@@ -130,3 +130,47 @@ def save(queue: str, weekly_text: str, special_text: str, who: str) -> QueueHour
     row.updated_at, row.updated_by = utcnow(), who
     db.session.add(row)
     return row
+
+
+@dataclass(frozen=True)
+class Line:
+    menu: str
+    timezone: str  # its own, or the server's
+    own: bool
+
+
+def lines() -> list[Line]:
+    """Each published menu (a line) and the timezone its hours run in."""
+    from ..models import MenuVersion
+
+    server = current_app.config.get("CENTRE_TIMEZONE") or "UTC"
+    found = []
+    for version in db.session.scalars(select(MenuVersion).where(
+            MenuVersion.status == "published")):
+        own = ((version.definition or {}).get("settings") or {}).get("timezone")
+        found.append(Line(version.menu.name, own or server, bool(own)))
+    return sorted(found, key=lambda line: line.menu)
+
+
+def known_queues() -> list[str]:
+    """Queues the published menus name, those with stored hours, and the default's."""
+    from ..models import MenuVersion
+
+    names = set(db.session.scalars(select(QueueHours.queue)))
+    for definition in db.session.scalars(select(MenuVersion.definition).where(
+            MenuVersion.status == "published")):
+        names |= {node["queue"] for node in ((definition or {}).get("nodes") or {}).values()
+                  if isinstance(node, dict) and isinstance(node.get("queue"), str)}
+    try:
+        names |= set(read_default(current_app.config.get("QUEUE_HOURS", ""))) - {"*"}
+    except rules.HoursError:
+        pass
+    return sorted(names)
+
+
+def reset(queue: str) -> bool:
+    """Back to the default (the variable, or always open); False when none was stored."""
+    row = stored_row(queue)
+    if row is not None:
+        db.session.delete(row)
+    return row is not None
