@@ -136,11 +136,25 @@ def read_weekly(text: str, where: str = "weekly hours") -> tuple[tuple[Span, ...
         problems += wrong
         for weekday in named if named is not None else range(7):
             days[weekday] += spans
-    for weekday, spans in enumerate(days):
-        problems += [Problem(f"{where}, {WEEKDAYS[weekday]}", m) for m in overlaps(spans)]
+    problems += _overlaps_by_day(days, where)
     if problems:
         raise HoursError(problems)
     return tuple(tuple(sorted(spans)) for spans in days)
+
+
+def _overlaps_by_day(days: list[list[Span]], where: str) -> list[Problem]:
+    """Each overlap once, with the weekdays it is on ("weekly hours, Mon-Fri: ...")."""
+    on: dict[str, list[int]] = {}
+    for weekday, spans in enumerate(days):
+        for message in overlaps(spans):
+            on.setdefault(message, []).append(weekday)
+    return [Problem(f"{where}, {_days_label(found)}", message) for message, found in on.items()]
+
+
+def _days_label(days: list[int]) -> str:
+    if len(days) > 1 and days == list(range(days[0], days[-1] + 1)):
+        return f"{WEEKDAYS[days[0]]}-{WEEKDAYS[days[-1]]}"
+    return ", ".join(WEEKDAYS[d] for d in days)
 
 
 def _rules(text: str) -> list[str]:

@@ -135,3 +135,16 @@ def test_hours_written_back_read_the_same():
 def test_the_next_opening_is_said_in_the_callers_language(language, opening, said):
     assert opens_again(FRI, opening, phrases(language)).replace(" ", "\u202f") == \
         said.replace(" ", "\u202f")
+
+
+def test_an_overlap_on_several_days_is_named_once_with_its_days():
+    with pytest.raises(HoursError) as refused:
+        read_weekly("Mon-Fri 08:00-12:00; Mon 11:00-13:00; Wed 11:30-14:00; Tue 09:00-10:00")
+    assert [str(p) for p in refused.value.problems] == [
+        "weekly hours, Mon: 11:00-13:00 overlaps 08:00-12:00",
+        "weekly hours, Tue: 09:00-10:00 overlaps 08:00-12:00",
+        "weekly hours, Wed: 11:30-14:00 overlaps 08:00-12:00"]
+    with pytest.raises(HoursError) as refused:
+        read_weekly("08:00-12:00 11:00-13:00")
+    assert [str(p) for p in refused.value.problems] == [
+        "weekly hours, Mon-Sun: 11:00-13:00 overlaps 08:00-12:00"]
