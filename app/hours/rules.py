@@ -10,10 +10,10 @@ Special days (holidays) replace a date's weekly hours: closed, or their own span
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import takewhile
 from datetime import date, datetime, time, timedelta
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -201,7 +201,7 @@ def _minutes(text: str) -> int | None:
 
 def overlaps(spans: list[Span]) -> list[str]:
     ordered = sorted(spans)
-    return [f"{later} overlaps {earlier}" for earlier, later in zip(ordered, ordered[1:])
+    return [f"{later} overlaps {earlier}" for earlier, later in itertools.pairwise(ordered)
             if later.start < earlier.end]
 
 
@@ -209,7 +209,7 @@ def read_special(text: str, today: date, where: str = "special days") -> dict[da
     """One date a line: '2026-12-25 closed Christmas' or '2026-12-24 09:00-13:00 Eve'."""
     days: dict[date, SpecialDay] = {}
     problems: list[Problem] = []
-    for number, line in enumerate((l for l in text.splitlines() if l.strip()), 1):
+    for number, line in enumerate((row for row in text.splitlines() if row.strip()), 1):
         at = f"{where}, line {number}"
         head, *rest = line.split()
         try:
@@ -222,7 +222,7 @@ def read_special(text: str, today: date, where: str = "special days") -> dict[da
         if day in days:
             problems.append(Problem(at, f"{day} is given twice"))
         closed = bool(rest) and rest[0].lower() == "closed"
-        times = [] if closed else list(takewhile(lambda t: t[:1].isdigit(), rest))
+        times = [] if closed else list(itertools.takewhile(lambda t: t[:1].isdigit(), rest))
         name = " ".join(rest[1:] if closed else rest[len(times):])
         spans, wrong = ([], []) if closed else read_spans(times, at)
         if not closed and not times:

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from app.auth.models import AuditEntry
-from app.hours.service import status
 from app.hours.models import QueueHours
+from app.hours.service import status
 from app.models import db
 
 NEXT_YEAR = date.today().year + 1
