@@ -17,11 +17,11 @@ from .. import event_log
 from ..agents.models import AgentProfile
 from ..events import EventKind, WaitResult
 from ..flow.phrases import phrases
+from ..hours.service import line_timezone, status, zone
 from ..menus import call_language
 from ..models import Call, CallEvent, db, utcnow
 from ..providers.port import QueueExit
 from . import plan
-from ..hours.service import line_timezone, status, zone
 from .hours import unanswerable
 from .models import (
     CallbackRequest,
