@@ -24,11 +24,13 @@ def current(queue: str) -> dict:
     row = hours.stored_row(queue)
     default = hours.default_for(queue)
     shown = hours.hours_for(queue)
+    today = hours.server_today()  # days gone by no longer matter, and could not be saved
+    coming = {day: special for day, special in shown.special.items() if day >= today}
     source = ("set here" if row is not None else
               "HOLDLINE_QUEUE_HOURS (initial default)" if default else "always open (none set)")
     return {"queue": queue, "row": row, "source": source,
             "weekly": rules.weekly_text(shown.weekly) if shown is not rules.ALWAYS else "",
-            "special": rules.special_text(shown.special),
+            "special": rules.special_text(coming),
             "open": hours.status(queue).open}
 
 

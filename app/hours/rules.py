@@ -19,7 +19,8 @@ from datetime import date, datetime, time, timedelta
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DAY_MINUTES = 24 * 60
 HORIZON_DAYS = 400  # how far ahead the next opening is looked for (a year of holidays)
-QUEUE = re.compile(r"^(\*|[a-z0-9_\-]{1,40})$")  # a queue node's name, or * for the rest
+# A queue node's name (a line's namespaced queue may add "." or ":"), or * for the rest.
+QUEUE = re.compile(r"^(\*|[a-z0-9_.:\-]{1,80})$")
 _TIME = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 
 

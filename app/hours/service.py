@@ -113,7 +113,7 @@ def save(queue: str, weekly_text: str, special_text: str, who: str) -> QueueHour
     problems: list[rules.Problem] = []
     if not rules.QUEUE.match(queue) or queue == "*":
         problems.append(rules.Problem("queue", f"{queue!r} is not a queue name (a-z, 0-9, "
-                                               "_ and -, up to 40)"))
+                                               "_ . : and -, up to 80)"))
     weekly = special = None
     try:
         weekly = rules.read_weekly(weekly_text)

@@ -99,3 +99,16 @@ def test_hours_need_an_operator_and_a_csrf_token(app, client, make_user, login):
     assert client.post("/admin/hours/general", data=GOOD).status_code == 400
     assert stored("general") is None
     assert client.get("/admin/hours/No%20Such").status_code == 404
+
+
+def test_special_days_gone_by_are_not_shown_so_the_hours_can_be_saved_again(app, operator,
+                                                                            token):
+    db.session.add(QueueHours(queue="general", weekly=[["09:00-17:00"]] * 7, special=[
+        {"date": "2020-12-25", "spans": [], "name": "Christmas 2020"},
+        {"date": f"{NEXT_YEAR}-01-01", "spans": ["10:00-12:00"], "name": "New Year"}]))
+    db.session.commit()
+    page = operator.get("/admin/hours/general").get_data(as_text=True)
+    assert "Christmas 2020" not in page and f"{NEXT_YEAR}-01-01 10:00-12:00 New Year" in page
+    shown = {"weekly": "Mon-Sun 09:00-17:00", "special": f"{NEXT_YEAR}-01-01 10:00-12:00 New Year"}
+    assert save(operator, token, "general", **shown).status_code == 303
+    assert [d["name"] for d in stored("general").special] == ["New Year"]
