@@ -114,7 +114,7 @@ class Catalog:
     unanswerable: str | None = None  # "closed" | "nobody available": offer a callback first
     voicemail: bool = True  # when unanswerable, a message is offered next to the callback
     popular: tuple[str, ...] = ()  # channel keys, most chosen first
-    now: time | None = None  # the centre's local time, and today's hours for this queue:
+    now: time | None = None  # the line's local time, and today's hours for this queue:
     hours: tuple[time, time] | None = None  # a callback can be asked for later today
     today: date | None = None  # the line's local date, and while closed when it opens
     next_opening: datetime | None = None  # (local): "We open again tomorrow at 8:00 AM."

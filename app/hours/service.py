@@ -80,7 +80,10 @@ def line_timezone(call: Call | None) -> str | None:
 
     if call is None or call.menu_version_id is None:
         return None
-    return menu_by_id(call.menu_version_id).settings.timezone
+    try:
+        return menu_by_id(call.menu_version_id).settings.timezone
+    except LookupError:  # a version gone: the server's zone, not an error on hold
+        return None
 
 
 def status(queue: str, timezone: str | None = None, at: datetime | None = None) -> QueueStatus:

@@ -148,3 +148,18 @@ def test_an_overlap_on_several_days_is_named_once_with_its_days():
         read_weekly("08:00-12:00 11:00-13:00")
     assert [str(p) for p in refused.value.problems] == [
         "weekly hours, Mon-Sun: 11:00-13:00 overlaps 08:00-12:00"]
+
+
+@pytest.mark.parametrize("language, said", [
+    ("en-US", "We're closed right now. We open again on Monday at 8:00\u202fAM."),
+    ("ko-KR", "지금은 업무 시간이 아닙니다. 월요일 오전 8:00에 다시 업무를 시작합니다."),
+])
+def test_a_caller_who_reaches_a_closed_queue_hears_when_it_opens(language, said):
+    from app.hold import plan
+    from tests.hold.test_plan import catalog, texts
+
+    hours = clinic()
+    cat = catalog(unanswerable="closed", language=language, today=date(2026, 12, 5),
+                  next_opening=next_opening(hours, at(5, "14:00")))
+    step = plan.reply(plan.HoldState(), plan.Wait(3, 5, 600), cat)
+    assert texts(step)[0].replace(" ", "\u202f") == said.replace(" ", "\u202f")
