@@ -18,7 +18,7 @@ from flask import Flask, redirect, url_for
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import Config
+from .config import Config, check
 from .instance import kept_secret
 
 
@@ -49,6 +49,7 @@ def configure(app: Flask, config: type[Config] | dict | None) -> None:
         app.config.from_object(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _defaults(app)
+    check(app.config)  # a bad setting stops start-up, not a caller's webhook
     if hops := app.config.get("TRUSTED_PROXIES"):
         # Only then is X-Forwarded-For the client (login limits) and -Proto the scheme.
         # Flask's documented way to wrap its WSGI callable, which mypy sees as a method
@@ -96,6 +97,7 @@ def register_web(app: Flask) -> None:
         content_views,
         dashboard_views,
         feed_views,
+        hours_views,
         menu_views,
         metrics,
         understanding_views,

@@ -65,3 +65,22 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     WTF_CSRF_ENABLED = True
     JOBS_IMMEDIATE = True  # jobs run inline; tests of the job runner turn this off
+
+
+class ConfigError(ValueError):
+    """A setting the server cannot run with: create_app refuses to start, saying why."""
+
+
+def check(config: dict) -> None:
+    """Refuse at start-up what would otherwise fail on a caller's webhook."""
+    from .flow.parts import known_timezone
+    from .hours.rules import HoursError, read_default
+
+    try:
+        read_default(config.get("QUEUE_HOURS") or "")
+    except HoursError as exc:
+        raise ConfigError(f"HOLDLINE_QUEUE_HOURS is not valid: {exc}") from None
+    try:
+        known_timezone(config.get("CENTRE_TIMEZONE") or "UTC")
+    except ValueError as exc:
+        raise ConfigError(f"HOLDLINE_TIMEZONE: {exc}") from None

@@ -31,6 +31,7 @@ class EventKind(StrEnum):
     LOOKUP = "lookup"
     LOOKUP_FAILED = "lookup_failed"
     LINK_SENT = "link_sent"
+    HOURS_CHECKED = "hours_checked"
     RETURNING_CALLER = "returning_caller"
     IGNORED = "ignored"
     ERROR = "error"

@@ -8,6 +8,7 @@ import app.auth.models  # noqa: F401  (every model module, so autogenerate sees 
 import app.hold.models  # noqa: F401
 import app.selfservice.models  # noqa: F401
 import app.agents.models  # noqa: F401
+import app.hours.models  # noqa: F401
 
 config = context.config
 target_metadata = db.metadata

@@ -18,13 +18,14 @@ APP = Path(__file__).parent.parent / "app"
 # prefix decides. The factory (the package `app` itself) sits above everything.
 LAYERS = {
     "core": ("app.flow", "app.events", "app.hold.plan", "app.phone", "app.operator_yaml",
-             "app.hold.kinds", "app.providers.port"),
+             "app.hold.kinds", "app.providers.port", "app.hours.rules", "app.hours.spoken"),
     "foundation": ("app.config", "app.models", "app.ids", "app.urls", "app.instance",
                    "app.event_log", "app.system_tools", "app.apology", "app.headers",
                    "app.lookups", "app.migrate", "app.auth.models", "app.agents.models",
-                   "app.hold.models", "app.selfservice.models",
+                   "app.hold.models", "app.selfservice.models", "app.hours.models",
                    "app.providers"),  # the adapters: provider words in, neutral ones out
-    "services": ("app.telephony", "app.menus", "app.selfservice", "app.hold", "app.speech",
+    "services": ("app.telephony", "app.menus", "app.selfservice", "app.hold", "app.hours",
+                 "app.speech",
                  "app.agents", "app.auth", "app.analytics", "app.doctor"),
     "application": ("app.calls", "app.demo"),
     "edges": ("app.voice", "app.admin", "app.agents.views", "app.selfservice.views",

@@ -13,6 +13,7 @@ from ..calls.profile import caller_profile, customer_at
 from ..events import EventKind
 from ..flow.actions import (
     Action,
+    CheckHours,
     Enqueue,
     Event,
     Hangup,
@@ -30,7 +31,7 @@ from ..flow.state import CallState
 SHOWN_TRACE = {EventKind.MATCH, EventKind.NO_MATCH, EventKind.NO_INPUT, EventKind.CONFIRM,
                EventKind.CONFIRMED, EventKind.REJECTED, EventKind.GLOBAL, EventKind.ESCALATE,
                EventKind.HANDOFF, EventKind.LOOKUP, EventKind.LOOKUP_FAILED,
-               EventKind.COLLECTED, EventKind.ERROR}
+               EventKind.COLLECTED, EventKind.ERROR, EventKind.HOURS_CHECKED}
 NOT_TEXTED = "nothing was texted: a test call never sends a text"
 
 
@@ -85,6 +86,8 @@ def _show(action: Action, result: TestCall) -> None:
         result.lines.append(("SYSTEM", f"text a link to form {action.form}: {NOT_TEXTED}"))
     elif isinstance(action, Lookup):
         result.lines.append(("SYSTEM", f"look up {action.source or 'http'}"))
+    elif isinstance(action, CheckHours):
+        result.lines.append(("SYSTEM", f"check the hours of {action.queue}"))
     elif hasattr(action, "text"):
         result.lines.append(("IVR", action.text))
     elif isinstance(action, Enqueue):

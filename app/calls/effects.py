@@ -17,8 +17,11 @@ from ..events import EventKind, HandoffReason
 from ..flow import budget
 from ..flow.actions import (
     Action,
+    CheckHours,
+    Effect,
     Enqueue,
     Event,
+    HoursChecked,
     LinkSent,
     Lookup,
     LookupDone,
@@ -30,6 +33,7 @@ from ..flow.budget import MAX_EFFECTS_PER_TURN  # lookups and texts per webhook
 from ..flow.engine import Step, step
 from ..flow.schema import Menu
 from ..flow.state import CallState
+from ..hours import service as hours
 from ..lookups import SOURCES
 from ..menus import node_language
 from ..models import Call, db
@@ -82,9 +86,11 @@ class Effects:
 
     texts: LinkSender
 
-    def __call__(self, action: Lookup | SendLink, time_left: float) -> Event:
+    def __call__(self, action: Effect, time_left: float) -> Event:
         if isinstance(action, SendLink):
             return self.texts(action.form)
+        if isinstance(action, CheckHours):
+            return hours.check(action.queue, action.timezone)
         return run_lookup(action, time_left)
 
 
@@ -98,8 +104,8 @@ def run_turn(menu: Menu, state: CallState, event: Event, effects: Effects,
         result = step(menu, state, event)
         seen(result)
         state = result.state
-        actions += [a for a in result.actions if not isinstance(a, Lookup | SendLink)]
-        wanted = next((a for a in result.actions if isinstance(a, Lookup | SendLink)), None)
+        actions += [a for a in result.actions if not isinstance(a, Effect)]
+        wanted = next((a for a in result.actions if isinstance(a, Effect)), None)
         if wanted is None:
             return actions, state
         if spent:  # the error branch asked for more: a person, not a bare prompt
@@ -119,15 +125,18 @@ class Budget:
     def left(self) -> float:
         return self.deadline - time.monotonic()
 
-    def allows(self, effect: Lookup | SendLink) -> bool:
+    def allows(self, effect: Effect) -> bool:
         needs = budget.TEXT_S if isinstance(effect, SendLink) else MIN_LOOKUP_S
         self.effects += 1
         return self.effects <= MAX_EFFECTS_PER_TURN and self.left() >= needs
 
 
-def budget_spent(effect: Lookup | SendLink) -> LookupDone | LinkSent:
-    """The effect fails as if its source did: the node's error branch (or a person)."""
+def budget_spent(effect: Effect) -> LookupDone | LinkSent | HoursChecked:
+    """The effect fails as if its source did: the node's error branch (or a person;
+    hours not known count as open, the way to a person)."""
     log.warning("turn budget spent before %s", type(effect).__name__)
+    if isinstance(effect, CheckHours):
+        return HoursChecked(open=True)
     if isinstance(effect, SendLink):
         return LinkSent(ok=False, error=OUT_OF_TIME)
     return LookupDone(ok=False, error=OUT_OF_TIME)

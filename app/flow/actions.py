@@ -7,6 +7,7 @@ the edge and their result comes back as an event.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -73,7 +74,17 @@ class SendLink:
     form: str
 
 
-Action = Say | Play | Listen | Enqueue | Transfer | Hangup | Record | Lookup | SendLink
+@dataclass(frozen=True)
+class CheckHours:
+    """Is this queue open now (in the line's timezone; None: the server's)?"""
+
+    queue: str
+    timezone: str | None = None
+
+
+Action = (Say | Play | Listen | Enqueue | Transfer | Hangup | Record | Lookup | SendLink
+          | CheckHours)
+Effect = Lookup | SendLink | CheckHours  # run by the edge; the result comes back as an event
 
 
 @dataclass(frozen=True)
@@ -108,7 +119,17 @@ class LinkSent:
     error: str | None = None
 
 
-Event = Start | Input | NoInput | LookupDone | LinkSent
+@dataclass(frozen=True)
+class HoursChecked:
+    """The queue's hours as facts, in the line's local time (naive datetimes)."""
+
+    open: bool
+    now: datetime | None = None
+    next_opening: datetime | None = None  # None: open, or nothing opens within a year
+
+
+EffectResult = LookupDone | LinkSent | HoursChecked
+Event = Start | Input | NoInput | EffectResult
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import embedding, intents, node_types, yesno
-from .actions import Action, Event, Input, LinkSent, Listen, LookupDone, NoInput, Say, Start, Trace
+from .actions import (
+    Action,
+    EffectResult,
+    Event,
+    HoursChecked,
+    Input,
+    LinkSent,
+    Listen,
+    LookupDone,
+    NoInput,
+    Say,
+    Start,
+    Trace,
+)
 from .nodes import menu as menu_node
 from .parts import GlobalName
 from .phrases import N_, phrases
@@ -23,7 +36,8 @@ from .template import fill
 
 # An effect result sent to a node that is not waiting for it (a stale or forged request).
 UNEXPECTED = {LookupDone: "lookup result for a node that is not a lookup",
-              LinkSent: "link result for a node that is not sms_link"}
+              LinkSent: "link result for a node that is not sms_link",
+              HoursChecked: "hours result for a node that is not hours"}
 MAX_HOPS = 25  # say/lookup chains longer than this are a broken menu, not a call flow
 # System phrases are English message ids, said in the caller's language (app/locale).
 DEFAULT_REPROMPTS = {
@@ -90,7 +104,7 @@ class _Turn:
         if node is None:
             self.note("error", reason=f"no such node {self.state.node!r}")
             self.hand_off("the menu could not continue", apology=True)
-        elif isinstance(event, LookupDone | LinkSent):
+        elif isinstance(event, EffectResult):
             self.on_result(node, event)
         elif isinstance(event, NoInput):
             self.note("no_input")
@@ -275,7 +289,7 @@ class _Turn:
         return True
 
     # -- effect results -------------------------------------------------------------
-    def on_result(self, node: Node, event: LookupDone | LinkSent) -> None:
+    def on_result(self, node: Node, event: EffectResult) -> None:
         node_type = node_types.of(node)
         if node_type.result is not type(event) or node_type.on_result is None:
             self.note("ignored", reason=UNEXPECTED[type(event)])

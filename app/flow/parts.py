@@ -5,10 +5,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 NodeId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 Key = Annotated[str, Field(pattern=r"^[0-9*#]{1,4}$")]
+
+
+def known_timezone(name: str) -> str:
+    """An IANA zone name the tz database has ("America/Chicago")."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError(f"unknown timezone {name!r}: use an IANA name such as "
+                         "America/Chicago or Asia/Seoul") from None
+    return name
+
+
+Timezone = Annotated[str, Field(max_length=64), AfterValidator(known_timezone)]
 
 
 class Strict(BaseModel):
@@ -93,6 +108,7 @@ class Settings(Strict):
     )
     synonyms: dict[str, list[str]] = Field(default_factory=dict)  # canonical: variants
     open_link_prompt: str | None = None  # None: the catalogue's notice in the caller's language
+    timezone: Timezone | None = None  # the line's business hours run in it; None: the server's
 
     def voice_for(self, language: str) -> str | None:
         """The voice for <Say> in that language: its own, else the menu's for its language."""

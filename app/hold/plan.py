@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, datetime, time
 
 from babel.dates import format_time
 
@@ -20,6 +20,7 @@ from ..flow import intents, yesno
 from ..flow.actions import Play, Say, Trace
 from ..flow.phrases import N_, Phrases, phrases
 from ..flow.state import Stored
+from ..hours.spoken import opens_again
 from .kinds import ChannelKind
 
 ANNOUNCE_EVERY_S = 90  # no interruption of the content more often than this
@@ -113,8 +114,10 @@ class Catalog:
     unanswerable: str | None = None  # "closed" | "nobody available": offer a callback first
     voicemail: bool = True  # when unanswerable, a message is offered next to the callback
     popular: tuple[str, ...] = ()  # channel keys, most chosen first
-    now: time | None = None  # the centre's local time, and today's hours for this queue:
+    now: time | None = None  # the line's local time, and today's hours for this queue:
     hours: tuple[time, time] | None = None  # a callback can be asked for later today
+    today: date | None = None  # the line's local date, and while closed when it opens
+    next_opening: datetime | None = None  # (local): "We open again tomorrow at 8:00 AM."
 
 
 @dataclass(frozen=True)
@@ -267,8 +270,7 @@ class _Hold:
             self.note("hold_joined", position=self.wait.position)
             if self.catalog.unanswerable and self.channel("callback"):
                 self.note("hold_unanswerable", why=self.catalog.unanswerable)
-                self.say(self.t("We're closed right now.")
-                         if self.catalog.unanswerable == "closed"
+                self.say(self.closed_notice() if self.catalog.unanswerable == "closed"
                          else self.t("Everyone who could help is away right now."))
                 self.offer_callback()
                 return self.step
@@ -280,6 +282,11 @@ class _Hold:
         self.play_channel()
         self.make_interruptible()
         return self.step
+
+    def closed_notice(self) -> str:
+        opening, today = self.catalog.next_opening, self.catalog.today
+        again = opens_again(today, opening, self.p) if opening and today else ""
+        return " ".join(filter(None, (self.t("We're closed right now."), again)))
 
     def make_interruptible(self) -> None:
         """What is said before the next piece goes inside its Gather, so a key pressed

@@ -17,11 +17,12 @@ from .. import event_log
 from ..agents.models import AgentProfile
 from ..events import EventKind, WaitResult
 from ..flow.phrases import phrases
+from ..hours.service import line_timezone, status, zone
 from ..menus import call_language
 from ..models import Call, CallEvent, db, utcnow
 from ..providers.port import QueueExit
 from . import plan
-from .hours import parse_hours, unanswerable
+from .hours import unanswerable
 from .models import (
     CallbackRequest,
     HoldChannel,
@@ -61,7 +62,7 @@ def catalog(call: Call, queue: str, segment_url: Callable[[plan.Segment], str],
             fallback_url: str | None, joining: bool = True) -> plan.Catalog:
     """joining: the first request of the wait, the only one whose menu needs to know what
     callers chose most (a query not worth making every 30 s)."""
-    now, hours = hours_today(queue)
+    opening = status(queue, line_timezone(call))
     channels = db.session.scalars(select(HoldChannel).where(HoldChannel.active.is_(True))
                                   .order_by(HoldChannel.position)).all()
     language, voice = call_language(call)
@@ -75,28 +76,16 @@ def catalog(call: Call, queue: str, segment_url: Callable[[plan.Segment], str],
         recent_tracks=recent_tracks(call), caller_last4=call.from_number[-4:],
         fallback_url=fallback_url, segment_url=segment_url,
         language=language, voice=voice,
-        unanswerable=unanswerable(queue),
+        unanswerable=unanswerable(queue, opening),
         voicemail=current_app.config["UNANSWERED_VOICEMAIL"],
-        popular=most_chosen() if joining else (), now=now, hours=hours)
+        popular=most_chosen() if joining else (), now=opening.now.time(),
+        hours=opening.today, next_opening=opening.next_opening, today=opening.now.date())
 
 
-def centre_now() -> datetime:
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo(current_app.config.get("CENTRE_TIMEZONE", "UTC")))
-
-
-def hours_today(queue: str) -> tuple[time, tuple[time, time]]:
-    """The centre's local time and the queue's hours (all day when none are set)."""
-    spans = parse_hours(current_app.config.get("QUEUE_HOURS", ""))
-    span = spans.get(queue) or spans.get("*") or (time(0), time(23, 59))
-    return centre_now().time().replace(second=0, microsecond=0), span
-
-
-def callback_at(after: time) -> datetime:
-    """A later time today in the centre's zone, as the naive UTC the database keeps."""
-    local = centre_now().replace(hour=after.hour, minute=after.minute, second=0,
-                                 microsecond=0)
+def callback_at(after: time, timezone: str | None = None) -> datetime:
+    """A later time today in the line's zone, as the naive UTC the database keeps."""
+    local = datetime.now(zone(timezone)).replace(hour=after.hour, minute=after.minute,
+                                                 second=0, microsecond=0)
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
@@ -211,7 +200,8 @@ def save(call: Call, session: HoldSession, step: plan.HoldStep, wait: plan.Wait)
             db.session.add(CallbackRequest(
                 call=call, number=action.number or call.from_number, queue=session.queue,
                 joined_at=session.joined_at,
-                next_attempt_at=callback_at(action.after) if action.after else None))
+                next_attempt_at=callback_at(action.after, line_timezone(call))
+                if action.after else None))
             session.outcome = WaitResult.CALLBACK
         elif isinstance(action, plan.LeaveMessage):
             session.outcome = WaitResult.VOICEMAIL

@@ -1,0 +1,179 @@
+"""Open now? Opens when? For one queue, in a line's timezone: the hours operators keep in
+the app, else the HOLDLINE_QUEUE_HOURS default, else always open.
+
+The variable is read as a fallback, not copied into the table: nothing is written at
+start-up (several workers start at once), a queue a new menu names gets the default too,
+and once an operator saves a queue's hours the variable no longer applies to it. Each
+queue is read on its own, and unreadable hours count as open: a caller still reaches hold
+or a person, and no other queue is affected.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..flow.actions import HoursChecked
+from ..models import Call, db, utcnow
+from . import rules
+from .models import QueueHours
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    open: bool
+    now: datetime  # the line's local time (naive)
+    today: tuple[time, time] | None  # today's first opening and last closing
+    next_opening: datetime | None  # while closed: when it opens (local, naive)
+
+
+@lru_cache(maxsize=8)
+def read_default(spec: str) -> dict[str, rules.Hours]:
+    return rules.read_default(spec)
+
+
+def default_for(queue: str) -> rules.Hours | None:
+    """The variable's hours for the queue (or for '*'); None when it sets none."""
+    try:
+        defaults = read_default(current_app.config.get("QUEUE_HOURS", ""))
+    except rules.HoursError as exc:  # refused at start-up; only a changed config gets here
+        log.error("HOLDLINE_QUEUE_HOURS unreadable, queues taken as open: %s", exc)
+        return None
+    return defaults.get(queue) or defaults.get("*")
+
+
+def stored_row(queue: str) -> QueueHours | None:
+    return db.session.scalar(select(QueueHours).where(QueueHours.queue == queue))
+
+
+def hours_for(queue: str) -> rules.Hours:
+    row = stored_row(queue)
+    if row is None:
+        return default_for(queue) or rules.ALWAYS
+    try:
+        return rules.from_stored(row.weekly, row.special)
+    except (rules.HoursError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        log.error("stored hours of queue %s unreadable, taken as open: %s", queue, exc)
+        return rules.ALWAYS
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The line's zone; the server's (HOLDLINE_TIMEZONE) when the menu sets none."""
+    try:
+        return ZoneInfo(name or current_app.config.get("CENTRE_TIMEZONE") or "UTC")
+    except (ValueError, OSError, KeyError):
+        log.error("unknown timezone %r, using UTC", name)
+        return ZoneInfo("UTC")
+
+
+def line_timezone(call: Call | None) -> str | None:
+    """The timezone the call's menu (its line) sets, if any."""
+    from ..menus import menu_by_id
+
+    if call is None or call.menu_version_id is None:
+        return None
+    try:
+        return menu_by_id(call.menu_version_id).settings.timezone
+    except LookupError:  # a version gone: the server's zone, not an error on hold
+        return None
+
+
+def status(queue: str, timezone: str | None = None, at: datetime | None = None) -> QueueStatus:
+    """`at`: an aware moment (default now)."""
+    now = (at or datetime.now(ZoneInfo("UTC"))).astimezone(zone(timezone)).replace(
+        tzinfo=None, second=0, microsecond=0)
+    try:
+        hours = hours_for(queue)
+    except Exception:  # the hours must never cost a caller their way to a person
+        log.exception("hours of queue %s could not be read, taken as open", queue)
+        hours = rules.ALWAYS
+    is_open = rules.is_open(hours, now)
+    return QueueStatus(is_open, now, rules.day_bounds(hours, now.date()),
+                       None if is_open else rules.next_opening(hours, now))
+
+
+def check(queue: str, timezone: str | None) -> HoursChecked:
+    """The `hours` node's facts."""
+    found = status(queue, timezone)
+    return HoursChecked(found.open, found.now, found.next_opening)
+
+
+def server_today() -> date:
+    """A holiday before this date (the server's timezone) is in the past."""
+    return datetime.now(zone(None)).date()
+
+
+def save(queue: str, weekly_text: str, special_text: str, who: str) -> QueueHours:
+    """Check and keep a queue's hours; HoursError (with every field named) saves nothing."""
+    problems: list[rules.Problem] = []
+    if not rules.QUEUE.match(queue) or queue == "*":
+        problems.append(rules.Problem("queue", f"{queue!r} is not a queue name (a-z, 0-9, "
+                                               "_ . : and -, up to 80)"))
+    weekly = special = None
+    try:
+        weekly = rules.read_weekly(weekly_text)
+    except rules.HoursError as exc:
+        problems += exc.problems
+    try:
+        special = rules.read_special(special_text, server_today())
+    except rules.HoursError as exc:
+        problems += exc.problems
+    if problems or weekly is None or special is None:
+        raise rules.HoursError(problems)
+    row = stored_row(queue) or QueueHours(queue=queue)
+    row.weekly, row.special = rules.stored(rules.Hours(weekly, special))
+    row.updated_at, row.updated_by = utcnow(), who
+    db.session.add(row)
+    return row
+
+
+@dataclass(frozen=True)
+class Line:
+    menu: str
+    timezone: str  # its own, or the server's
+    own: bool
+
+
+def lines() -> list[Line]:
+    """Each published menu (a line) and the timezone its hours run in."""
+    from ..models import MenuVersion
+
+    server = current_app.config.get("CENTRE_TIMEZONE") or "UTC"
+    found = []
+    for version in db.session.scalars(select(MenuVersion).where(
+            MenuVersion.status == "published")):
+        own = ((version.definition or {}).get("settings") or {}).get("timezone")
+        found.append(Line(version.menu.name, own or server, bool(own)))
+    return sorted(found, key=lambda line: line.menu)
+
+
+def known_queues() -> list[str]:
+    """Queues the published menus name, those with stored hours, and the default's."""
+    from ..models import MenuVersion
+
+    names = set(db.session.scalars(select(QueueHours.queue)))
+    for definition in db.session.scalars(select(MenuVersion.definition).where(
+            MenuVersion.status == "published")):
+        names |= {node["queue"] for node in ((definition or {}).get("nodes") or {}).values()
+                  if isinstance(node, dict) and isinstance(node.get("queue"), str)}
+    try:
+        names |= set(read_default(current_app.config.get("QUEUE_HOURS", ""))) - {"*"}
+    except rules.HoursError:
+        pass
+    return sorted(names)
+
+
+def reset(queue: str) -> bool:
+    """Back to the default (the variable, or always open); False when none was stored."""
+    row = stored_row(queue)
+    if row is not None:
+        db.session.delete(row)
+    return row is not None

@@ -1,0 +1,36 @@
+"""When a closed line opens again, said in the caller's language ("We open again tomorrow
+at 8:00 AM."). Pure: times and weekdays as Babel formats them for the language."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel.dates import format_date, format_skeleton, format_time
+
+from ..flow.phrases import N_, Phrases
+
+TODAY = N_("We open again today at {time}.")
+TOMORROW = N_("We open again tomorrow at {time}.")
+THIS_WEEK = N_("We open again on {weekday} at {time}.")
+LATER = N_("We open again on {date} at {time}.")
+
+
+def locale_of(p: Phrases) -> str:
+    return (p.language or "en-US").replace("-", "_")
+
+
+def opens_again(today: date, opening: datetime, p: Phrases) -> str:
+    """`today` and `opening` are both the line's local time."""
+    locale = locale_of(p)
+    at = format_time(opening.time(), format="short", locale=locale)
+    days = (opening.date() - today).days
+    if days <= 0:
+        said = p.t(TODAY, time=at)
+    elif days == 1:
+        said = p.t(TOMORROW, time=at)
+    elif days < 7:
+        said = p.t(THIS_WEEK, weekday=format_date(opening.date(), "EEEE", locale=locale),
+                   time=at)
+    else:
+        said = p.t(LATER, date=format_skeleton("MMMMd", opening, locale=locale), time=at)
+    return said.replace("..", ".")  # "8:00 a.m." ends the Spanish sentence
