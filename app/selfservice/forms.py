@@ -1,30 +1,40 @@
 """Mobile web forms defined as data: YAML files, submission checks, plain placeholders.
 
-Operators write forms in YAML (or JSON, same structure) in app/selfservice/forms/.
-Definitions are validated by the schema in `form_schema`; errors name the form, the
-field and the attribute. Submitted values are trimmed and checked here; HTML in them
-is kept as text (templates escape it).
+Forms ship as YAML (or JSON, same structure) in app/selfservice/forms/; operators create
+and edit them in the app, where every save is a version in the database (`form_store`).
+`forms()` is the one lookup of the forms in effect, for callers, texts and the menu
+validator. Definitions are validated by the schema in `form_schema`; errors name the
+form, the field and the attribute. Submitted values are trimmed and checked here; HTML
+in them is kept as text (templates escape it).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from flask import has_app_context
 from pydantic import ValidationError
 
 from .. import operator_yaml
 from ..flow.phrases import phrases
+from . import form_store
 from .form_schema import MAX_VALUE_CHARS, PLACEHOLDER, Choice, FormDef, FormField
 
-__all__ = ["FORMS_DIR", "Choice", "FormDef", "FormDefinitionError", "FormField", "entered_values",
-           "form_files", "load_form", "load_forms", "parse_form",
-           "read_form", "render_confirmation", "validate_submission"]
+__all__ = ["FORMS_DIR", "Choice", "FormDef", "FormDefinitionError", "FormField", "LiveForm",
+           "entered_values", "form_at", "form_files", "forms", "live_forms", "load_form",
+           "load_forms", "parse_form", "read_form", "render_confirmation",
+           "shipped_forms", "validate_submission"]
+
+log = logging.getLogger(__name__)
 
 Problem = tuple[str, dict]  # a catalogue message id and its parameters
 FORMS_DIR = Path(__file__).parent / "forms"
@@ -49,15 +59,16 @@ def parse_form(data: Any, source: str = "form") -> FormDef:
         raise FormDefinitionError([_where(source, data, err) for err in exc.errors()]) from None
 
 
-def read_form(text: str, key: str, source: str = "", key_is: str = "") -> FormDef:
-    """Parse and validate form text (YAML or JSON); its id must be `key`."""
-    source = source or key
+def read_form(text: str, key: str | None, source: str = "", key_is: str = "") -> FormDef:
+    """Parse and validate form text (YAML or JSON); its id must be `key` (None: a new
+    form, whose id is whatever it says)."""
+    source = source or key or "new form"
     try:
         data = operator_yaml.load(text)
     except operator_yaml.YamlRefused as exc:
         raise FormDefinitionError([f"{source}: {exc}"]) from None
     form = parse_form(data, source)
-    if form.id != key:
+    if key is not None and form.id != key:
         raise FormDefinitionError([f"{source}: id {form.id!r} must match "
                                    f"{key_is or repr(key)}"])
     return form
@@ -77,6 +88,60 @@ def form_files(directory: Path = FORMS_DIR) -> dict[str, Path]:
 def load_forms(directory: Path = FORMS_DIR) -> dict[str, FormDef]:
     """Load every form in a directory, keyed by id."""
     return {form.id: form for form in map(load_form, form_files(directory).values())}
+
+
+@dataclass(frozen=True)
+class LiveForm:
+    """A form in effect and the saved version it comes from (None: the shipped file)."""
+
+    form: FormDef
+    version_id: str | None
+
+
+def forms() -> dict[str, FormDef]:
+    """The forms in effect now, by id: the one lookup for callers, texts and the menu
+    validator. Without an app (validating files alone), the shipped files."""
+    return {key: live.form for key, live in live_forms().items()}
+
+
+def live_forms() -> dict[str, LiveForm]:
+    """The shipped files, overridden by the versions saved in the app. The database says
+    which version is in effect on every request, so a save reaches every worker at once;
+    each version is parsed once per process (it never changes)."""
+    shipped = {key: LiveForm(form, None) for key, form in shipped_forms().items()}
+    if not has_app_context():
+        return shipped
+    saved = {key: LiveForm(form, version_id) for key, version_id in form_store.heads().items()
+             if (form := form_at(version_id)) is not None}
+    return shipped | saved
+
+
+@lru_cache(maxsize=256)
+def form_at(version_id: str) -> FormDef | None:
+    """One saved version, parsed. None when it reverted to the shipped file or no longer
+    validates (after an upgrade, say): the shipped form stays in effect rather than the
+    form vanishing. A version not in the database raises LookupError (and is not cached)."""
+    kept = form_store.version(version_id)
+    if kept is None:
+        raise LookupError(f"no form version {version_id}")
+    if not kept.source:
+        return None
+    try:
+        return read_form(kept.source, kept.key)
+    except FormDefinitionError as exc:
+        log.error("saved form %s is invalid, using the shipped one: %s", kept.key, exc)
+        return None
+
+
+def shipped_forms(directory: Path = FORMS_DIR) -> dict[str, FormDef]:
+    """The files, read again when one is added, changed or removed (a stat per file)."""
+    return _files_read(directory, tuple((path.name, path.stat().st_mtime_ns)
+                                        for path in form_files(directory).values()))
+
+
+@lru_cache(maxsize=4)
+def _files_read(directory: Path, _listing: tuple) -> dict[str, FormDef]:
+    return load_forms(directory)
 
 
 def render_confirmation(form: FormDef, clean: Mapping[str, str]) -> str:
