@@ -8,7 +8,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from ..auth import audit, role_required
-from ..hold.models import QuizQuestion
+from ..hold.kinds import ChannelKind
+from ..hold.models import HoldChannel, QuizQuestion
 from ..models import db
 from .views import bp, done
 
@@ -70,10 +71,38 @@ def edit_question(question_id: int):
 @role_required("operator")
 def toggle_question(question_id: int):
     question = find_question(question_id)
+    if request.form.get("active") != "1" and leaves_quiz_empty(question):
+        return render_quiz([QUIZ_EMPTY], 422)
     question.active = request.form.get("active") == "1"
     audit("quiz.activate" if question.active else "quiz.deactivate", str(question.id))
     return done(f"Question {'back in' if question.active else 'taken out of'} the quiz.",
                 "admin.quiz")
+
+
+@bp.post("/content/quiz/<int:question_id>/delete")
+@role_required("operator")
+def delete_question(question_id: int):
+    """Gone for good (taking it out keeps it); a caller asked it now just hears the
+    channel menu again when they answer."""
+    question = find_question(question_id)
+    if leaves_quiz_empty(question):
+        return render_quiz([QUIZ_EMPTY], 422)
+    audit("quiz.delete", str(question.id), question=question.question)
+    db.session.delete(question)
+    return done("Question deleted.", "admin.quiz")
+
+
+QUIZ_EMPTY = ("Not changed: a quiz channel would have no questions left. Add another "
+              "question first, or delete the quiz channel on the Hold channels page.")
+
+
+def leaves_quiz_empty(question: QuizQuestion) -> bool:
+    """Would a quiz channel callers can choose be left with nothing to ask?"""
+    others = db.session.scalar(select(func.count(QuizQuestion.id)).where(
+        QuizQuestion.active.is_(True), QuizQuestion.id != question.id))
+    quiz_channel = db.session.scalar(select(HoldChannel.id).where(
+        HoldChannel.kind == ChannelKind.QUIZ, HoldChannel.active.is_(True)).limit(1))
+    return question.active and not others and quiz_channel is not None
 
 
 def read_question() -> tuple[dict[str, Any], list[str]]:
