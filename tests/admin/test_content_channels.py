@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.hold.models import HoldChannel, HoldSegment, HoldSession, QuizQuestion
 from app.models import db
 from app.simulator import InProcess, Simulator, press, say
-from tests.admin.test_content import add_track, audited, channel, library, sine_mp3  # noqa: F401
+from tests.admin.test_content import add_track, audited, channel, sine_mp3
 
 NEW = "/admin/content/channels/new"
 
