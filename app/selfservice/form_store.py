@@ -16,8 +16,9 @@ from .models import FormDefinition, FormVersion
 def heads() -> dict[str, str]:
     """Each saved form's version in effect, by form id: two short columns, read on every
     request that needs forms."""
-    return dict(db.session.execute(select(FormDefinition.key, FormDefinition.version_id)
-                                   .where(FormDefinition.version_id.is_not(None))).all())
+    rows = db.session.execute(select(FormDefinition.key, FormDefinition.version_id)
+                              .where(FormDefinition.version_id.is_not(None)))
+    return {key: version_id for key, version_id in rows if version_id is not None}
 
 
 def head(key: str) -> FormDefinition | None:
