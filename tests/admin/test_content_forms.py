@@ -205,3 +205,13 @@ def test_another_process_sees_a_new_form_and_each_new_version_on_its_next_reques
         finally:
             worker.stdin.close()
             worker.wait(30)
+
+
+def test_flask_menu_validate_knows_a_form_made_in_the_app(app, operator, token, tmp_path):
+    menu = tmp_path / "menu.yaml"
+    menu.write_text(with_welcome_pack((menus_dir() / "northwind.yaml").read_text()))
+    before = app.test_cli_runner().invoke(args=["menu", "validate", str(menu)])
+    assert before.exit_code == 1 and "welcome_pack" in before.output
+    create(operator, token)
+    after = app.test_cli_runner().invoke(args=["menu", "validate", str(menu)])
+    assert after.exit_code == 0 and f"{menu}: valid" in after.output
