@@ -195,3 +195,16 @@ def test_the_last_question_of_a_live_quiz_channel_stays(operator, token):
     db.session.expire_all()
     assert db.session.get(QuizQuestion, first.id).active is True
     assert audited("quiz.delete") == []
+
+
+def test_a_first_track_over_the_limit_makes_no_channel(operator, token, monkeypatch, library):
+    import io
+
+    from app.admin import content_views
+
+    monkeypatch.setattr(content_views, "UPLOAD_LIMIT", 2048)
+    response = operator.post(NEW, data=new_channel(token, audio=(io.BytesIO(b"x" * 4096),
+                                                                 "big.mp3")))
+    assert response.status_code == 413
+    assert "audio: Not uploaded: a file may be at most 0 MB." in response.get_data(as_text=True)
+    assert "rain" not in channel_keys()
