@@ -15,6 +15,7 @@ from ..hold.kinds import ChannelKind
 from ..hold.library import record_segments
 from ..hold.models import HoldChannel, HoldSegment, HoldSession, PodcastFeed, QuizQuestion
 from ..models import db
+from .content_text_views import quiz_rows
 from .content_views import (
     all_channels,
     imported,
@@ -96,7 +97,7 @@ def content_problems(channels: list[HoldChannel], kind: ChannelKind) -> list[str
 
 
 def active_questions() -> int:
-    return db.session.scalar(select(func.count(QuizQuestion.id))
+    return db.session.scalar(quiz_rows(func.count(QuizQuestion.id))
                              .where(QuizQuestion.active.is_(True))) or 0
 
 

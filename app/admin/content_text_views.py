@@ -5,16 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from ..auth import audit, role_required
 from ..hold.kinds import ChannelKind
-from ..hold.models import HoldChannel, QuizQuestion
+from ..hold.models import QuizQuestion
 from ..models import db
+from .content_views import all_channels
 from .views import bp, done
 
 CHOICES = 4  # callers answer with keys 1-4
 MAX_QUESTION, MAX_CHOICE = 300, 80
+
+
+def quiz_rows(*columns) -> Select:
+    """Where every quiz-question query of the content pages starts (a filter: one edit)."""
+    return select(*(columns or (QuizQuestion,)))
 
 
 @bp.get("/content/quiz")
@@ -24,7 +30,7 @@ def quiz():
 
 
 def render_quiz(problems=(), status: int = 200):
-    questions = db.session.scalars(select(QuizQuestion).order_by(QuizQuestion.position)).all()
+    questions = db.session.scalars(quiz_rows().order_by(QuizQuestion.position)).all()
     return render_template("admin/content/quiz.html", questions=questions, problems=problems,
                            form=request.form, choices=CHOICES), status
 
@@ -35,7 +41,7 @@ def add_question():
     fields, problems = read_question()
     if problems:
         return render_quiz(problems, 422)
-    last = db.session.scalar(select(func.max(QuizQuestion.position))) or 0
+    last = db.session.scalar(quiz_rows(func.max(QuizQuestion.position))) or 0
     question = QuizQuestion(position=last + 1, **fields)
     db.session.add(question)
     db.session.flush()
@@ -98,11 +104,10 @@ QUIZ_EMPTY = ("Not changed: a quiz channel would have no questions left. Add ano
 
 def leaves_quiz_empty(question: QuizQuestion) -> bool:
     """Would a quiz channel callers can choose be left with nothing to ask?"""
-    others = db.session.scalar(select(func.count(QuizQuestion.id)).where(
+    others = db.session.scalar(quiz_rows(func.count(QuizQuestion.id)).where(
         QuizQuestion.active.is_(True), QuizQuestion.id != question.id))
-    quiz_channel = db.session.scalar(select(HoldChannel.id).where(
-        HoldChannel.kind == ChannelKind.QUIZ, HoldChannel.active.is_(True)).limit(1))
-    return question.active and not others and quiz_channel is not None
+    quiz_channel = any(c.kind is ChannelKind.QUIZ and c.active for c in all_channels())
+    return question.active and not others and quiz_channel
 
 
 def read_question() -> tuple[dict[str, Any], list[str]]:
