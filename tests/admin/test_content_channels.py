@@ -208,3 +208,24 @@ def test_a_first_track_over_the_limit_makes_no_channel(operator, token, monkeypa
     assert response.status_code == 413
     assert "audio: Not uploaded: a file may be at most 0 MB." in response.get_data(as_text=True)
     assert "rain" not in channel_keys()
+
+
+def test_agents_cannot_make_or_delete_channels_forms_or_questions(client, make_user, login):
+    make_user("alex", "agent")
+    login("alex")
+    from tests.conftest import csrf_from
+
+    csrf = csrf_from(client.get("/login").get_data(as_text=True))
+    question = db.session.scalar(select(QuizQuestion.id))
+    posts = {NEW: {"new-key": "rain", "new-kind": "quiz", "new-name": "rain",
+                   "new-digit": "8", "new-phrases": "rain"},
+             "/admin/content/channels/jazz/delete": {"confirm": "jazz"},
+             f"/admin/content/quiz/{question}/delete": {},
+             "/admin/content/forms": {"source": "id: x"}}
+    for path, form in posts.items():
+        assert client.post(path, data={"csrf_token": csrf, **form}).status_code == 403
+    for path in ("/admin/content/forms/new", "/admin/content/channels/jazz/delete",
+                 "/admin/content/forms/pay_bill/preview"):
+        assert client.get(path).status_code == 403
+    assert "jazz" in channel_keys() and "rain" not in channel_keys()
+    assert db.session.get(QuizQuestion, question) is not None

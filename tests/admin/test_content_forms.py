@@ -215,3 +215,33 @@ def test_flask_menu_validate_knows_a_form_made_in_the_app(app, operator, token, 
     create(operator, token)
     after = app.test_cli_runner().invoke(args=["menu", "validate", str(menu)])
     assert after.exit_code == 0 and f"{menu}: valid" in after.output
+
+
+def test_upgrading_keeps_a_form_saved_before_versions_as_its_version(tmp_path):
+    from alembic import command
+    from sqlalchemy import text
+
+    from app import create_app
+    from app.config import TestConfig
+    from app.migrate import alembic_config
+    from app.selfservice.forms import forms
+
+    old = create_app(type("Config", (TestConfig,), {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/old.db"}))
+    old.instance_path = str(tmp_path / "instance")
+    edited = (FORMS_DIR / "pay_bill.yaml").read_text().replace(
+        "title: Pay your bill", "title: Pay us", 1)
+    with old.app_context():
+        cfg = alembic_config()
+        with db.engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "0010_hold_audio")
+            connection.execute(text(
+                "INSERT INTO form_definition (key, source, version, updated_at) "
+                "VALUES ('pay_bill', :source, 3, '2026-11-30 10:00:00')"), {"source": edited})
+            command.upgrade(cfg, "head")
+        [kept] = db.session.scalars(select(FormVersion)).all()
+        assert (kept.key, kept.number, kept.source) == ("pay_bill", 3, edited)
+        assert forms()["pay_bill"].title == "Pay us"
+        db.session.remove()
+        db.engine.dispose()
