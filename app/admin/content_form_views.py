@@ -26,7 +26,7 @@ from ..selfservice.forms import (
 from ..selfservice.models import FormDefinition
 from .views import bp, done
 
-RESERVED_IDS = {"new"}  # /admin/content/forms/new is the page that creates one
+RESERVED_IDS = {"new", "draft"}  # pages of their own: /admin/content/forms/new, .../draft
 STARTER = """id: callback_request
 title: Ask us to call you back
 intro: Tell us when suits you and we'll call.
@@ -164,11 +164,33 @@ def revert_form(key: str):
 @bp.route("/content/forms/<key>/preview", methods=["GET", "POST"])
 @role_required("operator")
 def preview_form(key: str):
-    """The caller's page for a version (?version=N; default the one in effect). Answers
-    posted here are checked as the caller's would be and never stored."""
+    """The caller's page for a version (?version=N; default the one in effect)."""
     form = previewed(key, request.args.get("version", type=int))
-    page = {"form": form, "t": phrases(form.language).t, "lang": form.language.split("-")[0]}
-    if request.method == "GET":
+    return callers_page(form, answered=request.method == "POST")
+
+
+@bp.post("/content/forms/draft")
+@role_required("operator")
+def preview_draft():
+    """The caller's page for text not saved yet (the editor's Preview button); the text
+    rides along in the page, so answers can be tried on it too."""
+    text, key = request.form.get("source", ""), request.form.get("key") or None
+    try:
+        form = read_form(text, key)
+    except FormDefinitionError as exc:
+        if key is None:
+            return render_new_form(text, 422, exc.problems)
+        return render_form_editor(key, form_row(key), text, request.form.get(
+            "version", 0, type=int), 422, problems=exc.problems)
+    return callers_page(form, answered="answers" in request.form, draft=text, key=key)
+
+
+def callers_page(form: FormDef, answered: bool, **draft):
+    """The page a caller would get, or what they would get after sending these answers
+    (checked as theirs would be, never stored)."""
+    page = {"form": form, "t": phrases(form.language).t, "lang": form.language.split("-")[0],
+            "draft": draft}
+    if not answered:
         return render_template("selfservice/form.html", **page)
     clean, errors = validate_submission(form, request.form)
     if errors:

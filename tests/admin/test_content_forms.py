@@ -245,3 +245,26 @@ def test_upgrading_keeps_a_form_saved_before_versions_as_its_version(tmp_path):
         assert forms()["pay_bill"].title == "Pay us"
         db.session.remove()
         db.engine.dispose()
+
+
+def test_unsaved_text_is_previewed_as_the_callers_page_and_answers_tried_on_it(operator,
+                                                                              token):
+    draft = "/admin/content/forms/draft"
+    csrf = token("/admin/content/forms/start_service")
+    text = (FORMS_DIR / "start_service.yaml").read_text().replace(
+        "title: Start service", "title: Start with us", 1)
+    page = operator.post(draft, data={"csrf_token": csrf, "source": text,
+                                      "key": "start_service", "version": "0"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<h1>Start with us</h1>" in html
+    assert 'name="answers"' in html  # the page carries the text, to try answers on it
+    tried = operator.post(draft, data={"csrf_token": csrf, "source": text,
+                                       "key": "start_service", "answers": "1"})
+    assert tried.status_code == 422 and "<h1>Start with us</h1>" in tried.get_data(
+        as_text=True)
+    broken = operator.post(draft, data={"csrf_token": csrf, "key": "start_service",
+                                        "source": text.replace("type: zip", "type: postcode")})
+    assert broken.status_code == 422 and "postcode" in broken.get_data(as_text=True)
+    assert versions() == 0  # a preview saves nothing
+    assert operator.get("/admin/content/forms/start_service/preview").get_data(
+        as_text=True).count("<h1>Start service</h1>") == 1
