@@ -8,6 +8,7 @@ import re
 
 from flask import abort, render_template, request
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..auth import audit, role_required
 from ..hold.audio import AudioImportError
@@ -49,8 +50,12 @@ def create_channel():
         except AudioImportError as exc:
             return render_channels(channels, [f"audio: Not uploaded: {exc}."], 422)
     channel = HoldChannel(key=key, kind=kind, **row)
-    db.session.add(channel)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(channel)
+    except IntegrityError:  # another operator made this key meanwhile
+        return render_channels(all_channels(), [f"key: a channel called {key!r} exists "
+                                                "already."], 422)
     if infos:
         record_segments(channel, infos)
     audit("channel.create", key, kind=str(kind), name=row["name"], digit=row["digit"],

@@ -13,6 +13,10 @@ from ..models import db, rows_updated, utcnow
 from .models import FormDefinition, FormVersion
 
 
+class Stale(Exception):
+    """Someone saved after the version an operator started from (rolls the save back)."""
+
+
 def heads() -> dict[str, str]:
     """Each saved form's version in effect, by form id: two short columns, read on every
     request that needs forms."""
@@ -60,7 +64,7 @@ def save(key: str, source: str, base: int, user_id: int | None) -> FormVersion |
             elif rows_updated(update(FormDefinition).where(
                     FormDefinition.key == key, FormDefinition.version == base)
                     .values(**values)) != 1:
-                raise IntegrityError("stale version", None, ValueError(base))
-    except IntegrityError:
+                raise Stale(base)
+    except (IntegrityError, Stale):
         return None
     return kept
