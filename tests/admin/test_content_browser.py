@@ -90,6 +90,7 @@ def test_operator_makes_a_channel_and_a_form_then_a_call_uses_both(page, make_us
     assert "Added the music channel 'rain sounds' on digit 8." in flash.inner_text()
     assert page.locator("#channel-rain input[aria-label='rain name']").input_value() == \
         "rain sounds"
+    shot(page, "content-new-channel", tmp_path)
 
     page.click(".tabs >> text=SMS forms")
     page.click("#new-form")
