@@ -93,6 +93,8 @@ def register_voice(app: Flask, csrf: CSRFProtect) -> None:
 def register_web(app: Flask) -> None:
     """The pages people use: sign-in, texted forms, the agent console, the operator app."""
     from .admin import (  # noqa: F401
+        content_channel_views,
+        content_form_views,
         content_text_views,
         content_views,
         dashboard_views,

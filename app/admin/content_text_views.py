@@ -1,25 +1,26 @@
-"""Hold quiz questions and the SMS forms: text content operators write."""
+"""Hold quiz questions: text content operators write (SMS forms: content_form_views)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, func, select
 
 from ..auth import audit, role_required
-from ..auth.models import User
+from ..hold.kinds import ChannelKind
 from ..hold.models import QuizQuestion
-from ..models import db, rows_updated, utcnow
-from ..selfservice.forms import FormDefinitionError, form_files, read_form
-from ..selfservice.models import FormDefinition
-from ..selfservice.service import forms
+from ..models import db
+from .content_views import all_channels
 from .views import bp, done
 
 CHOICES = 4  # callers answer with keys 1-4
 MAX_QUESTION, MAX_CHOICE = 300, 80
+
+
+def quiz_rows(*columns) -> Select:
+    """Where every quiz-question query of the content pages starts (a filter: one edit)."""
+    return select(*(columns or (QuizQuestion,)))
 
 
 @bp.get("/content/quiz")
@@ -29,7 +30,7 @@ def quiz():
 
 
 def render_quiz(problems=(), status: int = 200):
-    questions = db.session.scalars(select(QuizQuestion).order_by(QuizQuestion.position)).all()
+    questions = db.session.scalars(quiz_rows().order_by(QuizQuestion.position)).all()
     return render_template("admin/content/quiz.html", questions=questions, problems=problems,
                            form=request.form, choices=CHOICES), status
 
@@ -40,7 +41,7 @@ def add_question():
     fields, problems = read_question()
     if problems:
         return render_quiz(problems, 422)
-    last = db.session.scalar(select(func.max(QuizQuestion.position))) or 0
+    last = db.session.scalar(quiz_rows(func.max(QuizQuestion.position))) or 0
     question = QuizQuestion(position=last + 1, **fields)
     db.session.add(question)
     db.session.flush()
@@ -76,10 +77,37 @@ def edit_question(question_id: int):
 @role_required("operator")
 def toggle_question(question_id: int):
     question = find_question(question_id)
+    if request.form.get("active") != "1" and leaves_quiz_empty(question):
+        return render_quiz([QUIZ_EMPTY], 422)
     question.active = request.form.get("active") == "1"
     audit("quiz.activate" if question.active else "quiz.deactivate", str(question.id))
     return done(f"Question {'back in' if question.active else 'taken out of'} the quiz.",
                 "admin.quiz")
+
+
+@bp.post("/content/quiz/<int:question_id>/delete")
+@role_required("operator")
+def delete_question(question_id: int):
+    """Gone for good (taking it out keeps it); a caller asked it now just hears the
+    channel menu again when they answer."""
+    question = find_question(question_id)
+    if leaves_quiz_empty(question):
+        return render_quiz([QUIZ_EMPTY], 422)
+    audit("quiz.delete", str(question.id), question=question.question)
+    db.session.delete(question)
+    return done("Question deleted.", "admin.quiz")
+
+
+QUIZ_EMPTY = ("Not changed: a quiz channel would have no questions left. Add another "
+              "question first, or delete the quiz channel on the Hold channels page.")
+
+
+def leaves_quiz_empty(question: QuizQuestion) -> bool:
+    """Would a quiz channel callers can choose be left with nothing to ask?"""
+    others = db.session.scalar(quiz_rows(func.count(QuizQuestion.id)).where(
+        QuizQuestion.active.is_(True), QuizQuestion.id != question.id))
+    quiz_channel = any(c.kind is ChannelKind.QUIZ and c.active for c in all_channels())
+    return question.active and not others and quiz_channel
 
 
 def read_question() -> tuple[dict[str, Any], list[str]]:
@@ -108,90 +136,3 @@ def read_question() -> tuple[dict[str, Any], list[str]]:
     if len(fields["fact"]) > MAX_QUESTION:
         problems.append(f"The fact may have at most {MAX_QUESTION} characters.")
     return fields, problems
-
-
-@bp.get("/content/forms")
-@role_required("operator")
-def sms_forms():
-    saved = {row.key: row for row in db.session.scalars(select(FormDefinition))}
-    return render_template("admin/content/forms.html", keys=sorted(form_files()),
-                           live=forms(), saved=saved, editors=editor_names(saved.values()))
-
-
-def editor_names(rows) -> dict[int, str]:
-    ids = {row.updated_by for row in rows if row.updated_by}
-    return dict(db.session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
-
-
-def form_row(key: str) -> FormDefinition | None:
-    """The operators' definition; a row with an empty source was reverted to shipped
-    (kept, so its version keeps counting and a stale editor cannot save over a revert)."""
-    if key not in form_files():
-        abort(404)
-    return db.session.scalar(select(FormDefinition).where(FormDefinition.key == key))
-
-
-def render_form_editor(key: str, row: FormDefinition | None, text: str | None = None,
-                       base: int | None = None, status: int = 200, **notes):
-    edited = row is not None and bool(row.source)
-    if text is None:
-        text = row.source if row and edited else form_files()[key].read_text(encoding="utf-8")
-    if base is None:
-        base = row.version if row else 0
-    return render_template("admin/content/form_edit.html", key=key, row=row, edited=edited,
-                           text=text, base=base, editors=editor_names([row] if row else []),
-                           **notes), status
-
-
-@bp.get("/content/forms/<key>")
-@role_required("operator")
-def edit_form(key: str):
-    return render_form_editor(key, form_row(key))
-
-
-@bp.post("/content/forms/<key>")
-@role_required("operator")
-def save_form(key: str):
-    row = form_row(key)
-    text, base = request.form.get("source", ""), request.form.get("version", 0, type=int)
-    try:
-        read_form(text, key)
-    except FormDefinitionError as exc:
-        return render_form_editor(key, row, text, base, 422, problems=exc.problems)
-    if not write_form(key, row, text, base):
-        return render_form_editor(key, form_row(key), text, base, 409, conflict=True)
-    audit("form.save", key, version=base + 1)
-    return done(f"Saved the {key} form. New links use it now.",
-                "admin.edit_form", key=key)
-
-
-@bp.post("/content/forms/<key>/revert")
-@role_required("operator")
-def revert_form(key: str):
-    row = form_row(key)
-    base = request.form.get("version", 0, type=int)
-    if row is None or not row.source:
-        flash(f"The {key} form is already the shipped one.")
-    elif not write_form(key, row, "", base):
-        return render_form_editor(key, form_row(key), status=409, conflict=True)
-    else:
-        audit("form.revert", key, version=base + 1)
-        db.session.commit()
-        flash(f"The {key} form is back to the shipped version.")
-    return redirect(url_for("admin.edit_form", key=key)), 303
-
-
-def write_form(key: str, row: FormDefinition | None, source: str, base: int) -> bool:
-    """Save over version `base` only if nobody saved since (False: a conflict)."""
-    values = {"source": source, "version": base + 1, "updated_at": utcnow(),
-              "updated_by": current_user.id}
-    if row is None and base == 0:
-        try:
-            with db.session.begin_nested():
-                db.session.add(FormDefinition(key=key, **values))
-            return True
-        except IntegrityError:  # another operator saved the first edit meanwhile
-            return False
-    written = rows_updated(update(FormDefinition).where(
-        FormDefinition.key == key, FormDefinition.version == base).values(**values))
-    return written == 1

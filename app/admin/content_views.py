@@ -15,6 +15,7 @@ from werkzeug.utils import secure_filename
 
 from ..auth import audit, role_required
 from ..hold.audio import AudioImportError, import_audio
+from ..hold.kinds import ChannelKind
 from ..hold.library import channel_named, library_dir, record_segments
 from ..hold.models import HoldChannel, HoldSegment, PodcastFeed
 from ..models import db
@@ -23,6 +24,7 @@ from .views import bp, done
 UPLOAD_LIMIT = 50 * 1024 * 1024  # a long podcast episode as mp3
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_PHRASES, MAX_PHRASE_CHARS = 10, 40
+UPLOADS = ("admin.upload_track", "admin.create_channel")  # the endpoints that take audio
 
 
 class TrackTooLarge(RequestEntityTooLarge):
@@ -32,7 +34,7 @@ class TrackTooLarge(RequestEntityTooLarge):
 @bp.url_value_preprocessor
 def allow_track_uploads(endpoint, values) -> None:
     """Only signed-in operators may send a body this large (runs before CSRF reads it)."""
-    if request.method != "POST" or endpoint != "admin.upload_track" \
+    if request.method != "POST" or endpoint not in UPLOADS \
             or not current_user.is_authenticated or current_user.role not in ("operator",
                                                                                "admin"):
         return
@@ -43,12 +45,14 @@ def allow_track_uploads(endpoint, values) -> None:
 
 @bp.errorhandler(TrackTooLarge)
 def track_too_large(_error):
+    limit = f"Not uploaded: a file may be at most {UPLOAD_LIMIT // 2**20} MB."
+    if request.endpoint == "admin.create_channel":
+        return render_channels(all_channels(), [f"audio: {limit}"], 413)
     try:
-        channel = channel_named(request.view_args["key"])
+        channel = channel_named((request.view_args or {}).get("key", ""))
     except ValueError:
         return "no such channel", 404  # an error handler must not abort again
-    return render_channel(channel, status=413, upload_error=f"Not uploaded: a file may be "
-                          f"at most {UPLOAD_LIMIT // 2**20} MB.")
+    return render_channel(channel, status=413, upload_error=limit)
 
 
 @dataclass
@@ -88,7 +92,9 @@ def content():
 
 
 def all_channels() -> list[HoldChannel]:
-    return list(db.session.scalars(select(HoldChannel).order_by(HoldChannel.position)))
+    """Every channel the content pages show: the one query of them here."""
+    return list(db.session.scalars(select(HoldChannel).order_by(HoldChannel.position,
+                                                                HoldChannel.id)))
 
 
 def render_channels(channels: list[HoldChannel], errors=(), status: int = 200):
@@ -97,9 +103,10 @@ def render_channels(channels: list[HoldChannel], errors=(), status: int = 200):
                func.sum(HoldSegment.duration_s)).group_by(HoldSegment.channel_id))}
     feeds = db.session.scalars(select(PodcastFeed).order_by(PodcastFeed.id)).all()
     return render_template("admin/content/index.html", channels=channels, totals=totals,
-                           errors=errors, feeds=feeds,
+                           errors=errors, feeds=feeds, kinds=list(ChannelKind),
                            form=request.form if request.endpoint == "admin.save_channels"
-                           else {}), status
+                           else {}, new=request.form if request.endpoint ==
+                           "admin.create_channel" else {}), status
 
 
 @bp.post("/content/channels")
@@ -136,25 +143,30 @@ def read_channel(key: str) -> dict:
 
 
 def channel_problems(channels: list[HoldChannel], posted: dict[str, dict]) -> list[str]:
-    problems = []
-    for channel in channels:
-        row, label = posted[channel.key], channel.key
-        if not 1 <= len(row["name"]) <= 60:
-            problems.append(f"{label}: the name needs 1 to 60 characters.")
-        if len(row["digit"]) != 1 or row["digit"] not in "123456789":
-            problems.append(f"{label}: the digit must be one of 1 to 9.")
-        if not row["phrases"]:
-            problems.append(f"{label}: give at least one phrase callers may say.")
-        elif len(row["phrases"]) > MAX_PHRASES or \
-                max(map(len, row["phrases"])) > MAX_PHRASE_CHARS:
-            problems.append(f"{label}: at most {MAX_PHRASES} phrases of up to "
-                            f"{MAX_PHRASE_CHARS} characters.")
-        if not 0 <= row["position"] <= 99:
-            problems.append(f"{label}: the order must be a number from 0 to 99.")
+    problems = [f"{channel.key}: {problem}" for channel in channels
+                for _, problem in row_problems(posted[channel.key])]
     digits = [row["digit"] for row in posted.values()]
     for digit in sorted({d for d in digits if digits.count(d) > 1}):
         holders = ", ".join(key for key, row in posted.items() if row["digit"] == digit)
         problems.append(f"Digit {digit} is given to more than one channel ({holders}).")
+    return problems
+
+
+def row_problems(row: dict) -> list[tuple[str, str]]:
+    """One channel's name, digit, phrases and order: (field, problem) pairs."""
+    problems = []
+    if not 1 <= len(row["name"]) <= 60:
+        problems.append(("name", "the name needs 1 to 60 characters."))
+    if len(row["digit"]) != 1 or row["digit"] not in "123456789":
+        problems.append(("digit", "the digit must be one of 1 to 9."))
+    if not row["phrases"]:
+        problems.append(("phrases", "give at least one phrase callers may say."))
+    elif len(row["phrases"]) > MAX_PHRASES or \
+            max(map(len, row["phrases"])) > MAX_PHRASE_CHARS:
+        problems.append(("phrases", f"at most {MAX_PHRASES} phrases of up to "
+                                    f"{MAX_PHRASE_CHARS} characters."))
+    if not 0 <= row["position"] <= 99:
+        problems.append(("order", "the order must be a number from 0 to 99."))
     return problems
 
 
@@ -178,20 +190,15 @@ def upload_track(key: str):
     upload = request.files.get("audio")
     if upload is None or not upload.filename:
         return render_channel(channel, 422, upload_error="Choose an audio file to upload.")
-    title = " ".join(request.form.get("title", "").split())[:120] \
-        or Path(upload.filename).stem[:120] or "Untitled"
+    title = track_title(upload)
     if title in {track.name for track in tracks_of(channel)}:
         return render_channel(channel, 422, upload_error=f"Not uploaded: {channel.name} "
                               f"already has a track called {title!r}. Delete it first or "
                               "give this one another title.")
-    with tempfile.TemporaryDirectory(prefix="holdline-upload-") as folder:
-        source = Path(folder) / (secure_filename(upload.filename) or "upload")
-        upload.save(source)
-        try:
-            infos = import_audio(source, channel.key, library_dir(), title=title,
-                                 max_bytes=UPLOAD_LIMIT)
-        except AudioImportError as exc:
-            return render_channel(channel, 422, upload_error=f"Not uploaded: {exc}.")
+    try:
+        infos = imported(upload, channel.key, title)
+    except AudioImportError as exc:
+        return render_channel(channel, 422, upload_error=f"Not uploaded: {exc}.")
     weekday = schedule_day() if channel.kind.by_weekday else None
     record_segments(channel, infos, weekday)
     seconds = sum(info.duration_s for info in infos)
@@ -200,6 +207,20 @@ def upload_track(key: str):
     return done(f"Added {title!r} to {channel.name}: {len(infos)} segment"
                 f"{'s' if len(infos) != 1 else ''}, {Track(title, 0, seconds, None).length}.",
                 "admin.channel_page", key=key)
+
+
+def track_title(upload) -> str:
+    return " ".join(request.form.get("title", "").split())[:120] \
+        or Path(upload.filename).stem[:120] or "Untitled"
+
+
+def imported(upload, key: str, title: str) -> list:
+    """The upload through the audio pipeline into the library folder of channel `key`:
+    all segments or none (AudioImportError says why)."""
+    with tempfile.TemporaryDirectory(prefix="holdline-upload-") as folder:
+        source = Path(folder) / (secure_filename(upload.filename) or "upload")
+        upload.save(source)
+        return import_audio(source, key, library_dir(), title=title, max_bytes=UPLOAD_LIMIT)
 
 
 def schedule_day() -> int | None:

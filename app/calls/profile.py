@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..events import EventKind
 from ..models import Call, CallEvent, Customer, db
-from ..selfservice.service import forms, open_link_for
+from ..selfservice.service import form_of, open_link_for
 
 
 def caller_profile(customer: Customer | None, number: str = "") -> dict[str, Any]:
@@ -18,7 +18,7 @@ def caller_profile(customer: Customer | None, number: str = "") -> dict[str, Any
         profile = {"known": True, "name": customer.name, "first_name": customer.first_name,
                    "account": customer.account_number}
     link = open_link_for(number) if number else None
-    form = forms().get(link.form) if link is not None else None
+    form = form_of(link) if link is not None else None
     if link is not None and form is not None:
         profile["open_link"] = form.title.lower()
         profile["open_link_unheard"] = not notice_given(number, link.created_at)

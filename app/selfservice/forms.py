@@ -1,36 +1,43 @@
 """Mobile web forms defined as data: YAML files, submission checks, plain placeholders.
 
-Operators write forms in YAML (or JSON, same structure) in app/selfservice/forms/.
-Definitions are validated by the schema in `form_schema`; errors name the form, the
-field and the attribute. Submitted values are trimmed and checked here; HTML in them
-is kept as text (templates escape it).
+Forms ship as YAML (or JSON, same structure) in app/selfservice/forms/; operators create
+and edit them in the app, where every save is a version in the database (`form_store`).
+`forms()` is the one lookup of the forms in effect, for callers, texts and the menu
+validator. Definitions are validated by the schema in `form_schema`; errors name the
+form, the field and the attribute. Submitted values are trimmed and checked here; HTML
+in them is kept as text (templates escape it).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
-from datetime import date
-from decimal import Decimal
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from flask import has_app_context
 from pydantic import ValidationError
 
 from .. import operator_yaml
 from ..flow.phrases import phrases
+from . import form_store
+from .form_checks import CHECKS, Problem, _problem
 from .form_schema import MAX_VALUE_CHARS, PLACEHOLDER, Choice, FormDef, FormField
 
-__all__ = ["FORMS_DIR", "Choice", "FormDef", "FormDefinitionError", "FormField", "entered_values",
-           "form_files", "load_form", "load_forms", "parse_form",
-           "read_form", "render_confirmation", "validate_submission"]
+__all__ = ["FORMS_DIR", "Choice", "FormDef", "FormDefinitionError", "FormField", "LiveForm",
+           "entered_values", "form_at", "form_files", "forms", "live_forms", "load_form",
+           "load_forms", "parse_form", "read_form", "render_confirmation",
+           "shipped_forms", "validate_submission"]
 
-Problem = tuple[str, dict]  # a catalogue message id and its parameters
+log = logging.getLogger(__name__)
+
 FORMS_DIR = Path(__file__).parent / "forms"
 # Control characters (not tab/newline) never belong in a form value.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
 
 
 class FormDefinitionError(ValueError):
@@ -49,15 +56,16 @@ def parse_form(data: Any, source: str = "form") -> FormDef:
         raise FormDefinitionError([_where(source, data, err) for err in exc.errors()]) from None
 
 
-def read_form(text: str, key: str, source: str = "", key_is: str = "") -> FormDef:
-    """Parse and validate form text (YAML or JSON); its id must be `key`."""
-    source = source or key
+def read_form(text: str, key: str | None, source: str = "", key_is: str = "") -> FormDef:
+    """Parse and validate form text (YAML or JSON); its id must be `key` (None: a new
+    form, whose id is whatever it says)."""
+    source = source or key or "new form"
     try:
         data = operator_yaml.load(text)
     except operator_yaml.YamlRefused as exc:
         raise FormDefinitionError([f"{source}: {exc}"]) from None
     form = parse_form(data, source)
-    if form.id != key:
+    if key is not None and form.id != key:
         raise FormDefinitionError([f"{source}: id {form.id!r} must match "
                                    f"{key_is or repr(key)}"])
     return form
@@ -77,6 +85,60 @@ def form_files(directory: Path = FORMS_DIR) -> dict[str, Path]:
 def load_forms(directory: Path = FORMS_DIR) -> dict[str, FormDef]:
     """Load every form in a directory, keyed by id."""
     return {form.id: form for form in map(load_form, form_files(directory).values())}
+
+
+@dataclass(frozen=True)
+class LiveForm:
+    """A form in effect and the saved version it comes from (None: the shipped file)."""
+
+    form: FormDef
+    version_id: str | None
+
+
+def forms() -> dict[str, FormDef]:
+    """The forms in effect now, by id: the one lookup for callers, texts and the menu
+    validator. Without an app (validating files alone), the shipped files."""
+    return {key: live.form for key, live in live_forms().items()}
+
+
+def live_forms() -> dict[str, LiveForm]:
+    """The shipped files, overridden by the versions saved in the app. The database says
+    which version is in effect on every request, so a save reaches every worker at once;
+    each version is parsed once per process (it never changes)."""
+    shipped = {key: LiveForm(form, None) for key, form in shipped_forms().items()}
+    if not has_app_context():
+        return shipped
+    saved = {key: LiveForm(form, version_id) for key, version_id in form_store.heads().items()
+             if (form := form_at(version_id)) is not None}
+    return shipped | saved
+
+
+@lru_cache(maxsize=256)
+def form_at(version_id: str) -> FormDef | None:
+    """One saved version, parsed. None when it reverted to the shipped file or no longer
+    validates (after an upgrade, say): the shipped form stays in effect rather than the
+    form vanishing. A version not in the database raises LookupError (and is not cached)."""
+    kept = form_store.version(version_id)
+    if kept is None:
+        raise LookupError(f"no form version {version_id}")
+    if not kept.source:
+        return None
+    try:
+        return read_form(kept.source, kept.key)
+    except FormDefinitionError as exc:
+        log.error("saved form %s is invalid, using the shipped one: %s", kept.key, exc)
+        return None
+
+
+def shipped_forms(directory: Path = FORMS_DIR) -> dict[str, FormDef]:
+    """The files, read again when one is added, changed or removed (a stat per file)."""
+    return _files_read(directory, tuple((path.name, path.stat().st_mtime_ns)
+                                        for path in form_files(directory).values()))
+
+
+@lru_cache(maxsize=4)
+def _files_read(directory: Path, _listing: tuple) -> dict[str, FormDef]:
+    return load_forms(directory)
 
 
 def render_confirmation(form: FormDef, clean: Mapping[str, str]) -> str:
@@ -178,11 +240,6 @@ def _required(field: FormField, clean: Mapping[str, str]) -> bool:
     return any(clean.get(other) == value for other, value in (field.required_if or {}).items())
 
 
-def _problem(message: str, **params) -> tuple[str, dict]:
-    """A message id of the catalogue and its parameters, said in the form's language."""
-    return message, params
-
-
 def _missing(field: FormField) -> tuple[str, dict]:
     if field.type == "select":
         return _problem("Please choose an option.")
@@ -193,77 +250,3 @@ def _missing(field: FormField) -> tuple[str, dict]:
 
 def _too_long(field: FormField) -> tuple[str, dict]:
     return _problem("Please use {limit} characters or fewer.", limit=field.limit)
-
-
-def _as_text(field: FormField, raw: str) -> tuple[str, Problem | None]:
-    return raw, None
-
-
-def _email(field: FormField, raw: str) -> tuple[str, Problem | None]:
-    if not EMAIL.fullmatch(raw):
-        return raw, _problem("Please enter an email address, like name@example.com.")
-    local, domain = raw.rsplit("@", 1)
-    return f"{local}@{domain.lower()}", None
-
-
-def _tel(field: FormField, raw: str) -> tuple[str, Problem | None]:
-    number = re.sub(r"[\s().-]", "", raw)
-    if not re.fullmatch(r"\+?\d{7,15}", number):
-        return raw, _problem("Please enter a phone number, like 555 123 4567.")
-    return number, None
-
-
-def _zip(field: FormField, raw: str) -> tuple[str, Problem | None]:
-    code = raw.replace(" ", "")
-    if not re.fullmatch(r"\d{5}(-\d{4})?", code):
-        return raw, _problem("Please enter a 5-digit ZIP code.")
-    return code, None
-
-
-def _date(field: FormField, raw: str) -> tuple[str, Problem | None]:
-    us = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", raw)
-    try:
-        if us:
-            return date(int(us[3]), int(us[1]), int(us[2])).isoformat(), None
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-            return date.fromisoformat(raw).isoformat(), None
-    except ValueError:
-        pass
-    return raw, _problem("Please enter a date, like 2025-03-31.")
-
-
-def _select(field: FormField, raw: str) -> tuple[str, Problem | None]:
-    if raw not in {choice.value for choice in field.choices or []}:
-        return raw, _problem("Please choose one of the options.")
-    return raw, None
-
-
-def _money(field: FormField, raw: str) -> tuple[str, Problem | None]:
-    amount = re.sub(r"[\s$,]", "", raw)
-    if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", amount):
-        return raw, _problem("Please enter an amount in dollars, like 42.50.")
-    value = Decimal(amount)
-    if field.min is not None and value < field.min:
-        return raw, _problem("The amount must be at least ${amount}.",
-                             amount=_dollars(field.min))
-    if field.max is not None and value > field.max:
-        return raw, _problem("The amount can be at most ${amount}.",
-                             amount=_dollars(field.max))
-    return f"{value:.2f}", None
-
-
-def _dollars(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
-
-
-def _account(field: FormField, raw: str) -> tuple[str, Problem | None]:
-    number = re.sub(r"[\s-]", "", raw)
-    if not number.isascii() or not number.isdigit():
-        return raw, _problem("Please enter the account number using digits only.")
-    return number, None
-
-
-CHECKS: dict[str, Callable[[FormField, str], tuple[str, Problem | None]]] = {
-    "text": _as_text, "textarea": _as_text, "email": _email, "tel": _tel, "zip": _zip,
-    "date": _date, "select": _select, "money": _money, "account": _account,
-}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from functools import cache, lru_cache
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -15,48 +14,39 @@ from ..events import EventKind, Outcome
 from ..flow.actions import LinkSent
 from ..flow.phrases import phrases
 from ..models import Call, db, rows_updated, utcnow
-from .forms import FormDef, FormDefinitionError, load_forms, read_form, render_confirmation
+from .forms import FormDef, form_at, forms, live_forms, render_confirmation
 from .links import make_token, new_link_id
-from .models import FormDefinition, FormSubmission, SmsLink
+from .models import FormSubmission, SmsLink
+
+__all__ = ["form_of", "forms", "mark_opened", "open_link_for", "send_link", "submit"]
 
 log = logging.getLogger(__name__)
 
 OPEN_LINK_WINDOW = timedelta(hours=24)  # a returning caller is greeted with their link
 
 
-@cache
-def shipped_forms() -> dict[str, FormDef]:
-    return load_forms()
-
-
-def forms() -> dict[str, FormDef]:
-    """The forms in effect: the shipped YAML, overridden by operators' saved definitions
-    (an empty source was reverted). Read from the database each time, so a save takes
-    effect in every worker at once."""
-    saved = db.session.execute(select(FormDefinition.key, FormDefinition.source)
-                               .where(FormDefinition.source != "")).all()
-    edited = {key: form for key, source in saved if (form := saved_form(key, source))}
-    return {**shipped_forms(), **edited}
-
-
-@lru_cache(maxsize=64)
-def saved_form(key: str, source: str) -> FormDef | None:
-    """None when a saved definition no longer validates (e.g. after an upgrade): the
-    shipped form stays in effect rather than the form vanishing."""
-    try:
-        return read_form(source, key)
-    except FormDefinitionError as exc:
-        log.error("saved form %s is invalid, using the shipped one: %s", key, exc)
-        return None
+def form_of(link: SmsLink) -> FormDef | None:
+    """The form as it was when the link was texted (a later save does not change what the
+    caller was told); a link texted with the shipped file gets the form in effect."""
+    if link.form_version_id is not None:
+        try:
+            pinned = form_at(link.form_version_id)
+        except LookupError:
+            pinned = None
+        if pinned is not None:
+            return pinned
+    return forms().get(link.form)
 
 
 def send_link(call: Call, form_id: str, link_url, status_url: str | None) -> LinkSent:
     """Text the caller a link to the form; the result goes back to the engine."""
-    form = forms().get(form_id)
-    if form is None:
+    live = live_forms().get(form_id)
+    if live is None:
         return LinkSent(ok=False, error="unknown form")
+    form = live.form
     max_age = current_app.config["LINK_MAX_AGE_S"]
     link = SmsLink(id=new_link_id(), call=call, phone=call.from_number, form=form_id,
+                   form_version_id=live.version_id,
                    expires_at=utcnow() + timedelta(seconds=max_age))
     db.session.add(link)
     # The token carries only the link id: the number and call stay on our row.

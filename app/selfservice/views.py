@@ -44,7 +44,7 @@ def form_page(token: str):
     except LinkError:
         return problem("invalid", 404)
     link = db.session.get(SmsLink, claims.link_id)
-    form = service.forms().get(link.form) if link else None
+    form = service.form_of(link) if link else None
     if link is None or form is None:
         return problem("invalid", 404)
     if link.status == "submitted":

@@ -22,3 +22,10 @@ def token(client):
         return csrf_from(client.get(path).get_data(as_text=True))
 
     return fetch
+
+
+@pytest.fixture
+def library(app, tmp_path):
+    """The audio library in a scratch folder, not the repository's audio/."""
+    app.config["AUDIO_DIR"] = str(tmp_path / "audio")
+    return tmp_path / "audio" / "library"

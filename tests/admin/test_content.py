@@ -20,13 +20,6 @@ from tests.conftest import csrf_from
 from tests.selfservice.test_selfservice_journeys import link_path, outbox, start_service
 
 
-@pytest.fixture
-def library(app, tmp_path):
-    """The audio library in a scratch folder, not the repository's audio/."""
-    app.config["AUDIO_DIR"] = str(tmp_path / "audio")
-    return tmp_path / "audio" / "library"
-
-
 def sine_mp3(folder: Path, seconds: int = 25, name: str = "morning tune.mp3") -> Path:
     """A real encoded file; hold segments are at least 20 s, so shorter is refused."""
     path = folder / name

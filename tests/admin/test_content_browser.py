@@ -3,6 +3,8 @@ is listed with its duration once the audio pipeline has levelled and cut it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.admin.test_browser import page, pytestmark, shot, sign_in  # noqa: F401
 from tests.admin.test_content import sine_mp3
 
@@ -61,3 +63,56 @@ def test_operator_adds_a_podcast_feed_and_sees_the_episode(page, make_user, app,
     assert "Light savings (2026-11-09): playing, 0:25" in row.inner_text()
     assert page.locator("#channel-podcast input[type=checkbox]").is_checked()  # now offered
     shot(page, "content-feed", tmp_path)
+
+
+def test_operator_makes_a_channel_and_a_form_then_a_call_uses_both(page, make_user, app,  # noqa: F811
+                                                                   simulate, tmp_path):
+    from app import menus
+    from app.demo import northwind
+    from app.hold.models import HoldSegment
+    from app.models import db
+    from app.simulator import say
+    from tests.admin.test_content_forms import WELCOME, with_welcome_pack
+    from tests.selfservice.test_selfservice_journeys import link_path, outbox
+
+    app.config["AUDIO_DIR"] = str(tmp_path / "audio")
+    make_user("olive", "operator")
+    sign_in(page, "olive")
+    page.click("nav >> text=Content")
+    page.fill("#new-key", "rain")
+    page.select_option("#new-kind", "music")
+    page.fill("#new-digit", "8")
+    page.fill("#new-name", "rain sounds")
+    page.fill("#new-phrases", "rain, rainfall")
+    page.set_input_files("#new-audio", str(sine_mp3(tmp_path, name="soft rain.mp3")))
+    page.click("#new-channel button[type=submit]")
+    flash = page.wait_for_selector(".flash", timeout=60_000)
+    assert "Added the music channel 'rain sounds' on digit 8." in flash.inner_text()
+    assert page.locator("#channel-rain input[aria-label='rain name']").input_value() == \
+        "rain sounds"
+    shot(page, "content-new-channel", tmp_path)
+
+    page.click(".tabs >> text=SMS forms")
+    page.click("#new-form")
+    page.fill("#source", WELCOME)
+    page.click("#form-creator button[type=submit]")
+    assert "Created the welcome_pack form (version 1)." in page.inner_text(".flash")
+    page.click("#preview")
+    assert page.inner_text("h1") == "Get your welcome pack"  # the caller's page
+    page.click("button[type=submit]")  # an empty answer is refused as it would be for them
+    assert "Your name is required." in page.inner_text(".error-summary")
+    shot(page, "content-new-form", tmp_path)
+
+    menu = Path(northwind.__file__).parent / "menus" / "northwind.yaml"
+    menus.save_version(menus.load_yaml(with_welcome_pack(menu.read_text())), publish=True)
+    db.session.commit()
+    held = simulate([say("agent"), say("rain")], wait_loops=2)
+    [segment_id] = {int(text.split("/hold-audio/")[1].split("/")[0])
+                    for who, text in held.lines if "/hold-audio/" in text}
+    assert db.session.get(HoldSegment, segment_id).channel.key == "rain"
+    texted = simulate([say("I need to start service"), say("start")],
+                      caller="+15559990002")
+    [text] = outbox("+15559990002")
+    assert "Get your welcome pack" in text.body and "texted you" in texted.ivr_text
+    page.goto(link_path(text))
+    assert page.inner_text("h1") == "Get your welcome pack"
