@@ -1,7 +1,7 @@
 """form versions: every save of an SMS form kept, heads and texted links point at one
 
 Revision ID: 0013_content
-Revises: 0010_hold_audio
+Revises: 0011_business_hours
 Create Date: 2026-12-02 01:50:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0013_content'
-down_revision = '0010_hold_audio'
+down_revision = '0011_business_hours'
 branch_labels = None
 depends_on = None
 
