@@ -15,7 +15,7 @@ from .flow.validate import MenuError, MenuInvalid, parse_menu
 from .lookups import SOURCES
 from .models import Call, Menu, MenuVersion, PhoneRoute, db, utcnow
 from .selfservice.models import FormDefinition
-from .selfservice.service import forms, shipped_forms
+from .selfservice.forms import forms, shipped_forms
 
 # Pages of the operator app under /admin/menus/: a menu named like one could not be opened.
 RESERVED_NAMES = frozenset({"new"})
