@@ -20,6 +20,7 @@ from tests.agents.test_agents import MARIA, waiting_caller
 from tests.hold.test_hold import library  # noqa: F401
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+HANGUL = re.compile("[\uac00-\ud7a3]")
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # Runs in the page through the DevTools protocol, which the page's CSP does not govern.
 RUN = """tags => axe.run(document, {runOnly: {type: "tag", values: tags},
@@ -107,6 +108,10 @@ def test_every_page_state_has_no_axe_violations(page, app, make_user, simulate, 
     page.fill("#script", "press: 9\nsay: 정전")
     page.click("#test-call button[type=submit]")
     audit.check("test call with a Korean transcript")
+    # axe cannot know the language of a text; the node's language tells it
+    assert HANGUL.search(page.locator('.transcript .ivr [lang="ko"]').first.inner_text())
+    assert "Northwind" in page.locator(".transcript .ivr span:not([lang])").first.inner_text()
+    assert page.locator('.transcript .caller [lang="ko"]').inner_text() == "정전"
     page.fill("#sentence", "the lights went out")
     page.click("#try-sentence button[type=submit]")
     audit.check("try a sentence")
@@ -116,25 +121,39 @@ def test_every_page_state_has_no_axe_violations(page, app, make_user, simulate, 
     page.click("button[value=draft]")
     page.wait_for_selector("#menu-errors")
     audit.check("editor after a failed save")
+    assert page.locator('#node-ko_main td[lang="ko"]').count() == 1
+    assert page.locator('#node-main td[lang]').count() == 0
     page.goto(f"{menu}/nodes/ko_main/edit?from=1")
     page.fill('input[name="option_go"] >> nth=0', "nowhere")
     page.click("button[value=draft]")
     page.wait_for_selector("#menu-errors")
     audit.check("node form after a failed save")
-    audit.visit("diff", f"{menu}/diff?a=1&b=1")
+    assert page.get_attribute("#prompt", "lang") == "ko"
+    assert page.get_attribute('input[aria-label="Phrases, option 1"]', "lang") == "ko"
+    assert page.get_attribute('input[aria-label="Go to, option 1"]', "lang") is None
+    assert page.get_by_role("textbox", name="Label, option 1").input_value() == "요금"
+    page.goto(f"{menu}/edit")
+    page.fill("#yaml", page.input_value("#yaml").replace("Hello {{", "Good day {{", 1))
+    page.click("button[value=draft]")
+    audit.check("saved draft")
+    audit.visit("diff", f"{menu}/diff?a=1&b=2")
 
     audit.visit("agent console loading", "/agent/")
     page.wait_for_selector("#line tr.waiting")
     audit.check("agent console with a caller waiting")
+    assert page.get_by_role("button", name="Take Maria Lopez").count() == 1
     page.click("#line tr.waiting button")
     page.wait_for_url("**/agent/assignment/*")
     audit.check("screen pop")
 
-    for state, path in [("SMS form, outage", outage_form), ("SMS form, start", start_form)]:
+    for state, path in [("SMS form, start", start_form), ("SMS form, outage", outage_form)]:
         audit.visit(state, path)
         page.click("form button[type=submit]")
         page.wait_for_selector(".error-summary")
         audit.check(state + " with errors")
+        assert page.evaluate("document.activeElement.className") == "error-summary"
+    page.click('.error-summary a[href="#f-problem-1"]')  # a radio group's error
+    assert page.evaluate("document.activeElement.id") == "f-problem-1"  # its first radio
     audit.visit("SMS link that does not work", "/s/not-a-real-link")
 
     assert len(audit.states) >= 32
