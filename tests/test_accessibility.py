@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.agents.models import AgentProfile
+from app.agents.models import AgentProfile, Assignment
 from app.hold.models import HoldChannel, QuizQuestion
-from app.models import Message, db
-from app.simulator import press, say
+from app.models import Call, Message, db
+from app.simulator import Http, Simulator, press, say
 from tests.admin.test_browser import page, pytestmark, sign_in  # noqa: F401
 from tests.agents.test_agents import MARIA, waiting_caller
 from tests.hold.test_hold import library  # noqa: F401
@@ -39,8 +39,8 @@ def axe_source() -> str:
 class Audit:
     """axe on each page state; the violations of all of them reported together."""
 
-    def __init__(self, page):
-        self.page, self.source = page, axe_source()
+    def __init__(self, browser_page):
+        self.page, self.source = browser_page, axe_source()
         self.states: list[str] = []
         self.violations: dict[str, list[dict]] = {}
 
@@ -158,3 +158,53 @@ def test_every_page_state_has_no_axe_violations(page, app, make_user, simulate, 
 
     assert len(audit.states) >= 32
     assert audit.violations == {}, "axe-core found:\n" + audit.report()
+
+
+WATCH = """() => {
+  window.announced = [];
+  const announce = document.getElementById("announce");
+  new MutationObserver(() => window.announced.push(announce.textContent))
+    .observe(announce, {childList: true, characterData: true, subtree: true});
+}"""
+
+
+def test_an_agent_takes_a_caller_by_keyboard_while_the_line_updates(  # noqa: F811
+        page, live_server, app, make_user, simulate, library):  # noqa: F811
+    maria = waiting_caller(simulate)
+    db.session.add(AgentProfile(user=make_user("andy", "agent"), phone="+15550007777",
+                                skills=["general"]))
+    db.session.commit()  # from here on only the live server touches the database
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if "line.json" in r.url else None)
+    sign_in(page, "andy")
+    page.wait_for_selector("#line tr.waiting")
+    page.evaluate(WATCH)
+
+    for _ in range(30):  # Tab through the page, as an agent without a mouse does
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Take Maria Lopez":
+            break
+    page.evaluate("window.taking = document.activeElement")
+    assert page.evaluate("window.taking.tagName") == "BUTTON"
+    polled = len(polls)
+
+    newcomer = "+15559990055"
+    Simulator(Http(live_server), app.config["TWILIO_AUTH_TOKEN"],
+              app.config["PUBLIC_BASE_URL"], caller=newcomer, dialled="+15005550006",
+              wait_loops=2, stay_on_line=True).run([press("1"), say("agent please")])
+    page.wait_for_selector("#line tr.waiting >> nth=1", timeout=10_000)
+    while len(polls) < polled + 3:  # at least two polls after the newcomer arrived
+        page.wait_for_timeout(250)
+
+    # The same button, still focused: no poll rebuilt Maria's row.
+    assert page.evaluate("document.activeElement === window.taking && window.taking.isConnected")
+    # Only the newcomer was announced, once, by the masked number; not the list again.
+    assert page.evaluate("window.announced") == ["New caller waiting: general, +1******0055"]
+    assert page.locator("#console[aria-live], #line[aria-live]").count() == 0
+
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/agent/assignment/*")
+    db.session.expire_all()
+    taken = db.session.scalar(select(Assignment).join(Call).where(Call.id == maria.id))
+    assert taken is not None and taken.agent.user.username == "andy"
+    assert page.url.endswith(f"/agent/assignment/{taken.id}")
