@@ -68,6 +68,7 @@ def sms_link(simulate, script) -> str:
     return re.search(r"https://ivr\.example\.test(/s/\S+)", body).group(1)
 
 
+@pytest.mark.markup
 def test_every_page_state_has_no_axe_violations(page, app, make_user, simulate,  # noqa: F811
                                                 library):  # noqa: F811
     simulate([say("my power is out"), press("1")], caller=MARIA)
@@ -180,12 +181,15 @@ def test_an_agent_takes_a_caller_by_keyboard_while_the_line_updates(  # noqa: F8
     page.wait_for_selector("#line tr.waiting")
     page.evaluate(WATCH)
 
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     for _ in range(30):  # Tab through the page, as an agent without a mouse does
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.textContent") == "Take Maria Lopez":
             break
     page.evaluate("window.taking = document.activeElement")
     assert page.evaluate("window.taking.tagName") == "BUTTON"
+    assert page.evaluate("getComputedStyle(window.taking).outlineStyle") == "solid"  # seen
     polled = len(polls)
 
     newcomer = "+15559990055"
