@@ -36,7 +36,7 @@ function sync(tbody, items, key, cells, empty, extra = null) {
     let tr = kept.get(k);
     if (!tr) {
       tr = newRow(k, texts.length + (item && extra ? 1 : 0));
-      if (!item) tr.cells[0].colSpan = 7;
+      if (!item) tr.cells[0].colSpan = tbody.parentElement.tHead.rows[0].cells.length;
     }
     texts.forEach((text, n) => setText(tr.cells[n], text));
     if (item && extra) extra(tr, item);
