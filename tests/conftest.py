@@ -142,9 +142,10 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_collection_modifyitems(items):
-    """Every test that touches the database also runs in the PostgreSQL pass."""
+    """Every test that touches the database also runs in the PostgreSQL pass (but for
+    those that check only the markup, which no database changes)."""
     for item in items:
-        if "app" in getattr(item, "fixturenames", ()):
+        if "app" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("markup"):
             item.add_marker(pytest.mark.db)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from .. import menus
 from ..flow import node_types
 from ..flow.validate import MenuError, MenuInvalid
+from .lang import html_lang
 
 
 @dataclass
@@ -69,6 +70,7 @@ class NodeRow:
     goes_to: list[str]
     line: int | None
     problems: tuple[MenuError, ...] = ()
+    lang: str = ""  # the HTML lang of its prompt, when not the page's
 
 
 def node_rows(definition: Any, text: str = "",
@@ -80,12 +82,20 @@ def node_rows(definition: Any, text: str = "",
     for error in errors:
         problems.setdefault(error.node, []).append(error)
     rows = []
+    default = menu_language(definition)
     for node_id, node in _nodes(definition).items():
         node = node if isinstance(node, dict) else {}
         rows.append(NodeRow(str(node_id), str(node.get("type", "?")),
                             str(node.get("prompt") or ""), _targets(node),
-                            lines.get(str(node_id)), tuple(problems.get(str(node_id), ()))))
+                            lines.get(str(node_id)), tuple(problems.get(str(node_id), ())),
+                            html_lang(node.get("language") or default)))
     return rows
+
+
+def menu_language(definition: Any) -> str:
+    """settings.language of a (possibly invalid) definition: its nodes' default."""
+    settings = definition.get("settings") if isinstance(definition, dict) else None
+    return str(settings.get("language") or "") if isinstance(settings, dict) else ""
 
 
 def _targets(node: dict) -> list[str]:

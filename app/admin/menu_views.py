@@ -156,8 +156,8 @@ def edit_node(name: str, node_id: str):
     menu = find_menu(name)
     source = find_version(menu, request.args.get("from", type=int) or latest_number(menu.id))
     node = source.definition["nodes"].get(node_id) or abort(404)
-    return render_node_form(menu, source, node_form.to_form(node_id, node),
-                            base=latest_number(menu.id))
+    form = node_form.to_form(node_id, node, menu_language=editor.menu_language(source.definition))
+    return render_node_form(menu, source, form, base=latest_number(menu.id))
 
 
 @bp.post("/menus/<name>/nodes/<node_id>/edit")
@@ -173,8 +173,10 @@ def save_node(name: str, node_id: str):
     base = request.form.get("base_version", type=int)
 
     def refused(checked: editor.Checked, status: int, conflict: str | None):
-        return render_node_form(menu, source, node_form.to_form(node_id, changed, checked.errors),
-                                base=base or 0, conflict=conflict, status=status)
+        form = node_form.to_form(node_id, changed, checked.errors,
+                                 editor.menu_language(definition))
+        return render_node_form(menu, source, form, base=base or 0, conflict=conflict,
+                                status=status)
 
     return save(menu, editor.check_definition(definition, menu.name), base, refused)
 

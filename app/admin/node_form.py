@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from ..flow import node_types
 from ..flow.node_types import FormField
 from ..flow.validate import MenuError
+from .lang import html_lang
 
 PROMPTS = (FormField("prompt", "Prompt (what the caller hears)"),  # every node's, first
            FormField("reprompt", "Shorter prompt for retries (optional)"))
@@ -38,6 +39,7 @@ class NodeForm:
     options: list[dict[str, str]] | None  # menu nodes: one row per option, blanks last
     errors: dict[str, list[str]] = field(default_factory=dict)  # input name: messages
     other_errors: list[MenuError] = field(default_factory=list)  # about other places
+    lang: str = ""  # the HTML lang of what the caller hears and says, when not the page's
 
     def place(self, error: MenuError) -> str | None:
         """The input an error is shown next to, if it is about one of this form's."""
@@ -64,7 +66,8 @@ def has_options(type_name: str) -> bool:
     return bool(declared and declared.has_options)
 
 
-def to_form(node_id: str, node: dict, errors: Iterable[MenuError] = ()) -> NodeForm:
+def to_form(node_id: str, node: dict, errors: Iterable[MenuError] = (),
+            menu_language: str = "") -> NodeForm:
     declared = node_types.declared(node["type"])
     links = {link.split(".")[0] for link in declared.links} if declared else set()
     inputs = [TextField(f.name, f.label, str(node.get(f.name) or ""), f in PROMPTS,
@@ -73,7 +76,8 @@ def to_form(node_id: str, node: dict, errors: Iterable[MenuError] = ()) -> NodeF
     if has_options(node["type"]):
         options = [option_row(o) for o in node.get("options") or []]
         options += [dict.fromkeys(OPTION_FIELDS, "") for _ in range(BLANK_ROWS)]
-    form = NodeForm(node_id, node["type"], inputs, options)
+    form = NodeForm(node_id, node["type"], inputs, options,
+                    lang=html_lang(node.get("language") or menu_language))
     for error in errors:
         if where := form.place(error):
             form.errors.setdefault(where, []).append(error.message)

@@ -7,6 +7,7 @@ panel says so; no Call or CallEvent rows are written.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..calls.effects import Effects, RecordedLinks, run_turn
 from ..calls.profile import caller_profile, customer_at
@@ -27,6 +28,7 @@ from ..flow.actions import (
 from ..flow.engine import Step
 from ..flow.schema import Menu as MenuDef
 from ..flow.state import CallState
+from .lang import html_lang
 
 SHOWN_TRACE = {EventKind.MATCH, EventKind.NO_MATCH, EventKind.NO_INPUT, EventKind.CONFIRM,
                EventKind.CONFIRMED, EventKind.REJECTED, EventKind.GLOBAL, EventKind.ESCALATE,
@@ -35,9 +37,15 @@ SHOWN_TRACE = {EventKind.MATCH, EventKind.NO_MATCH, EventKind.NO_INPUT, EventKin
 NOT_TEXTED = "nothing was texted: a test call never sends a text"
 
 
+class Line(NamedTuple):
+    who: str  # CALLER, IVR or SYSTEM
+    text: str
+    lang: str = ""  # HTML lang when not the page's: the caller answers in the prompt's
+
+
 @dataclass
 class TestCall:
-    lines: list[tuple[str, str]] = field(default_factory=list)  # (who, text)
+    lines: list[Line] = field(default_factory=list)
     path: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     ended: str = "the script ran out while the IVR was waiting"
@@ -57,12 +65,16 @@ def run_test_call(menu: MenuDef, script: list[Input | NoInput],
         if state.done:
             result.notes.append("the rest of the script was not used: the call had left the IVR")
             break
-        result.lines.append(("CALLER", _describe(event)))
+        result.lines.append(Line("CALLER", _describe(event), _spoken_lang(result)))
         state = _turn(menu, state, event, effects, result)
     if texts.would_text:
         result.notes.append(f"{NOT_TEXTED} (a real call would have texted the "
                             f"{', '.join(texts.would_text)} link)")
     return result
+
+
+def _spoken_lang(result: TestCall) -> str:
+    return next((line.lang for line in reversed(result.lines) if line.who == "IVR"), "")
 
 
 def _describe(event: Input | NoInput) -> str:
@@ -83,13 +95,13 @@ def _turn(menu: MenuDef, state: CallState, event: Event, effects: Effects,
 
 def _show(action: Action, result: TestCall) -> None:
     if isinstance(action, SendLink):
-        result.lines.append(("SYSTEM", f"text a link to form {action.form}: {NOT_TEXTED}"))
+        result.lines.append(Line("SYSTEM", f"text a link to form {action.form}: {NOT_TEXTED}"))
     elif isinstance(action, Lookup):
-        result.lines.append(("SYSTEM", f"look up {action.source or 'http'}"))
+        result.lines.append(Line("SYSTEM", f"look up {action.source or 'http'}"))
     elif isinstance(action, CheckHours):
-        result.lines.append(("SYSTEM", f"check the hours of {action.queue}"))
+        result.lines.append(Line("SYSTEM", f"check the hours of {action.queue}"))
     elif hasattr(action, "text"):
-        result.lines.append(("IVR", action.text))
+        result.lines.append(Line("IVR", action.text, html_lang(getattr(action, "language", ""))))
     elif isinstance(action, Enqueue):
         result.ended = f"queued for {action.queue} ({action.reason})"
     elif isinstance(action, Transfer):

@@ -20,6 +20,7 @@ from .. import telephony
 from ..auth import audit, role_required
 from ..hold.models import CallbackRequest
 from ..models import db, utcnow
+from ..phone import mask
 from ..urls import external_url
 from . import service
 from .models import AgentProfile, Assignment
@@ -61,7 +62,9 @@ def line_json():
 
 def _who(call) -> dict:
     info = service.context(call)
-    return {"name": info["name"], "reason": info["reason"] or "",
+    # "caller" names the row's Take button: the customer, or the masked number
+    caller = info["name"] if info["matched"] else mask(call.from_number)
+    return {"name": info["name"], "caller": caller, "reason": info["reason"] or "",
             "intent": info["intent"] or "", "context": "; ".join(info["done"][-2:])}
 
 

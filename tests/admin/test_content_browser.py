@@ -15,6 +15,10 @@ WATCH_PROGRESS = """() => {
     const bar = document.querySelector('#upload-status progress');
     if (bar && bar.hasAttribute('value')) window.progressSeen.push(bar.value);
   }).observe(document.querySelector('main').parentNode, {attributes: true, subtree: true});
+  window.announced = [];
+  const status = document.getElementById('upload-announce');
+  new MutationObserver(() => window.announced.push(status.textContent))
+    .observe(status, {childList: true, characterData: true, subtree: true});
 }"""
 
 
@@ -39,6 +43,10 @@ def test_operator_uploads_a_tip_and_sees_it_listed(page, make_user, app,  # noqa
     assert row.locator("select").input_value() == "2"  # Wednesday
     assert page.evaluate("window.samePage")  # the upload ran in the page, not a reload
     assert 100 in page.evaluate("window.progressSeen")
+    # A screen reader hears the start, a few quarters and the outcome, not every tick.
+    announced = page.evaluate("window.announced")
+    assert announced[0] == "Uploading… 0%" and announced[-1].startswith("Added 'heating tips'")
+    assert len(announced) <= 7
     shot(page, "content-upload", tmp_path)
 
 

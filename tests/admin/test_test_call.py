@@ -42,6 +42,14 @@ def test_panel_shows_escalation_for_a_silent_caller(operator, token):
     assert "queued for general (no input)" in page
 
 
+def test_korean_lines_are_marked_korean_for_screen_readers(operator, token):
+    page = run(operator, token, "press: 9\nsay: 정전").get_data(as_text=True)
+    transcript = page.split('class="transcript">')[1].split("</ol>")[0]
+    assert '<li class="caller"><b>CALLER</b> <span lang="ko">정전</span></li>' in transcript
+    assert '<li class="caller"><b>CALLER</b> <span>[presses 9]</span></li>' in transcript
+    assert '<span lang="ko">' in transcript.split("[presses 9]")[1].split("CALLER")[0]
+
+
 def test_bad_script_line_is_refused(operator, token):
     response = run(operator, token, "dance: now")
     assert response.status_code == 422

@@ -103,7 +103,9 @@ def test_error_messages_are_described_and_linked(env: Environment, form_id: str)
         described = [a for _, a in page.elements if message_id in a.get(
             "aria-describedby", "").split()]
         assert described, f"nothing is described by {message_id}"
-        assert page.find("a", href=f"#f-{name}"), "error summary links to the field"
+        # the summary's link lands on a control (a radio group's first radio), not a box
+        link = [a["href"][1:] for a in page.find("a") if a.get("href", "").startswith(f"#f-{name}")]
+        assert link and link[0] in {c["id"] for c in page.controls}, "summary links the field"
     assert page.find("div", role="alert")
 
 

@@ -1,39 +1,98 @@
-/* The agent console: the waiting line and callbacks, refreshed every 2 seconds. */
+/* The agent console: the waiting line and callbacks, polled every 2 seconds.
+   A poll changes only what changed: rows are keyed (a caller or callback by kind and id),
+   a kept row has only its changed cells rewritten, new rows are inserted and gone ones
+   removed. So a focused Take button survives every poll, and a screen reader hears only
+   "New caller waiting: …" from #announce, never the whole list again. */
 // The page's Content-Security-Policy allows no inline script: the URLs and the CSRF
 // token come from data attributes of the line's table.
 const page = document.getElementById("console").dataset;
-const csrf = page.csrf;
+const announcer = document.getElementById("announce");
+let shown = null; // keys of the waiting rows after the last poll; null before the first
+
 function minutes(s) { return s < 60 ? s + " s" : Math.round(s / 60) + " min"; }
-function cell(text) { const td = document.createElement("td"); td.textContent = text; return td; }
-function row(cells) { const tr = document.createElement("tr"); tr.append(...cells.map(cell)); return tr; }
-function fill(id, items, empty, build) {
-  const none = row([empty]);
-  none.firstChild.colSpan = 7;
-  document.getElementById(id).replaceChildren(...(items.length ? items.map(build) : [none]));
-}
 function at(iso) { return new Date(iso).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"}); }
-function waitingRow(r) {
-  const tr = row([r.position,
-    r.name + (r.kind === "callback" ? ` (callback, attempt ${r.attempt} of ${r.of}` +
-                                      (r.last_result ? `, last: ${r.last_result})` : ")") : ""),
-    r.queue, minutes(r.wait_s), [r.intent, r.reason].filter(Boolean).join(" · "), r.context]);
-  tr.className = "waiting";
-  const form = document.createElement("form");
-  form.method = "post"; form.action = page.takeUrl + r.kind + "/" + r.id;
-  form.innerHTML = '<input type="hidden" name="csrf_token"><button type="submit">Take</button>';
-  form.querySelector("input").value = csrf;
-  const td = document.createElement("td"); td.append(form); tr.append(td);
+
+function newRow(key, cells) {
+  const tr = document.createElement("tr");
+  tr.dataset.key = key;
+  for (let n = 0; n < cells; n++) tr.append(document.createElement("td"));
   return tr;
 }
+
+function setText(node, text) {
+  if (node.textContent !== String(text)) node.textContent = text;
+}
+
+// tbody shows items in order, one row per key(item): cells(item) is its texts; extra(tr,
+// item) may fill cells beyond them. With no items, one row says `empty`.
+function sync(tbody, items, key, cells, empty, extra = null) {
+  const wanted = items.length ? items.map((item) => [key(item), item]) : [["empty", null]];
+  const keys = new Set(wanted.map(([k]) => k));
+  for (const tr of [...tbody.rows]) if (!keys.has(tr.dataset.key)) tr.remove();
+  const kept = new Map([...tbody.rows].map((tr) => [tr.dataset.key, tr]));
+  let next = tbody.firstElementChild;
+  for (const [k, item] of wanted) {
+    const texts = item ? cells(item) : [empty];
+    let tr = kept.get(k);
+    if (!tr) {
+      tr = newRow(k, texts.length + (item && extra ? 1 : 0));
+      if (!item) tr.cells[0].colSpan = tbody.parentElement.tHead.rows[0].cells.length;
+    }
+    texts.forEach((text, n) => setText(tr.cells[n], text));
+    if (item && extra) extra(tr, item);
+    if (tr === next) next = next.nextElementSibling;
+    else tbody.insertBefore(tr, next); // a new row; kept rows keep their order
+  }
+}
+
+function waitingKey(r) { return r.kind + "-" + r.id; }
+
+function waitingCells(r) {
+  const callback = r.kind === "callback" ? ` (callback, attempt ${r.attempt} of ${r.of}` +
+                                           (r.last_result ? `, last: ${r.last_result})` : ")") : "";
+  return [r.position, r.name + callback, r.queue, minutes(r.wait_s),
+          [r.intent, r.reason].filter(Boolean).join(" · "), r.context];
+}
+
+// The Take button, made once per row; its name says whom it takes ("Take Maria Lopez").
+function takeButton(tr, r) {
+  tr.className = "waiting";
+  const cell = tr.cells[tr.cells.length - 1];
+  if (!cell.firstChild) {
+    const form = document.createElement("form");
+    form.method = "post"; form.action = page.takeUrl + r.kind + "/" + r.id;
+    form.innerHTML = '<input type="hidden" name="csrf_token"><button type="submit">Take' +
+                     '<span class="visually-hidden"></span></button>';
+    form.querySelector("input").value = page.csrf;
+    cell.append(form);
+  }
+  setText(cell.querySelector("button span"), " " + (r.caller || r.name));
+}
+
+// Only callers who were not in the line at the last poll are announced.
+function announceNew(line) {
+  const keys = new Set(line.map(waitingKey));
+  if (shown !== null) {
+    const news = line.filter((r) => !shown.has(waitingKey(r))).map((r) =>
+      `New ${r.kind === "callback" ? "callback" : "caller"} waiting: ${r.queue}, ${r.caller || r.name}`);
+    if (news.length) announcer.textContent = news.join(". ");
+  }
+  shown = keys;
+}
+
 async function refresh() {
   const response = await fetch(page.lineUrl, {credentials: "same-origin"});
   if (!response.ok) return;
   const data = await response.json();
-  fill("line", data.line, "Nobody is waiting.", waitingRow);
-  fill("retrying", data.retrying, "None.", r => row([r.name, r.number, r.queue,
-    `attempt ${r.attempt} of ${r.of} at ${at(r.retry_at)} (in ${minutes(r.retry_in_s)})`, r.last_result]));
-  fill("failed", data.failed, "None.", r => row([r.name, r.number, r.queue,
-    `tried ${r.tried} of ${r.of}`, r.last_result]));
+  sync(document.getElementById("line"), data.line, waitingKey, waitingCells,
+       "Nobody is waiting.", takeButton);
+  announceNew(data.line);
+  const callbackKey = (r) => r.number + " " + r.queue;
+  sync(document.getElementById("retrying"), data.retrying, callbackKey, (r) => [r.name, r.number,
+       r.queue, `attempt ${r.attempt} of ${r.of} at ${at(r.retry_at)} (in ${minutes(r.retry_in_s)})`,
+       r.last_result], "None.");
+  sync(document.getElementById("failed"), data.failed, callbackKey, (r) => [r.name, r.number,
+       r.queue, `tried ${r.tried} of ${r.of}`, r.last_result], "None.");
 }
 refresh();
 setInterval(refresh, 2000);
