@@ -102,6 +102,9 @@ def test_every_page_state_has_no_axe_violations(page, app, make_user, simulate, 
                         ("form", "/admin/content/forms/report_outage"),
                         ("music channel", f"/admin/content/channels/{channel}"),
                         ("spoken channel", "/admin/content/channels/tips"),
+                        ("delete a channel", "/admin/content/channels/tips/delete"),
+                        ("new form", "/admin/content/forms/new"),
+                        ("form preview", "/admin/content/forms/report_outage/preview"),
                         ("hours", "/admin/hours"), ("hours of a queue", "/admin/hours/general"),
                         ("outbox", "/outbox")]:
         audit.visit(state, path)
