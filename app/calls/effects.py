@@ -51,6 +51,7 @@ class SmsLinks:
     """Texts the caller of a real call a link to the form."""
 
     call: Call
+    brand: str  # the line's display name, which the text starts with
 
     def __call__(self, form_id: str) -> LinkSent:
         if self.call.id is None:  # a call's first turn: its row goes in before the link's
@@ -58,7 +59,7 @@ class SmsLinks:
             db.session.flush()
         return selfservice.send_link(
             self.call, form_id, lambda token: external_url("selfservice.form_page", token=token),
-            external_url("sms.sms_status"))
+            external_url("sms.sms_status"), self.brand)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..event_log import record, record_event
+from ..lines import display_name, qualified
 from ..events import EventKind, HandoffReason, Outcome
 from ..flow.actions import Action, Enqueue, Event, Hangup, Record, Say, Transfer
 from ..flow.phrases import phrases
@@ -46,9 +47,11 @@ def advance(call: Call, event: Event) -> list[Action]:
     """Run the engine for one event, resolving lookups and texts, and record it all."""
     # voice/views.py turns a call with no menu away before it gets here
     assert call.menu_version_id is not None
-    actions, state = run_turn(menu_by_id(call.menu_version_id), CallState.from_dict(call.state),
-                              event, Effects(SmsLinks(call)),
+    menu = menu_by_id(call.menu_version_id)
+    actions, state = run_turn(menu, CallState.from_dict(call.state), event,
+                              Effects(SmsLinks(call, display_name(menu))),
                               lambda result: record(call, result.trace))
+    actions = qualified(menu, actions)  # the line's queues by the names the server knows
     call.state = state.to_dict()
     note_outcome(call, actions, state)
     return actions

@@ -255,6 +255,10 @@ class _Hold:
     def channel(self, key: str | None) -> Channel | None:
         return next((c for c in self.catalog.channels if c.key == key), None)
 
+    def callback_channel(self) -> Channel | None:
+        """Found by kind: each line names its own channels."""
+        return next((c for c in self.catalog.channels if c.kind is ChannelKind.CALLBACK), None)
+
     def default_channel(self) -> Channel | None:
         return next((c for c in self.catalog.channels if c.kind.music_bed), None)
 
@@ -265,7 +269,7 @@ class _Hold:
             self.state.last_announce_s = self.wait.queue_time_s
             self.state.last_agents = self.wait.agents
             self.note("hold_joined", position=self.wait.position)
-            if self.catalog.unanswerable and self.channel("callback"):
+            if self.catalog.unanswerable and self.callback_channel():
                 self.note("hold_unanswerable", why=self.catalog.unanswerable)
                 self.say(self.t("We're closed right now.")
                          if self.catalog.unanswerable == "closed"
@@ -343,7 +347,7 @@ class _Hold:
 
     def callback_offer_due(self) -> Channel | None:
         """The callback channel, when it is time to offer it again."""
-        callback = self.channel("callback")
+        callback = self.callback_channel()
         long_wait = (self.state.last_estimate_s or 0) >= LONG_WAIT_S
         last = self.state.last_callback_offer_s
         due = last is None or self.wait.queue_time_s - last >= CALLBACK_REOFFER_S
@@ -429,7 +433,7 @@ class _Hold:
             self.state.all_heard = True
             self.note("hold_all_heard", queue_time_s=self.wait.queue_time_s)
             self.say(self.t("You've heard everything new we have today."))
-            callback = self.channel("callback")
+            callback = self.callback_channel()
             if quiz and questions_left:
                 self.say(self.t("Here's {name}.", name=quiz.name))
                 self.note("hold_channel", channel=quiz.key, why="all heard")

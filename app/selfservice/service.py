@@ -50,8 +50,10 @@ def saved_form(key: str, source: str) -> FormDef | None:
         return None
 
 
-def send_link(call: Call, form_id: str, link_url, status_url: str | None) -> LinkSent:
-    """Text the caller a link to the form; the result goes back to the engine."""
+def send_link(call: Call, form_id: str, link_url, status_url: str | None,
+              brand: str) -> LinkSent:
+    """Text the caller a link to the form, under their line's name; the result goes back
+    to the engine."""
     form = forms().get(form_id)
     if form is None:
         return LinkSent(ok=False, error="unknown form")
@@ -64,7 +66,7 @@ def send_link(call: Call, form_id: str, link_url, status_url: str | None) -> Lin
     body = phrases(form.language).tn(
         "{business}: {title}: {url} (link valid for {n} hour)",
         "{business}: {title}: {url} (link valid for {n} hours)", max(1, max_age // 3600),
-        business=current_app.config.get("BUSINESS_NAME", "Northwind Energy"),
+        business=brand,
         title=form.title, url=link_url(token))
     try:
         telephony.send_sms(call.from_number, body, status_callback=status_url, call_id=call.id)

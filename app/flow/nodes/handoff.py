@@ -9,9 +9,7 @@ from pydantic import Field
 
 from ..actions import Action, Enqueue, Hangup, Record, Transfer
 from ..node_types import FormField, NodeType, Turn, register
-from ..parts import NodeBase
-
-QueueName = Annotated[str, Field(pattern=r"^[a-z0-9_\-]{1,40}$")]
+from ..parts import NodeBase, QueueName
 QUEUE = FormField("queue", "Queue")
 
 
