@@ -9,11 +9,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..event_log import record, record_event
-from ..lines import display_name, qualified
 from ..events import EventKind, HandoffReason, Outcome
 from ..flow.actions import Action, Enqueue, Event, Hangup, Record, Say, Transfer
 from ..flow.phrases import phrases
 from ..flow.state import CallState
+from ..lines import display_name, qualified
 from ..menus import call_language, language_of, menu_by_id, version_id_for_number
 from ..models import Call, db, utcnow
 from ..phone import mask

@@ -10,6 +10,7 @@ from pydantic import Field
 from ..actions import Action, Enqueue, Hangup, Record, Transfer
 from ..node_types import FormField, NodeType, Turn, register
 from ..parts import NodeBase, QueueName
+
 QUEUE = FormField("queue", "Queue")
 
 
