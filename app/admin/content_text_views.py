@@ -11,11 +11,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ..auth import audit, role_required
 from ..auth.models import User
-from ..hold.models import QuizQuestion
+from ..hold.models import FIRST_LINE, QuizQuestion
 from ..models import db, rows_updated, utcnow
 from ..selfservice.forms import FormDefinitionError, form_files, read_form
 from ..selfservice.models import FormDefinition
 from ..selfservice.service import forms
+from .line_filter import chosen_line, known_lines
 from .views import bp, done
 
 CHOICES = 4  # callers answer with keys 1-4
@@ -29,9 +30,13 @@ def quiz():
 
 
 def render_quiz(problems=(), status: int = 200):
-    questions = db.session.scalars(select(QuizQuestion).order_by(QuizQuestion.position)).all()
+    line = chosen_line()  # each line has its own quiz
+    query = select(QuizQuestion).order_by(QuizQuestion.line, QuizQuestion.position)
+    questions = db.session.scalars(query.where(QuizQuestion.line == line) if line
+                                   else query).all()
     return render_template("admin/content/quiz.html", questions=questions, problems=problems,
-                           form=request.form, choices=CHOICES), status
+                           form=request.form, choices=CHOICES, lines=known_lines(),
+                           line=line, first_line=FIRST_LINE), status
 
 
 @bp.post("/content/quiz")
@@ -41,7 +46,7 @@ def add_question():
     if problems:
         return render_quiz(problems, 422)
     last = db.session.scalar(select(func.max(QuizQuestion.position))) or 0
-    question = QuizQuestion(position=last + 1, **fields)
+    question = QuizQuestion(position=last + 1, line=chosen_line() or FIRST_LINE, **fields)
     db.session.add(question)
     db.session.flush()
     audit("quiz.add", str(question.id), **fields)

@@ -18,6 +18,7 @@ from ..hold.audio import AudioImportError, import_audio
 from ..hold.library import channel_named, library_dir, record_segments
 from ..hold.models import HoldChannel, HoldSegment, PodcastFeed
 from ..models import db
+from .line_filter import chosen_line, known_lines
 from .views import bp, done
 
 UPLOAD_LIMIT = 50 * 1024 * 1024  # a long podcast episode as mp3
@@ -84,11 +85,13 @@ def audio_channel(key: str) -> HoldChannel:
 @bp.get("/content")
 @role_required("operator")
 def content():
-    return render_channels(all_channels())
+    return render_channels(all_channels(chosen_line()))
 
 
-def all_channels() -> list[HoldChannel]:
-    return list(db.session.scalars(select(HoldChannel).order_by(HoldChannel.position)))
+def all_channels(line: str | None = None) -> list[HoldChannel]:
+    """Every line's channels, or one line's (each line's callers hear only theirs)."""
+    query = select(HoldChannel).order_by(HoldChannel.line, HoldChannel.position)
+    return list(db.session.scalars(query.where(HoldChannel.line == line) if line else query))
 
 
 def render_channels(channels: list[HoldChannel], errors=(), status: int = 200):
@@ -97,7 +100,7 @@ def render_channels(channels: list[HoldChannel], errors=(), status: int = 200):
                func.sum(HoldSegment.duration_s)).group_by(HoldSegment.channel_id))}
     feeds = db.session.scalars(select(PodcastFeed).order_by(PodcastFeed.id)).all()
     return render_template("admin/content/index.html", channels=channels, totals=totals,
-                           errors=errors, feeds=feeds,
+                           errors=errors, feeds=feeds, lines=known_lines(), line=chosen_line(),
                            form=request.form if request.endpoint == "admin.save_channels"
                            else {}), status
 
@@ -105,8 +108,8 @@ def render_channels(channels: list[HoldChannel], errors=(), status: int = 200):
 @bp.post("/content/channels")
 @role_required("operator")
 def save_channels():
-    """All rows at once, so two channels can swap digits in one save."""
-    channels = all_channels()
+    """All rows (of the line shown) at once, so two channels can swap digits in one save."""
+    channels = all_channels(chosen_line())
     posted = {channel.key: read_channel(channel.key) for channel in channels}
     errors = channel_problems(channels, posted)
     if errors:
@@ -122,7 +125,7 @@ def save_channels():
             changed += 1
     return done(f"Saved {changed} channel{'s' if changed != 1 else ''}." if changed
                 else "Nothing changed.",
-                "admin.content")
+                "admin.content", **({"line": line} if (line := chosen_line()) else {}))
 
 
 def read_channel(key: str) -> dict:
@@ -151,10 +154,12 @@ def channel_problems(channels: list[HoldChannel], posted: dict[str, dict]) -> li
                             f"{MAX_PHRASE_CHARS} characters.")
         if not 0 <= row["position"] <= 99:
             problems.append(f"{label}: the order must be a number from 0 to 99.")
-    digits = [row["digit"] for row in posted.values()]
-    for digit in sorted({d for d in digits if digits.count(d) > 1}):
-        holders = ", ".join(key for key, row in posted.items() if row["digit"] == digit)
-        problems.append(f"Digit {digit} is given to more than one channel ({holders}).")
+    for line in sorted({channel.line for channel in channels}):  # a line's callers' digits
+        rows = {c.key: posted[c.key] for c in channels if c.line == line}
+        digits = [row["digit"] for row in rows.values()]
+        for digit in sorted({d for d in digits if digits.count(d) > 1}):
+            holders = ", ".join(key for key, row in rows.items() if row["digit"] == digit)
+            problems.append(f"Digit {digit} is given to more than one channel ({holders}).")
     return problems
 
 
