@@ -192,3 +192,15 @@ def test_upgrading_gives_existing_content_and_skills_to_the_existing_line(tmp_pa
         if POSTGRES:
             _drop_schema(old)
         db.engine.dispose()
+
+
+def test_a_prompt_says_the_lines_name_or_else_the_menus(simulate):
+    for settings, heard in (({"display_name": "Walk-in Clinic"}, "This is Walk-in Clinic."),
+                            ({}, "This is walk-in.")):
+        menu = {"name": "walk-in", "start": "hello", "settings": {"person": "desk", **settings},
+                "nodes": {"hello": {"type": "hangup", "prompt": "This is {{ line.name }}."},
+                          "desk": {"type": "queue", "queue": "desk"}}}
+        menus.save_version(menu, publish=True)
+        menus.route_number("+15005550999", "walk-in")
+        db.session.commit()
+        assert simulate([], dialled="+15005550999").said() == [heard]
