@@ -204,3 +204,16 @@ def test_a_prompt_says_the_lines_name_or_else_the_menus(simulate):
         menus.route_number("+15005550999", "walk-in")
         db.session.commit()
         assert simulate([], dialled="+15005550999").said() == [heard]
+
+
+def test_a_line_without_hold_channels_hears_music_not_an_empty_menu(simulate):
+    """Not the other lines' channels either: none of theirs is offered."""
+    menus.save_version({"name": "walk-in", "start": "desk", "settings": {"person": "desk"},
+                        "nodes": {"desk": {"type": "queue", "queue": "desk",
+                                           "prompt": "One moment."}}}, publish=True)
+    menus.route_number("+15005550999", "walk-in")
+    db.session.commit()
+    t = simulate([], dialled="+15005550999", wait_loops=2)
+    spoken = [s for s in t.said() if not s.startswith("[")]
+    assert spoken == ["One moment.", "You're third in line, about three to five minutes."]
+    assert t.said().count("[plays https://ivr.example.test/voice/hold-music.wav]") == 2

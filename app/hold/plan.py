@@ -278,6 +278,9 @@ class _Hold:
                 return self.step
             if self.wait.position:
                 self.announce(self.wait.position)
+            if not self.catalog.channels:  # a line with no hold content: music, no menu
+                self.play_channel()
+                return self.step
             self.offer_short_menu()
             return self.step
         self.interrupt()
