@@ -41,7 +41,7 @@ def save_version(definition: Any, *, publish: bool, author: str = "system",
                  note: str = "") -> MenuVersion:
     """Validate first; an invalid menu raises MenuInvalid and nothing is written."""
     menu_def = check(definition)
-    if problems := lines.queue_problems(menu_def, other_lines(menu_def.name)):
+    if problems := line_problems(menu_def):
         raise MenuInvalid(problems)
     menu = db.session.scalar(select(Menu).where(Menu.name == menu_def.name))
     if menu is None:
@@ -75,6 +75,11 @@ def publish_version(version: MenuVersion) -> None:
 def published(menu: Menu) -> MenuVersion | None:
     return db.session.scalar(select(MenuVersion).where(
         MenuVersion.menu_id == menu.id, MenuVersion.status == "published"))
+
+
+def line_problems(menu_def: MenuDef) -> list[MenuError]:
+    """How this line's queues would clash with the other lines' on this server."""
+    return lines.queue_problems(menu_def, other_lines(menu_def.name))
 
 
 def other_lines(name: str) -> list[MenuDef]:

@@ -217,3 +217,18 @@ def test_a_line_without_hold_channels_hears_music_not_an_empty_menu(simulate):
     spoken = [s for s in t.said() if not s.startswith("[")]
     assert spoken == ["One moment.", "You're third in line, about three to five minutes."]
     assert t.said().count("[plays https://ivr.example.test/voice/hold-music.wav]") == 2
+
+
+def test_the_editor_refuses_a_clashing_queue_with_the_field_named(make_user, login, client):
+    from tests.conftest import csrf_from
+
+    make_user("olive", "operator")
+    login("olive")
+    form = csrf_from(client.get("/admin/menus/new").get_data(as_text=True))
+    response = client.post("/admin/menus/new", data={
+        "csrf_token": form, "base_version": 0, "action": "publish",
+        "yaml": yaml.safe_dump(clinic(shared_queues=["billing"]), allow_unicode=True)})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "settings.shared_queues.0" in page and "northwind-main" in page
+    assert db.session.scalar(select(Menu).where(Menu.name == "other-clinic")) is None
