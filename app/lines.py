@@ -8,13 +8,10 @@ import dataclasses
 from collections.abc import Iterable, Iterator
 
 from flask import current_app
-from sqlalchemy import select
 
 from .flow.actions import Action, Enqueue, Record
 from .flow.errors import MenuError
 from .flow.schema import Menu as MenuDef
-from .hold.models import FIRST_LINE
-from .models import Menu, PhoneRoute, db
 
 KEY_LENGTH = 40  # the queue columns of calls, hold sessions and callbacks
 SEPARATOR = "."  # not allowed in a queue's name, so a key cannot be mistaken for a name
@@ -38,13 +35,6 @@ def qualified(menu: MenuDef, actions: Iterable[Action]) -> list[Action]:
     """The engine's actions with each queue named by its key (the menu knows bare names)."""
     return [dataclasses.replace(a, queue=menu_queue_key(menu, a.queue))
             if isinstance(a, Enqueue | Record) else a for a in actions]
-
-
-def default_line() -> str:
-    """The line answering numbers no route names."""
-    name = db.session.scalar(select(Menu.name).join(PhoneRoute, PhoneRoute.menu_id == Menu.id)
-                             .where(PhoneRoute.number == "default"))
-    return name or FIRST_LINE
 
 
 def display_name(menu: MenuDef | None) -> str:

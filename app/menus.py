@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from . import lines, operator_yaml
 from .flow.schema import Menu as MenuDef
 from .flow.validate import MenuError, MenuInvalid, parse_menu
+from .hold.models import FIRST_LINE
 from .lookups import SOURCES
 from .models import Call, Menu, MenuVersion, PhoneRoute, db, utcnow
 from .selfservice.service import forms
@@ -89,6 +90,12 @@ def other_lines(name: str) -> list[MenuDef]:
     return [menu_of(version) for version in versions]
 
 
+def line_answering(number: str) -> str | None:
+    """The line a number is routed to, if any."""
+    return db.session.scalar(select(Menu.name).join(PhoneRoute, PhoneRoute.menu_id == Menu.id)
+                             .where(PhoneRoute.number == number))
+
+
 def route_number(number: str, menu_name: str) -> None:
     menu = db.session.scalar(select(Menu).where(Menu.name == menu_name))
     if menu is None:
@@ -142,7 +149,7 @@ def menu_of_call(call: Call | None) -> MenuDef | None:
 def line_of(call: Call | None) -> str:
     """The caller's line; a call no menu answered belongs to the default route's."""
     menu = menu_of_call(call)
-    return menu.name if menu is not None else lines.default_line()
+    return menu.name if menu is not None else (line_answering("default") or FIRST_LINE)
 
 
 def call_language(call: Call) -> tuple[str, str | None]:

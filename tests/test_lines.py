@@ -232,3 +232,16 @@ def test_the_editor_refuses_a_clashing_queue_with_the_field_named(make_user, log
     assert response.status_code == 422
     assert "settings.shared_queues.0" in page and "northwind-main" in page
     assert db.session.scalar(select(Menu).where(Menu.name == "other-clinic")) is None
+
+
+def test_a_number_another_line_answers_is_not_taken_over(make_user, login, client):
+    from tests.conftest import csrf_from
+
+    make_user("olive", "operator")
+    login("olive")
+    form = csrf_from(client.get("/admin/").get_data(as_text=True))
+    page = client.post("/admin/numbers", data={"csrf_token": form, "number": DENTAL_NUMBER,
+                                               "menu": "northwind-main"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"number: {DENTAL_NUMBER} already answers with brightsmile-dental" in page
+    assert menus.line_answering(DENTAL_NUMBER) == "brightsmile-dental"
