@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from flask import current_app
 
-from .flow.actions import Action, Enqueue, Record
+from .flow.actions import Action
 from .flow.errors import MenuError
 from .flow.schema import Menu as MenuDef
 
@@ -32,9 +33,17 @@ def menu_queue_key(menu: MenuDef, queue: str) -> str:
 
 
 def qualified(menu: MenuDef, actions: Iterable[Action]) -> list[Action]:
-    """The engine's actions with each queue named by its key (the menu knows bare names)."""
-    return [dataclasses.replace(a, queue=menu_queue_key(menu, a.queue))
-            if isinstance(a, Enqueue | Record) else a for a in actions]
+    """The engine's actions with every queue they name (an enqueue, a recording, an
+    effect asking about a queue) named by its key: the menu knows bare names."""
+    return [keyed(menu, action) for action in actions]
+
+
+def keyed(menu: MenuDef, action: Action) -> Action:
+    queue = getattr(action, "queue", None)
+    if not isinstance(queue, str):
+        return action
+    named: Any = action  # each action that has a queue is a dataclass with that field
+    return dataclasses.replace(named, queue=menu_queue_key(menu, queue))
 
 
 def display_name(menu: MenuDef | None) -> str:

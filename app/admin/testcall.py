@@ -26,7 +26,6 @@ from ..flow.actions import (
 from ..flow.engine import Step
 from ..flow.schema import Menu as MenuDef
 from ..flow.state import CallState
-from ..lines import qualified
 
 SHOWN_TRACE = {EventKind.MATCH, EventKind.NO_MATCH, EventKind.NO_INPUT, EventKind.CONFIRM,
                EventKind.CONFIRMED, EventKind.REJECTED, EventKind.GLOBAL, EventKind.ESCALATE,
@@ -75,7 +74,7 @@ def _turn(menu: MenuDef, state: CallState, event: Event, effects: Effects,
           result: TestCall) -> CallState:
     def seen(outcome: Step) -> None:
         _note(outcome.trace, result)
-        for action in qualified(menu, outcome.actions):  # queues as a real call names them
+        for action in outcome.actions:
             _show(action, result)
 
     return run_turn(menu, state, event, effects, seen)[1]

@@ -30,6 +30,7 @@ from ..flow.budget import MAX_EFFECTS_PER_TURN  # lookups and texts per webhook
 from ..flow.engine import Step, step
 from ..flow.schema import Menu
 from ..flow.state import CallState
+from ..lines import qualified
 from ..lookups import SOURCES
 from ..menus import node_language
 from ..models import Call, db
@@ -97,6 +98,7 @@ def run_turn(menu: Menu, state: CallState, event: Event, effects: Effects,
     turn_budget, spent = Budget(), False
     while True:
         result = step(menu, state, event)
+        result.actions = qualified(menu, result.actions)  # queues by the line's keys
         seen(result)
         state = result.state
         actions += [a for a in result.actions if not isinstance(a, Lookup | SendLink)]

@@ -13,7 +13,7 @@ from ..events import EventKind, HandoffReason, Outcome
 from ..flow.actions import Action, Enqueue, Event, Hangup, Record, Say, Transfer
 from ..flow.phrases import phrases
 from ..flow.state import CallState
-from ..lines import display_name, qualified
+from ..lines import display_name
 from ..menus import call_language, language_of, menu_by_id, version_id_for_number
 from ..models import Call, db, utcnow
 from ..phone import mask
@@ -51,7 +51,6 @@ def advance(call: Call, event: Event) -> list[Action]:
     actions, state = run_turn(menu, CallState.from_dict(call.state), event,
                               Effects(SmsLinks(call, display_name(menu))),
                               lambda result: record(call, result.trace))
-    actions = qualified(menu, actions)  # the line's queues by the names the server knows
     call.state = state.to_dict()
     note_outcome(call, actions, state)
     return actions
