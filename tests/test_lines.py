@@ -245,3 +245,17 @@ def test_a_number_another_line_answers_is_not_taken_over(make_user, login, clien
                        follow_redirects=True).get_data(as_text=True)
     assert f"number: {DENTAL_NUMBER} already answers with brightsmile-dental" in page
     assert menus.line_answering(DENTAL_NUMBER) == "brightsmile-dental"
+
+
+def test_a_spanish_caller_is_texted_the_spanish_form_under_the_lines_name(simulate, client):
+    from app.models import Message
+
+    t = simulate([press("9"), say("quiero pedir una cita")], dialled=DENTAL_NUMBER)
+    assert t.said()[-1] == "Gracias por llamar a Brightsmile Dental. Adiós."
+    [text] = db.session.scalars(select(Message)).all()
+    assert text.body.startswith("Brightsmile Dental: Solicitar una cita: https://")
+    assert text.body.endswith("(enlace válido por 24 horas)")
+    page = client.get(text.body.split("https://ivr.example.test")[1].split()[0])
+    html = page.get_data(as_text=True)
+    assert '<html lang="es">' in html and '<p class="brand">Brightsmile Dental</p>' in html
+    assert "Fecha preferida" in html
