@@ -93,7 +93,8 @@ def seed_hold() -> int:
                for line, (channels, questions) in LINES.items())
 
 
-def seed_line_hold(line: str, channels, questions) -> int:
+def seed_line_hold(line: str, channels: list, questions: list) -> int:
+    """One line's channels (keys are unique across lines) and, if it has none, its quiz."""
     added = 0
     for position, (key, name, kind, digit, phrases) in enumerate(channels):
         if db.session.scalar(select(HoldChannel).where(HoldChannel.key == key)) is None:
