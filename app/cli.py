@@ -60,18 +60,27 @@ def init_demo() -> None:
 
 
 def _demo_audio() -> None:
-    """Synthesised demo hold content (no copyrighted music), imported once."""
-    from .demo.hold_content import demo_library, tips_channel
+    """Synthesised demo hold content (no copyrighted music), imported once into each demo
+    channel that has none: a demo line added later gets its own, an operator's stays."""
+    from .demo.hold_content import DEMO_TIPS, GENRES, demo_library, tips_channel
+    from .demo.hold_seed import TUNES_FROM
     from .hold import library
 
-    if not library.is_empty():
+    spoken = {tips_channel(key)[0] if ":" in key else "tips" for key in DEMO_TIPS}
+    empty = library.channels_without_audio() & {*GENRES, *TUNES_FROM, *spoken}
+    if not empty:
         return
     click.echo("making demo hold audio (synthesised music and spoken tips)...")
     config = current_app.config
     made = demo_library(library.library_dir(), config["DEMO_PIECE_S"], config["DEMO_PIECES"])
     for key, infos in made.items():
         channel, language = tips_channel(key)
-        library.record_segments(library.channel_named(channel), infos, language=language)
+        if channel in empty:
+            library.record_segments(library.channel_named(channel), infos, language=language)
+    for channel, genres in TUNES_FROM.items():  # the clinic's music: tunes made for both
+        if channel in empty:
+            library.record_segments(library.channel_named(channel),
+                                    [info for genre in genres for info in made[genre]])
     db.session.commit()
 
 

@@ -9,13 +9,14 @@ from flask import current_app
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import operator_yaml
+from . import lines, operator_yaml
 from .flow.schema import Menu as MenuDef
 from .flow.validate import MenuError, MenuInvalid, parse_menu
+from .hold.models import FIRST_LINE
 from .lookups import SOURCES
 from .models import Call, Menu, MenuVersion, PhoneRoute, db, utcnow
-from .selfservice.models import FormDefinition
 from .selfservice.forms import forms, shipped_forms
+from .selfservice.models import FormDefinition
 
 # Pages of the operator app under /admin/menus/: a menu named like one could not be opened.
 RESERVED_NAMES = frozenset({"new"})
@@ -63,6 +64,8 @@ def save_version(definition: Any, *, publish: bool, author: str = "system",
                  note: str = "") -> MenuVersion:
     """Validate first; an invalid menu raises MenuInvalid and nothing is written."""
     menu_def = check(definition)
+    if problems := line_problems(menu_def):
+        raise MenuInvalid(problems)
     menu = db.session.scalar(select(Menu).where(Menu.name == menu_def.name))
     if menu is None:
         if problem := reserved_name(menu_def.name):
@@ -95,6 +98,24 @@ def publish_version(version: MenuVersion) -> None:
 def published(menu: Menu) -> MenuVersion | None:
     return db.session.scalar(select(MenuVersion).where(
         MenuVersion.menu_id == menu.id, MenuVersion.status == "published"))
+
+
+def line_problems(menu_def: MenuDef) -> list[MenuError]:
+    """How this line's queues would clash with the other lines' on this server."""
+    return lines.queue_problems(menu_def, other_lines(menu_def.name))
+
+
+def other_lines(name: str) -> list[MenuDef]:
+    """The published menus of every other line."""
+    versions = db.session.scalars(select(MenuVersion).join(Menu).where(
+        MenuVersion.status == "published", Menu.name != name))
+    return [menu_of(version) for version in versions]
+
+
+def line_answering(number: str) -> str | None:
+    """The line a number is routed to, if any."""
+    return db.session.scalar(select(Menu.name).join(PhoneRoute, PhoneRoute.menu_id == Menu.id)
+                             .where(PhoneRoute.number == number))
 
 
 def route_number(number: str, menu_name: str) -> None:
@@ -139,6 +160,18 @@ def menu_by_id(version_id: int, version: MenuVersion | None = None) -> MenuDef:
             raise LookupError(f"menu version {version_id} does not exist")
         cache[version_id] = MenuDef.model_validate(version.definition)
     return cache[version_id]
+
+
+def menu_of_call(call: Call | None) -> MenuDef | None:
+    if call is None or call.menu_version_id is None:
+        return None
+    return menu_by_id(call.menu_version_id)
+
+
+def line_of(call: Call | None) -> str:
+    """The caller's line; a call no menu answered belongs to the default route's."""
+    menu = menu_of_call(call)
+    return menu.name if menu is not None else (line_answering("default") or FIRST_LINE)
 
 
 def call_language(call: Call) -> tuple[str, str | None]:

@@ -24,9 +24,9 @@ LAYERS = {
                    "app.lookups", "app.migrate", "app.auth.models", "app.agents.models",
                    "app.hold.models", "app.selfservice.models", "app.hours.models",
                    "app.providers"),  # the adapters: provider words in, neutral ones out
-    "services": ("app.telephony", "app.menus", "app.selfservice", "app.hold", "app.hours",
-                 "app.speech",
-                 "app.agents", "app.auth", "app.analytics", "app.doctor"),
+    "services": ("app.telephony", "app.menus", "app.lines", "app.selfservice", "app.hold",
+                 "app.hours", "app.speech", "app.agents", "app.auth", "app.analytics",
+                 "app.doctor"),
     "application": ("app.calls", "app.demo"),
     "edges": ("app.voice", "app.admin", "app.agents.views", "app.selfservice.views",
               "app.auth.views", "app.cli", "app.jobs", "app.simulator", "app.stale_calls",

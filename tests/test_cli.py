@@ -174,6 +174,17 @@ def test_init_demo_is_safe_to_run_twice(app, tmp_path):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["init-demo"])
     assert result.exit_code == 0 and "0 customers added" in result.output
+    # both demo lines' audio channels play: the clinic's tips in English and Spanish
+    from app.hold.models import HoldChannel, HoldSegment
+
+    heard = set(db.session.execute(select(HoldChannel.key, HoldSegment.language)
+                                   .join(HoldSegment.channel)).all())
+    assert {("jazz", None), ("tips", "ko"), ("smile-music", None), ("smile-tips", "en"),
+            ("smile-tips", "es")} <= heard
+    again = runner.invoke(args=["init-demo"])
+    assert "making demo hold audio" not in again.output
+    assert set(db.session.execute(select(HoldChannel.key, HoldSegment.language)
+                                  .join(HoldSegment.channel)).all()) == heard
 
 
 def test_call_command_prints_a_transcript(app):

@@ -162,8 +162,13 @@ CLINIC = {  # a Spanish-only line: every system phrase, the person command and h
 
 @pytest.fixture
 def clinic(app):
+    from app.demo.hold_seed import CHANNELS, QUESTIONS, seed_line_hold
+
     menus.save_version(CLINIC, publish=True)
     menus.route_number("+15005550777", "clinica")
+    # its own hold: the demo's channels under keys of its own (keys are unique)
+    seed_line_hold("clinica", [(f"clinica-{key}", *rest) for key, *rest in CHANNELS],
+                   QUESTIONS)
     db.session.commit()
 
 

@@ -14,7 +14,14 @@ from ..auth import audit, role_required
 from ..hold.audio import AudioImportError
 from ..hold.kinds import ChannelKind
 from ..hold.library import record_segments
-from ..hold.models import HoldChannel, HoldSegment, HoldSession, PodcastFeed, QuizQuestion
+from ..hold.models import (
+    FIRST_LINE,
+    HoldChannel,
+    HoldSegment,
+    HoldSession,
+    PodcastFeed,
+    QuizQuestion,
+)
 from ..models import db
 from .content_text_views import quiz_rows
 from .content_views import (
@@ -25,6 +32,7 @@ from .content_views import (
     row_problems,
     track_title,
 )
+from .line_filter import chosen_line, known_lines
 from .views import bp, done
 
 KEY = re.compile(r"[a-z][a-z0-9_]{0,29}")
@@ -34,11 +42,11 @@ KEY = re.compile(r"[a-z][a-z0-9_]{0,29}")
 @role_required("operator")
 def create_channel():
     """Nothing is saved unless every field is right and the first track imports."""
-    channels = all_channels()
+    channels, line = all_channels(), posted_line()
     row, kind = read_channel("new"), posted_kind()
-    row["position"] = max((c.position for c in channels), default=0) + 1
+    row["position"] = max((c.position for c in channels if c.line == line), default=0) + 1
     key = request.form.get("new-key", "").strip()
-    problems = new_channel_problems(channels, key, kind, row)
+    problems = new_channel_problems(channels, key, kind, row, line)
     if problems:
         return render_channels(channels, problems, 422)
     assert kind is not None  # (new_channel_problems names a missing kind)
@@ -49,7 +57,7 @@ def create_channel():
             infos = imported(upload, key, track_title(upload))
         except AudioImportError as exc:
             return render_channels(channels, [f"audio: Not uploaded: {exc}."], 422)
-    channel = HoldChannel(key=key, kind=kind, **row)
+    channel = HoldChannel(key=key, kind=kind, line=line, **row)
     try:
         with db.session.begin_nested():
             db.session.add(channel)
@@ -64,36 +72,44 @@ def create_channel():
                 "admin.content")
 
 
+def posted_line() -> str:
+    """The line the new channel is for: the one chosen in the form, else the page's."""
+    chosen = request.form.get("new-line", "")
+    return chosen if chosen in known_lines() else chosen_line() or FIRST_LINE
+
+
 def posted_kind() -> ChannelKind | None:
     value = request.form.get("new-kind", "")
     return next((kind for kind in ChannelKind if kind.value == value), None)
 
 
 def new_channel_problems(channels: list[HoldChannel], key: str, kind: ChannelKind | None,
-                         row: dict) -> list[str]:
-    """Each problem starts with the field it is about."""
+                         row: dict, line: str) -> list[str]:
+    """Each problem starts with the field it is about. Keys are unique across lines (they
+    name the channel in addresses and reports); digits and the callback within a line."""
     problems = [f"{field}: {problem}" for field, problem in row_problems(row)]
     if not KEY.fullmatch(key):
         problems.append("key: 1 to 30 lower-case letters, digits or _, starting with a letter.")
     elif key in {c.key for c in channels}:
         problems.append(f"key: a channel called {key!r} exists already.")
+    channels = [c for c in channels if c.line == line]  # what this line's callers choose from
     holder = next((c for c in channels if c.digit == row["digit"]), None)
     if holder is not None:
         problems.append(f"digit: {row['digit']} is already the digit of {holder.key}.")
     if kind is None:
         problems.append("kind: choose one of " + ", ".join(ChannelKind) + ".")
     else:
-        problems += content_problems(channels, kind)
+        problems += content_problems(channels, kind, line)
     return problems
 
 
-def content_problems(channels: list[HoldChannel], kind: ChannelKind) -> list[str]:
+def content_problems(channels: list[HoldChannel], kind: ChannelKind, line: str) -> list[str]:
     """What a channel of this kind needs before callers may choose it."""
     if kind.plays_audio:
         upload = request.files.get("audio")
         return [] if upload is not None and upload.filename else [
             f"audio: a {kind} channel needs its first track; choose an audio file."]
-    if kind is ChannelKind.QUIZ and not active_questions():
+    if kind is ChannelKind.QUIZ and not active_questions(line):
         return ["kind: the quiz has no questions in it; add one on the Quiz page first."]
     if kind is ChannelKind.CALLBACK and (other := next(
             (c for c in channels if c.kind is ChannelKind.CALLBACK), None)):
@@ -101,8 +117,8 @@ def content_problems(channels: list[HoldChannel], kind: ChannelKind) -> list[str
     return []
 
 
-def active_questions() -> int:
-    return db.session.scalar(quiz_rows(func.count(QuizQuestion.id))
+def active_questions(line: str) -> int:
+    return db.session.scalar(quiz_rows(func.count(QuizQuestion.id), line=line)
                              .where(QuizQuestion.active.is_(True))) or 0
 
 

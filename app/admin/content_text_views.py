@@ -9,18 +9,21 @@ from sqlalchemy import Select, func, select
 
 from ..auth import audit, role_required
 from ..hold.kinds import ChannelKind
-from ..hold.models import QuizQuestion
+from ..hold.models import FIRST_LINE, QuizQuestion
 from ..models import db
 from .content_views import all_channels
+from .line_filter import chosen_line, known_lines
 from .views import bp, done
 
 CHOICES = 4  # callers answer with keys 1-4
 MAX_QUESTION, MAX_CHOICE = 300, 80
 
 
-def quiz_rows(*columns) -> Select:
-    """Where every quiz-question query of the content pages starts (a filter: one edit)."""
-    return select(*(columns or (QuizQuestion,)))
+def quiz_rows(*columns, line: str | None = None) -> Select:
+    """Where every quiz-question query of the content pages starts: every line's, or one
+    line's (each line has its own quiz)."""
+    query = select(*(columns or (QuizQuestion,)))
+    return query.where(QuizQuestion.line == line) if line else query
 
 
 @bp.get("/content/quiz")
@@ -30,9 +33,12 @@ def quiz():
 
 
 def render_quiz(problems=(), status: int = 200):
-    questions = db.session.scalars(quiz_rows().order_by(QuizQuestion.position)).all()
+    line = chosen_line()  # each line has its own quiz
+    questions = db.session.scalars(quiz_rows(line=line).order_by(
+        QuizQuestion.line, QuizQuestion.position)).all()
     return render_template("admin/content/quiz.html", questions=questions, problems=problems,
-                           form=request.form, choices=CHOICES), status
+                           form=request.form, choices=CHOICES, lines=known_lines(),
+                           line=line, first_line=FIRST_LINE), status
 
 
 @bp.post("/content/quiz")
@@ -41,8 +47,9 @@ def add_question():
     fields, problems = read_question()
     if problems:
         return render_quiz(problems, 422)
-    last = db.session.scalar(quiz_rows(func.max(QuizQuestion.position))) or 0
-    question = QuizQuestion(position=last + 1, **fields)
+    line = chosen_line() or FIRST_LINE
+    last = db.session.scalar(quiz_rows(func.max(QuizQuestion.position), line=line)) or 0
+    question = QuizQuestion(position=last + 1, line=line, **fields)
     db.session.add(question)
     db.session.flush()
     audit("quiz.add", str(question.id), **fields)
@@ -104,9 +111,11 @@ QUIZ_EMPTY = ("Not changed: a quiz channel would have no questions left. Add ano
 
 def leaves_quiz_empty(question: QuizQuestion) -> bool:
     """Would a quiz channel callers can choose be left with nothing to ask?"""
-    others = db.session.scalar(quiz_rows(func.count(QuizQuestion.id)).where(
-        QuizQuestion.active.is_(True), QuizQuestion.id != question.id))
-    quiz_channel = any(c.kind is ChannelKind.QUIZ and c.active for c in all_channels())
+    others = db.session.scalar(quiz_rows(func.count(QuizQuestion.id), line=question.line)
+                               .where(QuizQuestion.active.is_(True),
+                                      QuizQuestion.id != question.id))
+    quiz_channel = any(c.kind is ChannelKind.QUIZ and c.active
+                       for c in all_channels(question.line))
     return question.active and not others and quiz_channel
 
 

@@ -19,6 +19,7 @@ from ..hold.kinds import ChannelKind
 from ..hold.library import channel_named, library_dir, record_segments
 from ..hold.models import HoldChannel, HoldSegment, PodcastFeed
 from ..models import db
+from .line_filter import chosen_line, known_lines
 from .views import bp, done
 
 UPLOAD_LIMIT = 50 * 1024 * 1024  # a long podcast episode as mp3
@@ -88,13 +89,14 @@ def audio_channel(key: str) -> HoldChannel:
 @bp.get("/content")
 @role_required("operator")
 def content():
-    return render_channels(all_channels())
+    return render_channels(all_channels(chosen_line()))
 
 
-def all_channels() -> list[HoldChannel]:
-    """Every channel the content pages show: the one query of them here."""
-    return list(db.session.scalars(select(HoldChannel).order_by(HoldChannel.position,
-                                                                HoldChannel.id)))
+def all_channels(line: str | None = None) -> list[HoldChannel]:
+    """Every line's channels, or one line's (each line's callers hear only theirs): the one
+    query of them here."""
+    query = select(HoldChannel).order_by(HoldChannel.line, HoldChannel.position, HoldChannel.id)
+    return list(db.session.scalars(query.where(HoldChannel.line == line) if line else query))
 
 
 def render_channels(channels: list[HoldChannel], errors=(), status: int = 200):
@@ -104,6 +106,7 @@ def render_channels(channels: list[HoldChannel], errors=(), status: int = 200):
     feeds = db.session.scalars(select(PodcastFeed).order_by(PodcastFeed.id)).all()
     return render_template("admin/content/index.html", channels=channels, totals=totals,
                            errors=errors, feeds=feeds, kinds=list(ChannelKind),
+                           lines=known_lines(), line=chosen_line(),
                            form=request.form if request.endpoint == "admin.save_channels"
                            else {}, new=request.form if request.endpoint ==
                            "admin.create_channel" else {}), status
@@ -112,8 +115,8 @@ def render_channels(channels: list[HoldChannel], errors=(), status: int = 200):
 @bp.post("/content/channels")
 @role_required("operator")
 def save_channels():
-    """All rows at once, so two channels can swap digits in one save."""
-    channels = all_channels()
+    """All rows (of the line shown) at once, so two channels can swap digits in one save."""
+    channels = all_channels(chosen_line())
     posted = {channel.key: read_channel(channel.key) for channel in channels}
     errors = channel_problems(channels, posted)
     if errors:
@@ -129,7 +132,7 @@ def save_channels():
             changed += 1
     return done(f"Saved {changed} channel{'s' if changed != 1 else ''}." if changed
                 else "Nothing changed.",
-                "admin.content")
+                "admin.content", **({"line": line} if (line := chosen_line()) else {}))
 
 
 def read_channel(key: str) -> dict:
@@ -145,10 +148,12 @@ def read_channel(key: str) -> dict:
 def channel_problems(channels: list[HoldChannel], posted: dict[str, dict]) -> list[str]:
     problems = [f"{channel.key}: {problem}" for channel in channels
                 for _, problem in row_problems(posted[channel.key])]
-    digits = [row["digit"] for row in posted.values()]
-    for digit in sorted({d for d in digits if digits.count(d) > 1}):
-        holders = ", ".join(key for key, row in posted.items() if row["digit"] == digit)
-        problems.append(f"Digit {digit} is given to more than one channel ({holders}).")
+    for line in sorted({channel.line for channel in channels}):  # a line's callers' digits
+        rows = {c.key: posted[c.key] for c in channels if c.line == line}
+        digits = [row["digit"] for row in rows.values()]
+        for digit in sorted({d for d in digits if digits.count(d) > 1}):
+            holders = ", ".join(key for key, row in rows.items() if row["digit"] == digit)
+            problems.append(f"Digit {digit} is given to more than one channel ({holders}).")
     return problems
 
 

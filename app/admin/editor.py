@@ -46,7 +46,7 @@ def check_definition(definition: dict, menu_name: str | None = None) -> Checked:
     """Validate a menu for an existing menu (menu_name) or a new one."""
     checked = Checked(definition=definition)
     try:
-        menus.check(definition)
+        checked.errors = menus.line_problems(menus.check(definition))
     except MenuInvalid as exc:
         checked.errors = list(exc.errors)
     if menu_name and definition.get("name") != menu_name:

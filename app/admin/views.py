@@ -53,6 +53,10 @@ def route_number():
     if not NUMBER.match(number):
         flash(f"{number!r} is not a phone number in E.164 form (+15551234567) or 'default'.")
         return redirect(url_for("admin.index")), 303
+    if (holder := menus.line_answering(number)) not in (None, menu_name):
+        flash(f"number: {number} already answers with {holder}. Two lines cannot claim one "
+              "number: remove that route first.")
+        return redirect(url_for("admin.index")), 303
     try:
         menus.route_number(number, menu_name)
     except ValueError as exc:

@@ -12,7 +12,8 @@ from ..events import EventKind
 from ..flow.phrases import N_, phrases
 from ..hold import service as hold
 from ..hold.models import CallbackRequest, HoldSession
-from ..menus import menu_of
+from ..lines import display_name
+from ..menus import menu_of, menu_of_call
 from ..models import Call, CallEvent, db, rows_updated, utcnow
 from ..providers.port import QueueExit
 from ..selfservice.service import forms
@@ -189,6 +190,7 @@ def context(call: Call) -> dict:
             for e in events if e.kind in DONE_KINDS]
     session = db.session.scalar(select(HoldSession).where(HoldSession.call_id == call.id))
     return {
+        "line": display_name(menu_of_call(call)),  # agents may serve several lines
         "name": caller.get("name") or "Unknown caller",
         "account": caller.get("account") or variables.get("account_number"),
         "matched": bool(caller.get("known")),
@@ -222,7 +224,8 @@ def done_words(detail: dict) -> dict:
 def whisper(call: Call) -> str:
     """A few seconds for the agent before the caller is on the line."""
     info, p = context(call), agent_phrases(call)
-    parts = [p.t("{name}, known customer", name=info["name"]) if info["matched"]
+    parts = [p.t("{line} call", line=info["line"])]
+    parts += [p.t("{name}, known customer", name=info["name"]) if info["matched"]
              else p.t("{name}, number not on file", name=info["name"])]
     if info["intent"] or info["reason"]:
         parts.append(", ".join(part for part in (info["intent"], info["reason"]) if part))

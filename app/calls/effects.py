@@ -34,6 +34,7 @@ from ..flow.engine import Step, step
 from ..flow.schema import Menu
 from ..flow.state import CallState
 from ..hours import service as hours
+from ..lines import qualified
 from ..lookups import SOURCES
 from ..menus import node_language
 from ..models import Call, db
@@ -55,6 +56,7 @@ class SmsLinks:
     """Texts the caller of a real call a link to the form."""
 
     call: Call
+    brand: str  # the line's display name, which the text starts with
 
     def __call__(self, form_id: str) -> LinkSent:
         if self.call.id is None:  # a call's first turn: its row goes in before the link's
@@ -62,7 +64,7 @@ class SmsLinks:
             db.session.flush()
         return selfservice.send_link(
             self.call, form_id, lambda token: external_url("selfservice.form_page", token=token),
-            external_url("sms.sms_status"))
+            external_url("sms.sms_status"), self.brand)
 
 
 @dataclass
@@ -102,6 +104,7 @@ def run_turn(menu: Menu, state: CallState, event: Event, effects: Effects,
     turn_budget, spent = Budget(), False
     while True:
         result = step(menu, state, event)
+        result.actions = qualified(menu, result.actions)  # queues by the line's keys
         seen(result)
         state = result.state
         actions += [a for a in result.actions if not isinstance(a, Effect)]

@@ -13,6 +13,7 @@ from ..events import EventKind, HandoffReason, Outcome
 from ..flow.actions import Action, Enqueue, Event, Hangup, Record, Say, Transfer
 from ..flow.phrases import phrases
 from ..flow.state import CallState
+from ..lines import display_name
 from ..menus import call_language, language_of, menu_by_id, version_id_for_number
 from ..models import Call, db, utcnow
 from ..phone import mask
@@ -46,8 +47,9 @@ def advance(call: Call, event: Event) -> list[Action]:
     """Run the engine for one event, resolving lookups and texts, and record it all."""
     # voice/views.py turns a call with no menu away before it gets here
     assert call.menu_version_id is not None
-    actions, state = run_turn(menu_by_id(call.menu_version_id), CallState.from_dict(call.state),
-                              event, Effects(SmsLinks(call)),
+    menu = menu_by_id(call.menu_version_id)
+    actions, state = run_turn(menu, CallState.from_dict(call.state), event,
+                              Effects(SmsLinks(call, display_name(menu))),
                               lambda result: record(call, result.trace))
     call.state = state.to_dict()
     note_outcome(call, actions, state)

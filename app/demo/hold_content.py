@@ -99,10 +99,33 @@ KOREAN_TIPS = (
     "지붕 단열재는 집 열기의 4분의 1이 지붕으로 빠져나가는 것을 막아 줍니다.",
     "온라인 계정에서 지난 12개월 요금을 나란히 볼 수 있습니다.",
 )
+DENTAL_TIPS = (  # Brightsmile Dental's tips channel (smile-tips)
+    "Thanks for holding. You can say front desk at any time to reach a person.",
+    "Brush for two minutes, twice a day, with a fluoride toothpaste.",
+    "Floss once a day: it cleans where a brush cannot reach.",
+    "Change your toothbrush every three months, or sooner if the bristles fray.",
+    "Sugary drinks between meals are hardest on your teeth. Water is kindest.",
+    "A check-up every six months finds small problems before they hurt.",
+    "If a tooth is knocked out, keep it in milk and call us straight away.",
+    "To request an appointment, say appointment at the main menu and we will text you a link.",
+)
+SPANISH_DENTAL_TIPS = (
+    "Gracias por esperar. Diga recepción en cualquier momento para hablar con una persona.",
+    "Cepíllese los dientes dos minutos, dos veces al día, con pasta con flúor.",
+    "Use hilo dental una vez al día: limpia donde el cepillo no llega.",
+    "Cambie de cepillo cada tres meses, o antes si las cerdas se abren.",
+    "Las bebidas azucaradas entre comidas dañan más los dientes. El agua es lo mejor.",
+    "Una revisión cada seis meses encuentra los problemas pequeños antes de que duelan.",
+    "Si se le cae un diente por un golpe, guárdelo en leche y llámenos enseguida.",
+    "Para pedir una cita, diga cita en el menú en español y le enviaremos un enlace.",
+)
 # Demo content per language (not system phrases, so not in the catalogue): each language's
-# callers hear tips spoken in it, by espeak-ng's voice for that language.
-DEMO_TIPS = {"en": ENGLISH_TIPS, "ko": KOREAN_TIPS}
-TIP_VOICES = {"en": "en-us", "ko": "ko"}
+# callers hear tips spoken in it, by espeak-ng's voice for that language. A key "LANG" is
+# the first line's tips channel; "CHANNEL:LANG" another line's spoken channel.
+DEMO_TIPS = {"en": ENGLISH_TIPS, "ko": KOREAN_TIPS,
+             "smile-tips:en": DENTAL_TIPS, "smile-tips:es": SPANISH_DENTAL_TIPS}
+TIP_VOICES = {"en": "en-us", "ko": "ko", "es": "es-419"}
+TIP_TITLES = {"tips": "Hold tips", "smile-tips": "Dental tips"}  # track names differ by line
 MANIFEST, MANIFEST_VERSION = "demo-manifest.json", 2
 TIPS_PER_TRACK = 4  # about half a minute of speech: one hold segment per track
 
@@ -146,7 +169,7 @@ def import_demo_library(library_dir: str | os.PathLike[str], seconds: float = 60
                         ) -> dict[str, list[SegmentInfo]]:
     """Make and import `pieces` tunes of `seconds` per genre plus the spoken tips of each
     language (a track per TIPS_PER_TRACK lines); returns channel -> segments, in play
-    order, where the tips of a language are keyed "tips:LANG" (see tips_channel)."""
+    order, where the tips of a language are keyed "CHANNEL:LANG" (see tips_channel)."""
     imported: dict[str, list[SegmentInfo]] = {}
     with tempfile.TemporaryDirectory(prefix="holdline-demo-") as work:
         for genre in GENRES:
@@ -156,14 +179,15 @@ def import_demo_library(library_dir: str | os.PathLike[str], seconds: float = 60
                                           piece)
                 imported[genre] += import_audio(source, genre, library_dir,
                                                 title=f"Demo {genre} {piece + 1}")
-        for language, lines in tips.items():
-            key = imported.setdefault(f"tips:{language}", [])
+        for name, lines in tips.items():
+            channel, language = tips_channel(name if ":" in name else f"tips:{name}")
+            key = imported.setdefault(f"{channel}:{language}", [])
             for start in range(0, len(lines), TIPS_PER_TRACK):
                 spoken = speak_tips(lines[start:start + TIPS_PER_TRACK],
-                                    Path(work) / f"tips-{language}-{start}.wav",
-                                    voice=TIP_VOICES[language])
-                key += import_audio(spoken, "tips", library_dir, title=(
-                    f"Hold tips {start // TIPS_PER_TRACK + 1}"
+                                    Path(work) / f"{channel}-{language}-{start}.wav",
+                                    voice=TIP_VOICES[language or "en"])
+                key += import_audio(spoken, channel, library_dir, title=(
+                    f"{TIP_TITLES.get(channel, 'Hold tips')} {start // TIPS_PER_TRACK + 1}"
                     + ("" if language == "en" else f" ({language})")))
     return imported
 

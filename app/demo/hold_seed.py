@@ -1,4 +1,5 @@
-"""Demo hold channels and quiz questions (content comes through the audio pipeline).
+"""Demo hold channels and quiz questions of each demo line (content comes through the
+audio pipeline).
 
 The shipped names and questions are in the phrase catalogues, so a caller who queued in
 Korean hears them in Korean; what operators write themselves is said as written."""
@@ -8,8 +9,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..flow.phrases import N_
-from ..hold.models import HoldChannel, QuizQuestion
+from ..hold.models import FIRST_LINE, HoldChannel, QuizQuestion
 from ..models import db
+
+DENTAL_LINE = "brightsmile-dental"
 
 CHANNELS = [  # key, name, kind, digit, extra phrases callers use
     ("jazz", N_("jazz"), "music", "1", ["smooth jazz"]),
@@ -56,17 +59,52 @@ QUESTIONS = [  # question, choices, index of the answer, fact
 ]
 
 
+DENTAL_CHANNELS = [  # channel keys are unique across lines
+    ("smile-music", N_("calm music"), "music", "1", ["music", "calm", "relaxing"]),
+    ("smile-tips", N_("tips for healthy teeth"), "spoken", "2",
+     ["tips", "dental tips", "teeth"]),
+    ("smile-quiz", N_("a smile quiz"), "quiz", "3", ["quiz", "trivia", "game"]),
+    ("smile-callback", N_("a call back"), "callback", "4",
+     ["call me back", "callback", "call back"]),
+]
+DENTAL_QUESTIONS = [
+    (N_("How long should you brush your teeth each time?"),
+     [N_("thirty seconds"), N_("two minutes"), N_("ten minutes")], 1,
+     N_("Two minutes, twice a day, reaches every tooth.")),
+    (N_("How often should you get a new toothbrush?"),
+     [N_("every three months"), N_("every two years"), N_("never")], 0,
+     N_("Worn bristles clean much less well after about three months.")),
+    (N_("How many teeth does an adult usually have?"),
+     [N_("twenty"), N_("thirty two"), N_("forty")], 1,
+     N_("Thirty two, counting the four wisdom teeth.")),
+    (N_("What is the hardest part of the human body?"),
+     [N_("bone"), N_("tooth enamel"), N_("fingernails")], 1,
+     N_("Tooth enamel is harder than bone.")),
+]
+# Each demo line's hold: channels (FED_LATER ones off until fed) and quiz questions.
+LINES = {FIRST_LINE: (CHANNELS, QUESTIONS), DENTAL_LINE: (DENTAL_CHANNELS, DENTAL_QUESTIONS)}
+# Audio channels of the dental line that play demo tunes made for the first line.
+TUNES_FROM = {"smile-music": ("ambient", "classical")}
+
+
 def seed_hold() -> int:
-    """Channels and questions that are missing; safe to run twice."""
+    """Each demo line's channels and questions that are missing; safe to run twice."""
+    return sum(seed_line_hold(line, channels, questions)
+               for line, (channels, questions) in LINES.items())
+
+
+def seed_line_hold(line: str, channels: list, questions: list) -> int:
+    """One line's channels (keys are unique across lines) and, if it has none, its quiz."""
     added = 0
-    for position, (key, name, kind, digit, phrases) in enumerate(CHANNELS):
+    for position, (key, name, kind, digit, phrases) in enumerate(channels):
         if db.session.scalar(select(HoldChannel).where(HoldChannel.key == key)) is None:
-            db.session.add(HoldChannel(key=key, name=name, kind=kind, digit=digit,
+            db.session.add(HoldChannel(key=key, line=line, name=name, kind=kind, digit=digit,
                                        phrases=phrases, position=position,
                                        active=key not in FED_LATER))
             added += 1
-    if db.session.scalar(select(QuizQuestion).limit(1)) is None:
-        for position, (question, choices, answer, fact) in enumerate(QUESTIONS):
-            db.session.add(QuizQuestion(question=question, choices=choices, answer=answer,
-                                        fact=fact, position=position))
+    if db.session.scalar(select(QuizQuestion).where(QuizQuestion.line == line)
+                         .limit(1)) is None:
+        for position, (question, choices, answer, fact) in enumerate(questions):
+            db.session.add(QuizQuestion(line=line, question=question, choices=choices,
+                                        answer=answer, fact=fact, position=position))
     return added

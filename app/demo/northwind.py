@@ -1,4 +1,5 @@
-"""The Northwind Energy demo: menu, customers, outages and service requests."""
+"""The demo: two lines on one server. Northwind Energy (menu, customers, outages and
+service requests) answers the default route; Brightsmile Dental answers its own number."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from .hold_seed import seed_hold
 
 MENU_DIR = Path(__file__).parent / "menus"
 DEMO_NUMBER = "+15005550006"
+DENTAL_NUMBER = "+15005550011"  # the second demo line: Brightsmile Dental
 
 CUSTOMERS = [  # name, phone, account (Luhn-valid), zip, balance in cents
     ("Maria Lopez", "+15551230001", "40000002", "94107", 8412),
@@ -62,10 +64,12 @@ def seed() -> dict[str, int]:
 
 def seed_menus() -> int:
     count = 0
-    for path in sorted(MENU_DIR.glob("*.yaml")):
+    # Northwind first: the first line keeps the first ids, as before there were two
+    for path in sorted(MENU_DIR.glob("*.yaml"), key=lambda p: (p.name != "northwind.yaml", p)):
         definition = menus.load_yaml(path.read_text())
         if db.session.scalar(select(Menu).where(Menu.name == definition["name"])) is None:
             menus.save_version(definition, publish=True, note=f"seeded from {path.name}")
             count += 1
     menus.route_number("default", "northwind-main")
+    menus.route_number(DENTAL_NUMBER, "brightsmile-dental")
     return count

@@ -165,7 +165,9 @@ class _Turn:
         return phrases(self.language()).t(message, **params)
 
     def fill(self, text: str) -> str:
-        return fill(text, self.state.variables)
+        """{{ line.name }} is the line's display name (without one, the menu's name)."""
+        line = {"name": self.settings.display_name or self.menu.name}
+        return fill(text, {**self.state.variables, "line": line})
 
     def language(self) -> str:
         """The current node's language (a branch for another language), else the menu's."""

@@ -91,7 +91,16 @@ def default_globals() -> dict[GlobalName, GlobalCommand]:
     }
 
 
+QueueName = Annotated[str, Field(pattern=r"^[a-z0-9_\-]{1,40}$")]
+
+
 class Settings(Strict):
+    # The line's name as callers and texts know it ("Brightsmile Dental"); None: the
+    # menu's name. Prompts say it as {{ line.name }}.
+    display_name: str | None = Field(default=None, min_length=1, max_length=60)
+    # Queues this line shares with every line that names them; any other queue is the
+    # line's own (app/lines.py: queue_key).
+    shared_queues: list[QueueName] = Field(default_factory=list)
     person: NodeId  # where "agent"/0 goes from anywhere: a queue or transfer node
     person_for: dict[str, NodeId] = Field(default_factory=dict)  # language: its person node
     main_menu: NodeId | None = None  # default: start

@@ -96,5 +96,8 @@ def record_segments(channel: HoldChannel, infos: Iterable, weekday: int | None =
     return count
 
 
-def is_empty() -> bool:
-    return db.session.scalar(select(func.count(HoldSegment.id))) == 0
+def channels_without_audio() -> set[str]:
+    """Keys of the audio channels that have no segment yet."""
+    filled = select(HoldSegment.channel_id).distinct()
+    return set(db.session.scalars(select(HoldChannel.key).where(
+        HoldChannel.kind.in_(ChannelKind.with_audio()), HoldChannel.id.not_in(filled))))

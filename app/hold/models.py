@@ -14,6 +14,11 @@ from .kinds import ChannelKind
 
 # Stored as its name in a VARCHAR(12), as before there was an enum: no migration, and a
 # value that is no declared kind fails loudly when read.
+# Hold content made before there were lines, or by code that names none, is the first
+# line's (the demo's). A line is named by its menu's name (app/lines.py).
+FIRST_LINE = "northwind-main"
+LINE_NAME = 60  # as long as a menu's name
+
 KIND_COLUMN = Enum(ChannelKind, native_enum=False, create_constraint=False, length=12,
                    values_callable=lambda kinds: [k.value for k in kinds])
 
@@ -21,6 +26,7 @@ KIND_COLUMN = Enum(ChannelKind, native_enum=False, create_constraint=False, leng
 class HoldChannel(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(30), unique=True)  # jazz, tips, quiz, callback
+    line: Mapped[str] = mapped_column(String(LINE_NAME), index=True, default=FIRST_LINE)
     name: Mapped[str] = mapped_column(String(60))  # what callers hear and say
     kind: Mapped[ChannelKind] = mapped_column(KIND_COLUMN)
     digit: Mapped[str] = mapped_column(String(1))
@@ -64,6 +70,7 @@ class HoldAudio(Model):
 
 class QuizQuestion(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
+    line: Mapped[str] = mapped_column(String(LINE_NAME), index=True, default=FIRST_LINE)
     question: Mapped[str] = mapped_column(String(300))
     choices: Mapped[list[str]] = mapped_column(JSON)
     answer: Mapped[int]  # index into choices

@@ -259,7 +259,7 @@ class _Hold:
         return next((c for c in self.catalog.channels if c.key == key), None)
 
     def callback_channel(self) -> Channel | None:
-        """By kind, not key: an operator may make the callback channel under any key."""
+        """Found by kind: each line names its own channels."""
         return next((c for c in self.catalog.channels if c.kind is ChannelKind.CALLBACK), None)
 
     def default_channel(self) -> Channel | None:
@@ -280,6 +280,9 @@ class _Hold:
                 return self.step
             if self.wait.position:
                 self.announce(self.wait.position)
+            if not self.catalog.channels:  # a line with no hold content: music, no menu
+                self.play_channel()
+                return self.step
             self.offer_short_menu()
             return self.step
         self.interrupt()

@@ -18,7 +18,7 @@ from ..agents.models import AgentProfile
 from ..events import EventKind, WaitResult
 from ..flow.phrases import phrases
 from ..hours.service import line_timezone, status, zone
-from ..menus import call_language
+from ..menus import call_language, line_of
 from ..models import Call, CallEvent, db, utcnow
 from ..providers.port import QueueExit
 from . import plan
@@ -63,8 +63,10 @@ def catalog(call: Call, queue: str, segment_url: Callable[[plan.Segment], str],
     """joining: the first request of the wait, the only one whose menu needs to know what
     callers chose most (a query not worth making every 30 s)."""
     opening = status(queue, line_timezone(call))
-    channels = db.session.scalars(select(HoldChannel).where(HoldChannel.active.is_(True))
-                                  .order_by(HoldChannel.position)).all()
+    line = line_of(call)  # callers hear their own line's channels and quiz only
+    channels = db.session.scalars(select(HoldChannel).where(
+        HoldChannel.active.is_(True), HoldChannel.line == line)
+        .order_by(HoldChannel.position)).all()
     language, voice = call_language(call)
     said = phrases(language).content
     return plan.Catalog(
@@ -72,7 +74,7 @@ def catalog(call: Call, queue: str, segment_url: Callable[[plan.Segment], str],
                                     tuple(dict.fromkeys((*c.phrases, c.name))))
                        for c in channels),
         segments=todays_segments({c.id: c.key for c in channels}, language=language),
-        questions=questions(said),
+        questions=questions(line, said),
         recent_tracks=recent_tracks(call), caller_last4=call.from_number[-4:],
         fallback_url=fallback_url, segment_url=segment_url,
         language=language, voice=voice,
@@ -138,15 +140,16 @@ def for_the_day(items: list[T], day: datetime) -> list[T]:
     return items[start:] + items[:start]
 
 
-def questions(said: Callable[[str], str] = str,
+def questions(line: str, said: Callable[[str], str] = str,
               today: datetime | None = None) -> tuple[plan.Question, ...]:
-    """The active quiz for today, each text in the caller's language where the catalogue
-    has it."""
+    """The line's active quiz for today, each text in the caller's language where the
+    catalogue has it."""
     return tuple(for_the_day([
         plan.Question(q.id, said(q.question), tuple(map(said, q.choices)), q.answer,
                       said(q.fact))
-        for q in db.session.scalars(select(QuizQuestion).where(QuizQuestion.active.is_(True))
-                                    .order_by(QuizQuestion.position))], today or utcnow()))
+        for q in db.session.scalars(select(QuizQuestion).where(
+            QuizQuestion.active.is_(True), QuizQuestion.line == line)
+            .order_by(QuizQuestion.position))], today or utcnow()))
 
 
 def recent_tracks(call: Call) -> frozenset[str]:

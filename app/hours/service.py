@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..flow.actions import HoursChecked
+from ..menus import menu_of_call
 from ..models import Call, db, utcnow
 from . import rules
 from .models import QueueHours
@@ -76,14 +77,11 @@ def zone(name: str | None) -> ZoneInfo:
 
 def line_timezone(call: Call | None) -> str | None:
     """The timezone the call's menu (its line) sets, if any."""
-    from ..menus import menu_by_id
-
-    if call is None or call.menu_version_id is None:
-        return None
     try:
-        return menu_by_id(call.menu_version_id).settings.timezone
+        menu = menu_of_call(call)
     except LookupError:  # a version gone: the server's zone, not an error on hold
         return None
+    return menu.settings.timezone if menu is not None else None
 
 
 def status(queue: str, timezone: str | None = None, at: datetime | None = None) -> QueueStatus:

@@ -38,8 +38,10 @@ def form_of(link: SmsLink) -> FormDef | None:
     return forms().get(link.form)
 
 
-def send_link(call: Call, form_id: str, link_url, status_url: str | None) -> LinkSent:
-    """Text the caller a link to the form; the result goes back to the engine."""
+def send_link(call: Call, form_id: str, link_url, status_url: str | None,
+              brand: str) -> LinkSent:
+    """Text the caller a link to the form, under their line's name; the result goes back
+    to the engine."""
     live = live_forms().get(form_id)
     if live is None:
         return LinkSent(ok=False, error="unknown form")
@@ -54,7 +56,7 @@ def send_link(call: Call, form_id: str, link_url, status_url: str | None) -> Lin
     body = phrases(form.language).tn(
         "{business}: {title}: {url} (link valid for {n} hour)",
         "{business}: {title}: {url} (link valid for {n} hours)", max(1, max_age // 3600),
-        business=current_app.config.get("BUSINESS_NAME", "Northwind Energy"),
+        business=brand,
         title=form.title, url=link_url(token))
     try:
         telephony.send_sms(call.from_number, body, status_callback=status_url, call_id=call.id)

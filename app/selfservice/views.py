@@ -8,6 +8,8 @@ from sqlalchemy import select
 from .. import providers, telephony
 from ..auth import role_required
 from ..flow.phrases import languages, phrases
+from ..lines import display_name
+from ..menus import menu_of_call
 from ..models import Message, db
 from ..voice.security import provider_signed
 from . import service
@@ -49,23 +51,23 @@ def form_page(token: str):
         return problem("invalid", 404)
     if link.status == "submitted":
         return problem("used", 410)
+    # the page speaks the form's language under the brand of the line that texted it
+    page = {**page_language(form.language), "brand": display_name(menu_of_call(link.call))}
     if request.method == "GET":
         service.mark_opened(link)
         db.session.commit()
-        return render_template("selfservice/form.html", form=form,
-                               **page_language(form.language))
+        return render_template("selfservice/form.html", form=form, **page)
     clean, errors = validate_submission(form, request.form)
     if errors:
         return render_template("selfservice/form.html", form=form, errors=errors,
-                               values=entered_values(form, request.form),
-                               **page_language(form.language)), 422
+                               values=entered_values(form, request.form), **page), 422
     if not service.submit(link, form, clean):
         return problem("used", 410)
     db.session.commit()
     return render_template("selfservice/done.html", form=form,
                            message=phrases(form.language).t(
                                "Thanks. We've received it and texted you a confirmation."),
-                           **page_language(form.language))
+                           **page)
 
 
 @sms_bp.post("/status")

@@ -120,3 +120,11 @@ def test_panel_texts_nothing_and_says_so(operator, token):
     assert db.session.scalar(select(func.count(Message.id))) == 0
     assert db.session.scalar(select(func.count(SmsLink.id))) == 0
 
+
+
+def test_panel_names_a_lines_own_queue_as_a_real_call_would(operator, token):
+    panel = "/admin/menus/brightsmile-dental/versions/1"
+    page = operator.post(panel + "/test", data={"csrf_token": token(panel),
+                                                "script": "press: 2"}).get_data(as_text=True)
+    assert "thanks for calling Brightsmile Dental." in page
+    assert "queued for brightsmile-dental.billing (billing question)" in page

@@ -178,6 +178,7 @@ def test_screen_pop_shows_who_why_and_what_was_done_then_saves_a_disposition(
     screen_url = client.post("/agent/take-next", data={"csrf_token": token}).location
     html = client.get(screen_url).get_data(as_text=True)
     assert "Maria Lopez" in html and "number matches a customer" in html
+    assert "Line: Northwind Energy" in html  # agents may serve several lines
     assert "asked for a person" in html and "looked up account" in html
     assert re.search(r"I&#39;d like to speak to a representative", html)
     assert "4.0 minutes, listening to jazz" in html

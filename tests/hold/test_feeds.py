@@ -211,10 +211,11 @@ def test_tips_and_quiz_questions_start_elsewhere_each_date(app):
                                    sha256=f"{n}" * 64, position=n))
     db.session.commit()
     days = [datetime(2026, 12, 1) + timedelta(days=n) for n in range(10)]
-    firsts = [service.questions(today=day)[0].id for day in days]
-    asked = db.session.scalars(select(QuizQuestion.id)).all()
+    firsts = [service.questions("northwind-main", today=day)[0].id for day in days]
+    asked = db.session.scalars(select(QuizQuestion.id).where(
+        QuizQuestion.line == "northwind-main")).all()
     assert sorted(firsts) == sorted(asked)  # ten days, ten questions, each leads once
-    assert sorted(q.id for q in service.questions(today=days[3])) == sorted(asked)
+    assert sorted(q.id for q in service.questions("northwind-main", today=days[3])) == sorted(asked)
     leads = {service.todays_segments({tips.id: "tips"}, day)["tips"][0].track
              for day in days[:4]}
     assert leads == {f"Hold tips {n + 1}" for n in range(4)}

@@ -11,7 +11,7 @@ import pytest
 from app.selfservice.forms import FormDefinitionError, load_form, load_forms, parse_form
 
 SEEDED = {"start_service", "move_service", "report_outage", "pay_bill", "pay_bill_ko",
-          "report_outage_ko"}
+          "report_outage_ko", "request_appointment", "request_appointment_es"}
 
 
 def minimal(**changes: Any) -> dict[str, Any]:

@@ -150,7 +150,8 @@ def test_seeded_forms_accept_a_good_submission() -> None:
     good = {"full_name": "Ada", "service_address": "1 Main St", "zip": "90210",
             "start_date": "2025-04-01", "phone": "5551234567", "account": "123456",
             "action": "stop", "last_day": "2025-04-01", "problem": "no_power",
-            "since": "just_now", "amount": "10", "method": "bank"}
+            "since": "just_now", "amount": "10", "method": "bank",
+            "preferred_date": "2025-04-02", "visit": "checkup"}
     for form in load_forms().values():
         assert validate_submission(form, good)[1] == {}, form.id
 

@@ -93,7 +93,7 @@ def test_the_voicemail_node_records_with_a_beep_and_our_callbacks(simulate, voic
     assert record.get("recordingStatusCallback").startswith(
         "https://ivr.example.test/voice/recording")
     call = db.session.scalar(select(Call).where(Call.call_sid == transcript.call_sid))
-    assert (call.outcome, call.queue) == ("voicemail", "billing")
+    assert (call.outcome, call.queue) == ("voicemail", "vm-test.billing")  # the line's own queue
 
 
 def test_after_recording_the_caller_is_thanked_in_their_language(signed, simulate,
@@ -115,7 +115,8 @@ def test_the_recording_is_transcribed_here_and_waits_as_a_callback(
     [(path, auth)] = provider.asked
     assert path.endswith("/Recordings/RE1.wav") and auth.startswith("Basic ")
     callback = db.session.scalar(select(CallbackRequest))
-    assert (callback.queue, callback.number, callback.status) == ("billing", CALLER, "pending")
+    assert (callback.queue, callback.number, callback.status) == (
+        "vm-test.billing", CALLER, "pending")
 
 
 def test_credentials_go_only_to_the_provider(simulate, signed, voicemail_line, provider):
@@ -151,7 +152,7 @@ def test_the_agent_who_calls_back_sees_the_transcript(simulate, signed, voicemai
     words = voicemail_of(transcript.call_sid)["transcript"]
     app.config["TWILIO_ACCOUNT_SID"] = None  # the agent's leg goes to the local outbox
     db.session.add(AgentProfile(user=make_user("bo", "agent"), phone="+15550008888",
-                                skills=["billing"]))
+                                skills=["vm-test.billing"]))
     db.session.commit()
     login("bo")
     token = csrf_from(client.get("/agent/").get_data(as_text=True))

@@ -9,9 +9,8 @@ from pydantic import Field
 
 from ..actions import Action, Enqueue, Hangup, Record, Transfer
 from ..node_types import FormField, NodeType, Turn, register
-from ..parts import NodeBase
+from ..parts import NodeBase, QueueName
 
-QueueName = Annotated[str, Field(pattern=r"^[a-z0-9_\-]{1,40}$")]
 QUEUE = FormField("queue", "Queue")
 
 
