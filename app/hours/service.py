@@ -20,8 +20,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..flow.actions import HoursChecked
-from ..menus import menu_of_call
-from ..models import Call, db, utcnow
+from ..lines import menu_queue_key, queue_names
+from ..menus import menu_by_id, menu_of_call
+from ..models import Call, MenuVersion, db, utcnow
 from . import rules
 from .models import QueueHours
 
@@ -142,8 +143,6 @@ class Line:
 
 def lines() -> list[Line]:
     """Each published menu (a line) and the timezone its hours run in."""
-    from ..models import MenuVersion
-
     server = current_app.config.get("CENTRE_TIMEZONE") or "UTC"
     found = []
     for version in db.session.scalars(select(MenuVersion).where(
@@ -154,14 +153,13 @@ def lines() -> list[Line]:
 
 
 def known_queues() -> list[str]:
-    """Queues the published menus name, those with stored hours, and the default's."""
-    from ..models import MenuVersion
-
+    """Queues the published menus name (by their keys on this server: a line's own queue
+    is `line.queue`), those with stored hours, and the default's."""
     names = set(db.session.scalars(select(QueueHours.queue)))
-    for definition in db.session.scalars(select(MenuVersion.definition).where(
+    for version_id in db.session.scalars(select(MenuVersion.id).where(
             MenuVersion.status == "published")):
-        names |= {node["queue"] for node in ((definition or {}).get("nodes") or {}).values()
-                  if isinstance(node, dict) and isinstance(node.get("queue"), str)}
+        menu = menu_by_id(version_id)
+        names |= {menu_queue_key(menu, queue) for _, queue in queue_names(menu)}
     try:
         names |= set(read_default(current_app.config.get("QUEUE_HOURS", ""))) - {"*"}
     except rules.HoursError:

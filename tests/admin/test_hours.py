@@ -33,7 +33,8 @@ def audited(action: str) -> list[AuditEntry]:
 def test_the_page_lists_the_menus_queues_and_where_their_hours_come_from(app, operator):
     app.config["QUEUE_HOURS"] = "general=08:00-20:00"
     html = operator.get("/admin/hours").get_data(as_text=True)
-    assert 'data-queue="general"' in html and 'data-queue="billing"' in html
+    assert 'data-queue="general"' in html and 'data-queue="northwind-main.billing"' in html
+    assert 'data-queue="brightsmile-dental.billing"' in html  # each line's billing its own
     assert "HOLDLINE_QUEUE_HOURS (initial default)" in html and "Mon-Sun 08:00-20:00" in html
     assert "always open (none set)" in html  # billing: the variable names no hours for it
     assert "northwind-main" in html and "UTC (the server's)" in html

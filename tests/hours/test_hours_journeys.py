@@ -17,6 +17,7 @@ from app.models import db
 from app.simulator import say
 
 CLINIC_NUMBER = "+15005550123"
+DESK = "clinic-main.front_desk"  # the clinic's own front desk: its queue's key on the server
 SEOUL = "Asia/Seoul"
 CLINIC = {
     "name": "clinic-main", "start": "check",
@@ -75,7 +76,7 @@ def route_clinic() -> None:
 
 def test_an_hours_node_routes_a_closed_line_to_its_closed_branch(app, simulate):
     route_clinic()
-    weekday = only_open("front_desk", 2, SEOUL)
+    weekday = only_open(DESK, 2, SEOUL)
     t = simulate([], dialled=CLINIC_NUMBER)
     assert f"The clinic is closed. We open again on {weekday} at 8:00\u202fAM." in t.ivr_text
     assert t.responses[-1].find("Record") is not None
@@ -84,21 +85,21 @@ def test_an_hours_node_routes_a_closed_line_to_its_closed_branch(app, simulate):
 
 def test_an_hours_node_routes_an_open_line_to_the_queue(app, simulate):
     route_clinic()
-    hours.save("front_desk", "00:00-24:00", "", "test")
+    hours.save(DESK, "00:00-24:00", "", "test")
     db.session.commit()
     t = simulate([], dialled=CLINIC_NUMBER)
     assert "Connecting you to the front desk." in t.ivr_text
-    assert t.responses[0].find("Enqueue").text == "front_desk"
+    assert t.responses[0].find("Enqueue").text == DESK
 
 
 def test_broken_stored_hours_of_one_queue_leave_the_caller_a_way_to_a_person(app, simulate):
     """A row damaged outside the app: its queue counts as open, the others keep theirs."""
     route_clinic()
-    db.session.add(QueueHours(queue="front_desk", weekly=[["Mon 08:00-17:00"]], special={}))
+    db.session.add(QueueHours(queue=DESK, weekly=[["Mon 08:00-17:00"]], special={}))
     only_open("general", 3, "UTC")
     t = simulate([], dialled=CLINIC_NUMBER, wait_loops=2)
     assert "Connecting you to the front desk." in t.ivr_text
     assert "closed" not in t.ivr_text
     assert not hours.status("general").open  # the other queue's hours still apply
-    row = db.session.scalar(select(QueueHours).where(QueueHours.queue == "front_desk"))
+    row = db.session.scalar(select(QueueHours).where(QueueHours.queue == DESK))
     assert row.weekly == [["Mon 08:00-17:00"]]
