@@ -230,9 +230,11 @@ def _script(args: list[str]) -> list[simulator.CallerTurn]:
 @click.option("--phone", help="Agents: the phone the console rings.")
 @click.option("--skills", default="general", show_default=True,
               help="Agents: comma-separated queues they answer.")
+@click.option("--languages", default="", help="Agents: languages they speak besides the "
+              "business's, comma-separated (e.g. ko,es).")
 @click.password_option(help="Asked for when not given.")
 def users_create(username: str, role: str, display_name: str, phone: str | None,
-                 skills: str, password: str) -> None:
+                 skills: str, languages: str, password: str) -> None:
     """Create an account (passwords are stored hashed)."""
     from .agents.models import AgentProfile
     from .auth.models import User
@@ -247,10 +249,14 @@ def users_create(username: str, role: str, display_name: str, phone: str | None,
     if role == "agent":
         if not phone:
             raise click.BadParameter("agents need a phone to ring", param_hint="--phone")
-        db.session.add(AgentProfile(user=user, phone=phone,
-                                    skills=[s.strip() for s in skills.split(",") if s.strip()]))
+        db.session.add(AgentProfile(user=user, phone=phone, skills=_listed(skills),
+                                    languages=_listed(languages)))
     db.session.commit()
     click.echo(f"created {role} {username}")
+
+
+def _listed(words: str) -> list[str]:
+    return [word.strip() for word in words.split(",") if word.strip()]
 
 
 @audio_cli.command("import")

@@ -12,10 +12,11 @@ from ..events import EventKind
 from ..flow.phrases import N_, phrases
 from ..hold import service as hold
 from ..hold.models import CallbackRequest, HoldSession
-from ..menus import menu_of
+from ..menus import language_of, menu_of
 from ..models import Call, CallEvent, db, rows_updated, utcnow
 from ..providers.port import QueueExit
 from ..selfservice.service import forms
+from . import presence
 from .models import AgentProfile, Assignment
 
 # What the caller already did, as the agent hears it (forms by title, not by id).
@@ -26,6 +27,7 @@ DONE_KINDS = {EventKind.LOOKUP: N_("looked up {source}"),
               EventKind.COLLECTED: N_("gave their {variable}"),
               EventKind.HOLD_QUIZ_ANSWERED: N_("played the quiz")}
 OPEN = ("ringing", "connected")  # assignment statuses not yet settled
+RESERVED = ("offered", "dialing")  # a callback offered to an agent, or being dialled
 FAILED_SHOWN = timedelta(days=7)  # how long the console lists callbacks that ran out of tries
 
 
@@ -86,33 +88,73 @@ def failed_callbacks(queues: list[str]) -> list[CallbackRequest]:
         .order_by(CallbackRequest.requested_at.desc())))
 
 
-def claim(agent: AgentProfile, item: Waiting) -> Assignment | None:
-    """Atomic: of two agents pressing at once, exactly one gets this caller."""
+def reserve(item: Waiting, agent: AgentProfile, callback_status: str = "dialing") -> bool:
+    """Atomic: of two agents (or two offers) at once, exactly one gets this caller."""
     if item.kind == "caller":
-        taken = rows_updated(update(HoldSession).where(
+        return rows_updated(update(HoldSession).where(
             HoldSession.id == item.ident, HoldSession.claimed_by.is_(None),
-            HoldSession.outcome.is_(None)).values(claimed_by=agent.id))
+            HoldSession.outcome.is_(None)).values(claimed_by=agent.id)) == 1
+    return rows_updated(update(CallbackRequest).where(
+        CallbackRequest.id == item.ident, CallbackRequest.status == "pending")
+        .values(status=callback_status)) == 1
+
+
+def unreserve(kind: str, ident: int | None, agent: AgentProfile) -> None:
+    """The caller back in line at their original place (their join time never changed)."""
+    if kind == "caller":
+        db.session.execute(update(HoldSession).where(
+            HoldSession.id == ident, HoldSession.claimed_by == agent.id).values(claimed_by=None))
     else:
-        taken = rows_updated(update(CallbackRequest).where(
-            CallbackRequest.id == item.ident, CallbackRequest.status == "pending")
-            .values(status="dialing"))
-    if taken != 1:
+        db.session.execute(update(CallbackRequest).where(
+            CallbackRequest.id == ident, CallbackRequest.status.in_(RESERVED))
+            .values(status="pending"))
+
+
+def claim(agent: AgentProfile, item: Waiting) -> Assignment | None:
+    """The agent takes this caller: only one caller per agent, and one agent per caller."""
+    if not reserve(item, agent):
         return None
-    assignment = Assignment(agent=agent, call=item.call, kind=item.kind,
-                            hold_session_id=item.ident if item.kind == "caller" else None,
-                            callback_id=item.ident if item.kind == "callback" else None)
+    if not presence.move(agent, presence.ON_CALL, "taking a caller", allowed=presence.FREE):
+        unreserve(item.kind, item.ident, agent)  # already offered one, or on a call
+        return None
+    return assign(agent, item.kind, item.call, item.ident)
+
+
+def assign(agent: AgentProfile, kind: str, call: Call, ident: int | None) -> Assignment:
+    assignment = Assignment(agent=agent, call=call, kind=kind,
+                            hold_session_id=ident if kind == "caller" else None,
+                            callback_id=ident if kind == "callback" else None)
     db.session.add(assignment)
-    agent.status = "busy"
     db.session.flush()
     return assignment
 
 
 def take_next(agent: AgentProfile) -> Assignment | None:
+    """The longest-waiting caller of the agent's queues that they can speak with."""
     for item in line(agent.skills or ["general"]):
+        if not speaks(agent, item.call):
+            continue
         assignment = claim(agent, item)
         if assignment is not None:
             return assignment
     return None
+
+
+def speaks(agent: AgentProfile, call: Call) -> bool:
+    """Every agent speaks the business's language; another one only if listed for them."""
+    caller = primary(language_of(call))
+    return caller == primary(agent_phrases(call).language) or caller in {
+        primary(language) for language in agent.languages or []}
+
+
+def primary(language: str | None) -> str:
+    return (language or "").split("-")[0].lower()
+
+
+def queue_of(assignment: Assignment) -> str:
+    row = (db.session.get(HoldSession, assignment.hold_session_id) if assignment.hold_session_id
+           else callback_of(assignment))
+    return row.queue if row is not None else "general"
 
 
 def callback_of(assignment: Assignment) -> CallbackRequest | None:
@@ -136,7 +178,8 @@ def _settle(assignment: Assignment, status: str) -> bool:
     if assignment.status not in OPEN:
         return False
     assignment.status = status
-    assignment.agent.status = "available"
+    presence.move(assignment.agent, presence.AVAILABLE, "caller not reached",
+                  allowed=(presence.ON_CALL,))
     return True
 
 
@@ -145,11 +188,17 @@ def release(assignment: Assignment, status: str) -> None:
     place, and a callback its turn without losing an attempt (the customer was not rung)."""
     if not _settle(assignment, status):
         return
-    if assignment.hold_session_id:
-        db.session.execute(update(HoldSession).where(
-            HoldSession.id == assignment.hold_session_id).values(claimed_by=None))
-    if callback := callback_of(assignment):
-        callback.status = "pending"
+    unreserve(assignment.kind, assignment.hold_session_id or assignment.callback_id,
+              assignment.agent)
+
+
+def hung_up(assignment: Assignment) -> None:
+    """The agent's leg ended after the bridge: wrap-up for the queue's time. Once only: a
+    repeated callback must not put the agent's next call into wrap-up."""
+    if assignment.status != "connected":
+        return
+    assignment.status = "ended"
+    presence.start_wrap_up(assignment.agent, queue_of(assignment))
 
 
 def caller_gone(assignment: Assignment, result: str = "hung up") -> None:
