@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
 from ..events import EventKind
 from ..flow.phrases import N_, phrases
@@ -111,13 +112,19 @@ def unreserve(kind: str, ident: int | None, agent: AgentProfile) -> None:
 
 
 def claim(agent: AgentProfile, item: Waiting) -> Assignment | None:
-    """The agent takes this caller: only one caller per agent, and one agent per caller."""
-    if not reserve(item, agent):
+    """The agent takes this caller: only one caller per agent, and one agent per caller.
+    A lost race (SQLite's write lock, PostgreSQL's deadlock check) is no caller, not an
+    error: the session is rolled back and the agent can press again."""
+    try:
+        if not reserve(item, agent):
+            return None
+        if not presence.move(agent, presence.ON_CALL, "taking a caller", allowed=presence.FREE):
+            unreserve(item.kind, item.ident, agent)  # already offered one, or on a call
+            return None
+        return assign(agent, item.kind, item.call, item.ident)
+    except DBAPIError:
+        db.session.rollback()
         return None
-    if not presence.move(agent, presence.ON_CALL, "taking a caller", allowed=presence.FREE):
-        unreserve(item.kind, item.ident, agent)  # already offered one, or on a call
-        return None
-    return assign(agent, item.kind, item.call, item.ident)
 
 
 def assign(agent: AgentProfile, kind: str, call: Call, ident: int | None) -> Assignment:

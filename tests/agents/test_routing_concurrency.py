@@ -1,0 +1,98 @@
+"""One caller per agent and one agent per caller while two app servers, each with its own
+engine, route and take at the same moment (SQLite file, and PostgreSQL in the db pass)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from app.agents import presence, routing, service
+from app.agents.models import AgentProfile, Assignment, Offer
+from app.hold.models import HoldSession
+from app.models import db
+from app.simulator import InProcess, Simulator, press, say
+from tests.conftest import add_user
+from tests.test_scale_out import machines  # noqa: F401  (servers a and b on one database)
+
+pytestmark = pytest.mark.db
+CALLERS = ("+15559990001", "+15559990002", "+15559990003")
+ROUNDS = 4
+
+
+def three_callers_and_two_agents(application) -> None:
+    client = application.test_client()
+    for number in CALLERS:
+        Simulator(InProcess(client), application.config["TWILIO_AUTH_TOKEN"],
+                  application.config["PUBLIC_BASE_URL"], caller=number, dialled="+15005550006", wait_loops=2,
+                  stay_on_line=True).run([press("1"), say("agent please")])
+    with application.app_context():
+        for name, phone in (("ana", "+15550000001"), ("ben", "+15550000002")):
+            db.session.add(AgentProfile(user=add_user(name, "agent"), phone=phone,
+                                        skills=["general"]))
+        db.session.commit()
+
+
+def rush(application, start: threading.Barrier, errors: list) -> None:
+    """What one server does when both agents' consoles poll and both press Take next."""
+    with application.app_context():
+        try:
+            start.wait()
+            routing.route()
+            for agent in db.session.scalars(select(AgentProfile)).all():
+                service.take_next(agent)
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001  (reported by the test's assertion)
+            errors.append(repr(error))
+
+
+def engaged(agent_id: int) -> list[int]:
+    """Hold sessions this agent has: offered to them, or taken by them."""
+    offers = db.session.scalars(select(Offer.hold_session_id).where(
+        Offer.agent_id == agent_id, Offer.status == "open")).all()
+    taken = db.session.scalars(select(Assignment.hold_session_id).where(
+        Assignment.agent_id == agent_id, Assignment.status.in_(service.OPEN))).all()
+    return [*offers, *taken]
+
+
+def start_over() -> None:
+    """Every agent free and every caller back in line, for the next round."""
+    for agent in db.session.scalars(select(AgentProfile)).all():
+        routing.withdraw(agent)
+        for assignment in db.session.scalars(select(Assignment).where(
+                Assignment.agent_id == agent.id, Assignment.status.in_(service.OPEN))):
+            service.release(assignment, "test-reset")
+        presence.move(agent, presence.AVAILABLE, "next round")
+    db.session.commit()
+
+
+def test_two_servers_routing_and_taking_at_once_never_double_assign(machines):  # noqa: F811
+    a, b = machines
+    three_callers_and_two_agents(a)
+    for _ in range(ROUNDS):
+        start, errors = threading.Barrier(4), []
+        threads = [threading.Thread(target=rush, args=(server, start, errors))
+                   for server in (a, b, a, b)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert errors == []
+        with a.app_context():
+            routing.route()  # whatever a lost race left undone
+            agents = db.session.scalars(select(AgentProfile)).all()
+            held = {agent.id: engaged(agent.id) for agent in agents}
+            assert all(len(sessions) == 1 for sessions in held.values()), held
+            assert len({s for sessions in held.values() for s in sessions}) == 2
+            for agent in agents:
+                assert agent.status in (presence.OFFERED, presence.ON_CALL)
+                session = db.session.get(HoldSession, held[agent.id][0])
+                assert session.claimed_by == agent.id
+            assert db.session.scalar(select(func.count()).select_from(HoldSession).where(
+                HoldSession.claimed_by.is_(None))) == 1
+            assert len(service.line(["general"])) == 1  # the third caller keeps waiting
+            for agent in agents:  # no lost update: each change starts where the last ended
+                history = presence.history(agent)
+                assert all(x.to_state == y.from_state for x, y in zip(history, history[1:]))
+            start_over()
