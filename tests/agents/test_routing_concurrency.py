@@ -4,16 +4,18 @@ engine, route and take at the same moment (SQLite file, and PostgreSQL in the db
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 
 from app.agents import presence, routing, service
 from app.agents.models import AgentProfile, Assignment, Offer
 from app.hold.models import HoldSession
 from app.models import db
 from app.simulator import InProcess, Simulator, press, say
-from tests.conftest import add_user
+from tests.conftest import POSTGRES, add_user
 from tests.test_scale_out import machines  # noqa: F401  (servers a and b on one database)
 
 pytestmark = pytest.mark.db
@@ -96,3 +98,60 @@ def test_two_servers_routing_and_taking_at_once_never_double_assign(machines):  
                 history = presence.history(agent)
                 assert all(x.to_state == y.from_state for x, y in zip(history, history[1:]))
             start_over()
+
+
+@contextmanager
+def both_read_the_agent_first(threads: int):
+    """Hold each worker just before its UPDATE of the agent's row until every worker has
+    read the agent as free: the narrowest race, made certain. (Only on PostgreSQL: on
+    SQLite the first worker's write lock holds the other back before it reads at all.)"""
+    ready, paused = threading.Barrier(threads, timeout=10), threading.local()
+
+    def pause(_conn, _cursor, statement: str, *_args) -> None:
+        if statement.lstrip().upper().startswith("UPDATE AGENT_PROFILE") and \
+                not getattr(paused, "done", False):
+            paused.done = True
+            ready.wait()
+
+    if POSTGRES:
+        event.listen(Engine, "before_cursor_execute", pause)
+    try:
+        yield
+    finally:
+        if POSTGRES:
+            event.remove(Engine, "before_cursor_execute", pause)
+
+
+def take_in_row(application, row: int, results: list) -> None:
+    """Ana presses Take on one row of the line, in a console served by this server."""
+    with application.app_context():
+        try:
+            ana = db.session.scalar(select(AgentProfile).where(AgentProfile.phone.endswith("1")))
+            assignment = service.claim(ana, service.line(["general"])[row])
+            db.session.commit()
+            results.append(assignment and assignment.hold_session_id)
+        except Exception as error:  # noqa: BLE001
+            results.append(repr(error))
+
+
+def test_one_agent_taking_two_callers_on_two_servers_at_once_gets_one(machines):  # noqa: F811
+    a, b = machines
+    three_callers_and_two_agents(a)
+    with a.app_context():  # Ana is away: only her own two presses are in play
+        routing.route()
+        start_over()
+    results: list = []
+    with both_read_the_agent_first(2):
+        threads = [threading.Thread(target=take_in_row, args=(server, row, results))
+                   for server, row in ((a, 0), (b, 1))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert len(results) == 2 and results.count(None) == 1, results  # one "nobody waiting"
+    assert [type(r) for r in results if r is not None] == [int]
+    with a.app_context():
+        ana = db.session.scalar(select(AgentProfile).where(AgentProfile.phone.endswith("1")))
+        assert len(engaged(ana.id)) == 1 and ana.status == presence.ON_CALL
+        assert db.session.scalar(select(func.count()).select_from(HoldSession).where(
+            HoldSession.claimed_by == ana.id)) == 1
