@@ -122,8 +122,8 @@ def caller_join():
 @provider_signed
 def agent_status():
     """How a leg ended. An agent who never reached the caller frees them (they keep their
-    place); an agent who hung up after the bridge goes into wrap-up; a callback customer who did not answer is retried later, and the agent waiting
-    in the room is told so."""
+    place); an agent who hung up after the bridge goes into wrap-up; a callback customer
+    who did not answer is retried later, and the agent waiting in the room is told so."""
     assignment = _assignment()
     status = providers.current().leg_status(request.form)
     if assignment is None:

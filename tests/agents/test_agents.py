@@ -22,18 +22,6 @@ from tests.hold.test_hold import library  # noqa: F401  (segments on disk, so ho
 MARIA = "+15551230001"
 
 
-@pytest.fixture
-def agent(make_user):
-    def create(name: str = "andy", phone: str = "+15550007777", skills=("general",)):
-        user = make_user(name, "agent")
-        profile = AgentProfile(user=user, phone=phone, skills=list(skills))
-        db.session.add(profile)
-        db.session.commit()
-        return profile
-
-    return create
-
-
 def waiting_caller(simulate, caller=MARIA, script=None):
     """A caller who asked for a person and is now on hold, still on the line."""
     t = simulate(script or [press("1"), say("agent please")], caller=caller,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.agents import presence
 from app.agents.models import Assignment, Offer, PresenceChange, QueueRouting
 from app.models import Message, db, utcnow
-from tests.agents.test_agents import AGENT_LEG, agent, answer_as_agent, waiting_caller  # noqa: F401
+from tests.agents.test_agents import AGENT_LEG, answer_as_agent, waiting_caller
 from tests.conftest import csrf_from
 
 

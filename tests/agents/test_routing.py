@@ -14,7 +14,7 @@ from app.agents.models import AgentProfile, Assignment, Offer, QueueRouting
 from app.hold.models import CallbackRequest, HoldSession
 from app.models import Message, db, utcnow
 from app.simulator import press
-from tests.agents.test_agents import agent, callback_request, waiting_caller  # noqa: F401
+from tests.agents.test_agents import callback_request, waiting_caller
 from tests.conftest import csrf_from
 from tests.providers.twilio.test_hold_twiml import korean  # noqa: F401  (in-process Korean)
 
