@@ -18,7 +18,7 @@ from ..models import Call, CallEvent, db, rows_updated, utcnow
 from ..providers.port import QueueExit
 from ..selfservice.service import forms
 from . import presence
-from .models import AgentProfile, Assignment
+from .models import AgentProfile, Assignment, Offer
 
 # What the caller already did, as the agent hears it (forms by title, not by id).
 DONE_KINDS = {EventKind.LOOKUP: N_("looked up {source}"),
@@ -41,15 +41,17 @@ class Waiting:
     joined_at: datetime
     position: int
     callback: CallbackRequest | None = None
+    offered: bool = False  # put to an agent's console, not yet accepted
 
     @property
     def wait_s(self) -> int:
         return int((utcnow() - self.joined_at).total_seconds())
 
 
-def line(queues: list[str]) -> list[Waiting]:
+def line(queues: list[str], offered: bool = False) -> list[Waiting]:
     """Unclaimed waiting callers and due callbacks, each queue in fair order. A callback
-    between attempts is left out until its retry time, then has its original place."""
+    between attempts is left out until its retry time, then has its original place.
+    offered: also those put to an agent's console right now (they keep their place)."""
     waiting: list[Waiting] = []
     now = utcnow()
     for queue in queues:
@@ -66,11 +68,24 @@ def line(queues: list[str]) -> list[Waiting]:
                 if row is None or row.next_attempt_at and row.next_attempt_at > now:
                     continue
             position += 1
-            if isinstance(row, HoldSession) and row.claimed_by is not None:
+            reserved = _reserved(row)
+            if reserved == "taken" or reserved == "offered" and not offered:
                 continue
             waiting.append(Waiting(kind, row.id, row.call, queue, row.joined_at, position,
-                                   row if isinstance(row, CallbackRequest) else None))
+                                   row if isinstance(row, CallbackRequest) else None,
+                                   offered=reserved == "offered"))
     return sorted(waiting, key=lambda w: w.joined_at)
+
+
+def _reserved(row: HoldSession | CallbackRequest) -> str | None:
+    """'offered' to an agent's console, 'taken' by an agent, or None: free to offer."""
+    if isinstance(row, CallbackRequest):
+        return "offered" if row.status == "offered" else None
+    if row.claimed_by is None:
+        return None
+    offer = db.session.scalar(select(Offer.id).where(Offer.hold_session_id == row.id,
+                                                     Offer.status == "open"))
+    return "offered" if offer is not None else "taken"
 
 
 def retrying(queues: list[str]) -> list[CallbackRequest]:

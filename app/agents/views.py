@@ -107,8 +107,9 @@ def line_json():
     for their next try, and those that ran out of tries."""
     queues = profile().skills or ["general"]
     line = [{**_who(w.call), **_tries(w.callback), "kind": w.kind, "id": w.ident,
-             "queue": w.queue, "position": w.position, "wait_s": w.wait_s}
-            for w in service.line(queues)]
+             "queue": w.queue, "position": w.position, "wait_s": w.wait_s,
+             "offered": w.offered}
+            for w in service.line(queues, offered=True)]
     retrying = [{**_who(c.call), **_tries(c), "queue": c.queue}
                 for c in service.retrying(queues)]
     failed = [{**_who(c.call), **_tries(c), "queue": c.queue}
@@ -182,8 +183,11 @@ def take(kind: str, ident: int):
     if refused := _engaged(agent):
         flash(refused)
         return redirect(url_for("agents.console"))
-    item = next((w for w in service.line(agent.skills or ["general"])
+    item = next((w for w in service.line(agent.skills or ["general"], offered=True)
                  if w.kind == kind and w.ident == ident), None)
+    if item is not None and item.offered:
+        flash("That caller is being offered to an agent right now: take another one.")
+        return redirect(url_for("agents.console"))
     return _start(service.claim(agent, item) if item else None,
                   "That caller is no longer waiting (they hung up or another agent took "
                   "them).")

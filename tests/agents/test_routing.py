@@ -171,3 +171,21 @@ def test_a_korean_caller_is_offered_only_to_an_agent_who_speaks_korean(
     assert (offer.agent_id, offer.call_id) == (minji.id, korean_call.id)
     english_call = waiting_caller(simulate, caller="+15559990002")
     assert offered_to(english).call_id == english_call.id  # English: any agent
+
+
+def test_an_offered_caller_stays_listed_in_place_and_cannot_be_taken_by_another(
+        simulate, agent, client, login):
+    bea = agent("bea", "+15550000002")
+    waiting_caller(simulate)
+    assert offered_to(bea) is not None
+    andy = agent()
+    login("andy")
+    [row] = client.get("/agent/line.json").get_json()["line"]
+    assert (row["name"], row["position"], row["offered"]) == ("Maria Lopez", 1, True)
+    token = csrf_from(client.get("/agent/").get_data(as_text=True))
+    client.post(f"/agent/take/caller/{row['id']}", data={"csrf_token": token})
+    page = htmllib.unescape(client.get("/agent/").get_data(as_text=True))
+    assert "That caller is being offered to an agent right now" in page
+    db.session.expire_all()
+    assert andy.status == "available" and db.session.scalar(select(Assignment)) is None
+    assert nothing_was_rung()
