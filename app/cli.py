@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from . import menus, simulator
+from .agents.cli import routing_cli
 from .auth import ROLES
 from .calls.script import ScriptError, parse_options
 from .flow.actions import NoInput
@@ -31,6 +32,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(audio_cli)
     app.cli.add_command(models_cli)
     app.cli.add_command(hold_cli)
+    app.cli.add_command(routing_cli)
     app.cli.add_command(init_demo)
     app.cli.add_command(db_upgrade)
     app.cli.add_command(call)

@@ -189,3 +189,16 @@ def test_an_offered_caller_stays_listed_in_place_and_cannot_be_taken_by_another(
     db.session.expire_all()
     assert andy.status == "available" and db.session.scalar(select(Assignment)) is None
     assert nothing_was_rung()
+
+
+def test_a_queues_priority_and_wrap_up_are_set_from_the_command_line(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["routing", "queue", "billing", "--priority", "5",
+                                 "--wrap-up-s", "60"])
+    assert result.exit_code == 0 and "billing: priority 5, wrap-up 60 s" in result.output
+    shown = runner.invoke(args=["routing", "show"]).output
+    assert shown.strip() == "billing: priority 5, wrap-up 60 s"
+    assert presence.wrap_up_s("general") == app.config["WRAP_UP_S"]  # no row of its own
+    assert routing.queue_priorities() == {"billing": 5}
+    bad = runner.invoke(args=["routing", "queue", "billing", "--wrap-up-s", "-1"])
+    assert bad.exit_code == 2 and presence.wrap_up_s("billing") == 60
