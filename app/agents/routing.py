@@ -45,7 +45,8 @@ def route() -> list[Offer]:
     made: list[Offer] = []
     for item in sorted(service.line(queues),
                        key=lambda w: (-priority.get(w.queue, 0), w.joined_at)):
-        for agent in [a for a in idle if serves(a, item)]:
+        heard = service.languages_of(item.call)
+        for agent in [a for a in idle if serves(a, item, heard)]:
             offer = _try(agent, item)
             if offer is not None:
                 made.append(offer)
@@ -66,8 +67,9 @@ def route_soon() -> None:
         db.session.rollback()
 
 
-def serves(agent: AgentProfile, item: service.Waiting) -> bool:
-    return item.queue in (agent.skills or ["general"]) and service.speaks(agent, item.call)
+def serves(agent: AgentProfile, item: service.Waiting, heard: tuple[str, str]) -> bool:
+    return item.queue in (agent.skills or ["general"]) and service.speaks(agent, item.call,
+                                                                          heard)
 
 
 def queue_priorities() -> dict[str, int]:

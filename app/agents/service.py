@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import joinedload
 
 from ..events import EventKind
 from ..flow.phrases import N_, phrases
@@ -55,37 +56,58 @@ def line(queues: list[str], offered: bool = False) -> list[Waiting]:
     waiting: list[Waiting] = []
     now = utcnow()
     for queue in queues:
+        order = hold.next_in_line(queue)
+        rows = _rows(order)
+        on_offer = _on_offer([row.id for row in rows.values() if isinstance(row, HoldSession)])
         position = 0
-        for kind, ident in hold.next_in_line(queue):
-            row: HoldSession | CallbackRequest | None
-            if kind == "caller":  # next_in_line names callers by call id
-                row = db.session.scalar(select(HoldSession).where(HoldSession.call_id == ident))
-                # ended: hung up, and the queue may not have told us
-                if row is None or row.call.ended_at is not None:
-                    continue
-            else:
-                row = db.session.get(CallbackRequest, ident)
-                if row is None or row.next_attempt_at and row.next_attempt_at > now:
-                    continue
+        for key in order:
+            row = rows.get(key)
+            if row is None or isinstance(row, HoldSession) and row.call.ended_at is not None:
+                continue  # ended: hung up, and the queue may not have told us
+            if isinstance(row, CallbackRequest) and row.next_attempt_at \
+                    and row.next_attempt_at > now:
+                continue
             position += 1
-            reserved = _reserved(row)
+            reserved = _reserved(row, on_offer)
             if reserved == "taken" or reserved == "offered" and not offered:
                 continue
-            waiting.append(Waiting(kind, row.id, row.call, queue, row.joined_at, position,
+            waiting.append(Waiting(key[0], row.id, row.call, queue, row.joined_at, position,
                                    row if isinstance(row, CallbackRequest) else None,
                                    offered=reserved == "offered"))
     return sorted(waiting, key=lambda w: w.joined_at)
 
 
-def _reserved(row: HoldSession | CallbackRequest) -> str | None:
+def _rows(order: list[tuple[str, int]]) -> dict[tuple[str, int], HoldSession | CallbackRequest]:
+    """The line's rows with their calls, in two queries (the console polls this every 2 s).
+    next_in_line names callers by call id and callbacks by their own id."""
+    callers = [ident for kind, ident in order if kind == "caller"]
+    callbacks = [ident for kind, ident in order if kind == "callback"]
+    rows: dict[tuple[str, int], HoldSession | CallbackRequest] = {}
+    if callers:
+        rows.update((("caller", s.call_id), s) for s in db.session.scalars(
+            select(HoldSession).where(HoldSession.call_id.in_(callers))
+            .options(joinedload(HoldSession.call))))
+    if callbacks:
+        rows.update((("callback", c.id), c) for c in db.session.scalars(
+            select(CallbackRequest).where(CallbackRequest.id.in_(callbacks))
+            .options(joinedload(CallbackRequest.call))))
+    return rows
+
+
+def _on_offer(session_ids: list[int]) -> set[int]:
+    if not session_ids:
+        return set()
+    return set(db.session.scalars(select(Offer.hold_session_id).where(
+        Offer.hold_session_id.in_(session_ids), Offer.status == "open")))
+
+
+def _reserved(row: HoldSession | CallbackRequest, on_offer: set[int]) -> str | None:
     """'offered' to an agent's console, 'taken' by an agent, or None: free to offer."""
     if isinstance(row, CallbackRequest):
         return "offered" if row.status == "offered" else None
     if row.claimed_by is None:
         return None
-    offer = db.session.scalar(select(Offer.id).where(Offer.hold_session_id == row.id,
-                                                     Offer.status == "open"))
-    return "offered" if offer is not None else "taken"
+    return "offered" if row.id in on_offer else "taken"
 
 
 def retrying(queues: list[str]) -> list[CallbackRequest]:
@@ -162,11 +184,17 @@ def take_next(agent: AgentProfile) -> Assignment | None:
     return None
 
 
-def speaks(agent: AgentProfile, call: Call) -> bool:
-    """Every agent speaks the business's language; another one only if listed for them."""
-    caller = primary(language_of(call))
-    return caller == primary(agent_phrases(call).language) or caller in {
+def speaks(agent: AgentProfile, call: Call, heard: tuple[str, str] | None = None) -> bool:
+    """Every agent speaks the business's language; another one only if listed for them.
+    heard: languages_of(call), when the caller is weighed against several agents."""
+    caller, business = heard or languages_of(call)
+    return caller == business or caller in {
         primary(language) for language in agent.languages or []}
+
+
+def languages_of(call: Call) -> tuple[str, str]:
+    """The caller's language and the business's, as primary tags ("ko", "en")."""
+    return primary(language_of(call)), primary(agent_phrases(call).language)
 
 
 def primary(language: str | None) -> str:
