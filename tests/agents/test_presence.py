@@ -105,9 +105,8 @@ def test_offer_answer_hang_up_wrap_up_then_available(
                              ("wrap-up", "available", "wrap-up over")]
 
 
-def test_saving_the_disposition_ends_wrap_up_early(simulate, agent, client, login, signed):
-    andy = agent()
-    login("andy")
+def talked_and_hung_up(simulate, client, signed) -> Assignment:
+    """The agent accepts the offered caller, talks, hangs up: in wrap-up now."""
     waiting_caller(simulate)
     offer = client.get("/agent/presence.json").get_json()["offer"]
     client.post(offer["accept_url"], data={"csrf_token": csrf_from(console(client))})
@@ -115,6 +114,24 @@ def test_saving_the_disposition_ends_wrap_up_early(simulate, agent, client, logi
     answer_as_agent(signed, assignment)
     signed(f"/voice/agent-status?a={assignment.id}&leg=agent",
            {"CallSid": AGENT_LEG, "CallStatus": "completed"})
+    return assignment
+
+
+def test_an_agent_in_wrap_up_can_be_ready_or_away_before_it_ends(
+        simulate, agent, client, login, signed):
+    andy = agent()
+    login("andy")
+    talked_and_hung_up(simulate, client, signed)
+    set_state(client, "away", "training")
+    assert client.get("/agent/presence.json").get_json()["state"] == "away"
+    assert changes(andy)[-2:] == [("on-call", "wrap-up", "call ended"),
+                                  ("wrap-up", "away", "training")]
+
+
+def test_saving_the_disposition_ends_wrap_up_early(simulate, agent, client, login, signed):
+    andy = agent()
+    login("andy")
+    assignment = talked_and_hung_up(simulate, client, signed)
     screen = f"/agent/assignment/{assignment.id}"
     token = csrf_from(client.get(screen).get_data(as_text=True))
     client.post(screen, data={"csrf_token": token, "disposition": "resolved", "note": ""})
