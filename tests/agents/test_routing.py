@@ -202,3 +202,18 @@ def test_a_queues_priority_and_wrap_up_are_set_from_the_command_line(app):
     assert routing.queue_priorities() == {"billing": 5}
     bad = runner.invoke(args=["routing", "queue", "billing", "--wrap-up-s", "-1"])
     assert bad.exit_code == 2 and presence.wrap_up_s("billing") == 60
+
+
+def test_taking_a_caller_who_hung_up_rings_nobody(simulate, agent, client, login, signed):
+    call = waiting_caller(simulate)
+    session = db.session.scalar(select(HoldSession).where(HoldSession.call_id == call.id))
+    andy = agent()
+    login("andy")
+    signed("/voice/status", {"CallSid": call.call_sid, "CallStatus": "completed"})
+    token = csrf_from(client.get("/agent/").get_data(as_text=True))
+    client.post(f"/agent/take/caller/{session.id}", data={"csrf_token": token})
+    page = htmllib.unescape(client.get("/agent/").get_data(as_text=True))
+    assert "That caller is no longer waiting (they hung up or another agent took them)." in page
+    db.session.expire_all()
+    assert andy.status == "available" and db.session.scalar(select(Assignment)) is None
+    assert nothing_was_rung()
