@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from . import menus, simulator
+from .agents.cli import routing_cli
 from .auth import ROLES
 from .calls.script import ScriptError, parse_options
 from .flow.actions import NoInput
@@ -31,6 +32,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(audio_cli)
     app.cli.add_command(models_cli)
     app.cli.add_command(hold_cli)
+    app.cli.add_command(routing_cli)
     app.cli.add_command(init_demo)
     app.cli.add_command(db_upgrade)
     app.cli.add_command(call)
@@ -239,9 +241,11 @@ def _script(args: list[str]) -> list[simulator.CallerTurn]:
 @click.option("--phone", help="Agents: the phone the console rings.")
 @click.option("--skills", default="general", show_default=True,
               help="Agents: comma-separated queues they answer.")
+@click.option("--languages", default="", help="Agents: languages they speak besides the "
+              "business's, comma-separated (e.g. ko,es).")
 @click.password_option(help="Asked for when not given.")
 def users_create(username: str, role: str, display_name: str, phone: str | None,
-                 skills: str, password: str) -> None:
+                 skills: str, languages: str, password: str) -> None:
     """Create an account (passwords are stored hashed)."""
     from .agents.models import AgentProfile
     from .auth.models import User
@@ -256,10 +260,14 @@ def users_create(username: str, role: str, display_name: str, phone: str | None,
     if role == "agent":
         if not phone:
             raise click.BadParameter("agents need a phone to ring", param_hint="--phone")
-        db.session.add(AgentProfile(user=user, phone=phone,
-                                    skills=[s.strip() for s in skills.split(",") if s.strip()]))
+        db.session.add(AgentProfile(user=user, phone=phone, skills=_listed(skills),
+                                    languages=_listed(languages)))
     db.session.commit()
     click.echo(f"created {role} {username}")
+
+
+def _listed(words: str) -> list[str]:
+    return [word.strip() for word in words.split(",") if word.strip()]
 
 
 @audio_cli.command("import")

@@ -47,6 +47,10 @@ class Config:
     # Unanswered callbacks: how many dials in all, and how long between them.
     CALLBACK_ATTEMPTS = int(os.environ.get("HOLDLINE_CALLBACK_ATTEMPTS", 3))
     CALLBACK_RETRY_S = int(os.environ.get("HOLDLINE_CALLBACK_RETRY_S", 300))
+    # Push routing: seconds an agent has to accept an offered caller; after-call wrap-up
+    # for queues that set none of their own (app/agents/models.py QueueRouting).
+    AGENT_OFFER_S = int(os.environ.get("HOLDLINE_AGENT_OFFER_S", 20))
+    WRAP_UP_S = int(os.environ.get("HOLDLINE_WRAP_UP_S", 30))
     # Closed or nobody available: offer a voicemail next to the callback ("0" to not).
     UNANSWERED_VOICEMAIL = os.environ.get("HOLDLINE_UNANSWERED_VOICEMAIL", "1") == "1"
     # Background jobs (app/jobs.py): Redis for several machines, else SQLite in instance/.

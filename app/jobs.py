@@ -19,6 +19,7 @@ from huey import Huey, crontab
 from huey.consumer import Consumer
 from huey.storage import RedisStorage, SqliteStorage
 
+from .agents.routing import route
 from .calls.voicemail import stuck_transcripts, transcribe_message
 from .hold.feeds import refresh_all, refresh_by_id
 from .models import CallEvent
@@ -78,6 +79,13 @@ def reconcile_calls() -> None:
     """Calls whose status callback was lost; voicemails whose transcript job was lost."""
     in_app(reconcile)
     in_app(requeue_stuck_transcripts)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def route_callers() -> None:
+    """Offers expire and wrap-ups end even when no console is open to poll (each console
+    poll routes too, so this is the slowest clock, not the usual one)."""
+    in_app(route)
 
 
 @huey.task()

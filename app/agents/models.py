@@ -1,4 +1,5 @@
-"""Agent profiles and assignments (an agent taking one waiting caller or callback)."""
+"""Agent profiles, presence and its history, offers, and assignments (an agent taking one
+waiting caller or callback)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,60 @@ class AgentProfile(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), unique=True)
     phone: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(12), default="available")  # available|busy|away
+    # available | away | offered | on-call | wrap-up (app/agents/presence.py)
+    status: Mapped[str] = mapped_column(String(12), default="available")
+    status_reason: Mapped[str] = mapped_column(String(60), default="")
+    # Since when in this state: for an available agent, how long they have been idle.
+    status_since: Mapped[datetime] = mapped_column(default=utcnow)
+    wrap_up_until: Mapped[datetime | None]
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)  # queue names
+    # Languages besides the business's own, as primary tags ("ko", "es").
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     user: Mapped[User] = relationship()
+
+
+class PresenceChange(Model):
+    """Every change of an agent's state, by the agent or the system: occupancy, analytics."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agent_profile.id"), index=True)
+    from_state: Mapped[str] = mapped_column(String(12))
+    to_state: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(String(60), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class QueueRouting(Model):
+    """How a queue is routed: its priority against the agent's other queues (higher first)
+    and the wrap-up after each of its calls (None: HOLDLINE_WRAP_UP_S)."""
+
+    queue: Mapped[str] = mapped_column(String(80), primary_key=True)
+    priority: Mapped[int] = mapped_column(default=0)
+    wrap_up_s: Mapped[int | None]
+
+
+class Offer(Model):
+    """A waiting caller (or due callback) put to one agent's console for a few seconds. The
+    caller stays reserved for that agent meanwhile, in their place in line."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agent_profile.id"), index=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"))
+    kind: Mapped[str] = mapped_column(String(10))  # caller | callback
+    hold_session_id: Mapped[int | None] = mapped_column(ForeignKey("hold_session.id"))
+    callback_id: Mapped[int | None] = mapped_column(ForeignKey("callback_request.id"))
+    queue: Mapped[str] = mapped_column(String(80))
+    offered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    # open | accepted | missed | withdrawn | caller-gone
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    closed_at: Mapped[datetime | None]
+    agent: Mapped[AgentProfile] = relationship()
+    call: Mapped[Call] = relationship()
+
+    @property
+    def ident(self) -> int:
+        return self.hold_session_id if self.kind == "caller" else self.callback_id  # type: ignore[return-value]
 
 
 class Assignment(Model):

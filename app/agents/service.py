@@ -1,4 +1,4 @@
-"""Who is waiting, who takes whom, and everything the IVR learned about the caller."""
+"""Who is waiting and who takes whom (the caller's context for the agent: context.py)."""
 
 from __future__ import annotations
 
@@ -7,26 +7,20 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import joinedload
 
-from ..events import EventKind
-from ..flow.phrases import N_, phrases
 from ..hold import service as hold
 from ..hold.models import CallbackRequest, HoldSession
-from ..lines import display_name
-from ..menus import menu_of, menu_of_call
-from ..models import Call, CallEvent, db, rows_updated, utcnow
+from ..menus import language_of
+from ..models import Call, db, rows_updated, utcnow
 from ..providers.port import QueueExit
-from ..selfservice.service import forms
-from .models import AgentProfile, Assignment
+from . import presence
+from .context import agent_phrases, context, whisper  # noqa: F401  (the agent's view of a call)
+from .models import AgentProfile, Assignment, Offer
 
-# What the caller already did, as the agent hears it (forms by title, not by id).
-DONE_KINDS = {EventKind.LOOKUP: N_("looked up {source}"),
-              EventKind.LINK_SENT: N_("was texted the {form} link"),
-              EventKind.LINK_OPENED: N_("opened the {form} link"),
-              EventKind.LINK_SUBMITTED: N_("submitted {form}"),
-              EventKind.COLLECTED: N_("gave their {variable}"),
-              EventKind.HOLD_QUIZ_ANSWERED: N_("played the quiz")}
 OPEN = ("ringing", "connected")  # assignment statuses not yet settled
+RESERVED = ("offered", "dialing")  # a callback offered to an agent, or being dialled
 FAILED_SHOWN = timedelta(days=7)  # how long the console lists callbacks that ran out of tries
 
 
@@ -39,36 +33,72 @@ class Waiting:
     joined_at: datetime
     position: int
     callback: CallbackRequest | None = None
+    offered: bool = False  # put to an agent's console, not yet accepted
 
     @property
     def wait_s(self) -> int:
         return int((utcnow() - self.joined_at).total_seconds())
 
 
-def line(queues: list[str]) -> list[Waiting]:
+def line(queues: list[str], offered: bool = False) -> list[Waiting]:
     """Unclaimed waiting callers and due callbacks, each queue in fair order. A callback
-    between attempts is left out until its retry time, then has its original place."""
+    between attempts is left out until its retry time, then has its original place.
+    offered: also those put to an agent's console right now (they keep their place)."""
     waiting: list[Waiting] = []
     now = utcnow()
     for queue in queues:
+        order = hold.next_in_line(queue)
+        rows = _rows(order)
+        on_offer = _on_offer([row.id for row in rows.values() if isinstance(row, HoldSession)])
         position = 0
-        for kind, ident in hold.next_in_line(queue):
-            row: HoldSession | CallbackRequest | None
-            if kind == "caller":  # next_in_line names callers by call id
-                row = db.session.scalar(select(HoldSession).where(HoldSession.call_id == ident))
-                # ended: hung up, and the queue may not have told us
-                if row is None or row.call.ended_at is not None:
-                    continue
-            else:
-                row = db.session.get(CallbackRequest, ident)
-                if row is None or row.next_attempt_at and row.next_attempt_at > now:
-                    continue
-            position += 1
-            if isinstance(row, HoldSession) and row.claimed_by is not None:
+        for key in order:
+            row = rows.get(key)
+            if row is None or isinstance(row, HoldSession) and row.call.ended_at is not None:
+                continue  # ended: hung up, and the queue may not have told us
+            if isinstance(row, CallbackRequest) and row.next_attempt_at \
+                    and row.next_attempt_at > now:
                 continue
-            waiting.append(Waiting(kind, row.id, row.call, queue, row.joined_at, position,
-                                   row if isinstance(row, CallbackRequest) else None))
+            position += 1
+            reserved = _reserved(row, on_offer)
+            if reserved == "taken" or reserved == "offered" and not offered:
+                continue
+            waiting.append(Waiting(key[0], row.id, row.call, queue, row.joined_at, position,
+                                   row if isinstance(row, CallbackRequest) else None,
+                                   offered=reserved == "offered"))
     return sorted(waiting, key=lambda w: w.joined_at)
+
+
+def _rows(order: list[tuple[str, int]]) -> dict[tuple[str, int], HoldSession | CallbackRequest]:
+    """The line's rows with their calls, in two queries (the console polls this every 2 s).
+    next_in_line names callers by call id and callbacks by their own id."""
+    callers = [ident for kind, ident in order if kind == "caller"]
+    callbacks = [ident for kind, ident in order if kind == "callback"]
+    rows: dict[tuple[str, int], HoldSession | CallbackRequest] = {}
+    if callers:
+        rows.update((("caller", s.call_id), s) for s in db.session.scalars(
+            select(HoldSession).where(HoldSession.call_id.in_(callers))
+            .options(joinedload(HoldSession.call))))
+    if callbacks:
+        rows.update((("callback", c.id), c) for c in db.session.scalars(
+            select(CallbackRequest).where(CallbackRequest.id.in_(callbacks))
+            .options(joinedload(CallbackRequest.call))))
+    return rows
+
+
+def _on_offer(session_ids: list[int]) -> set[int]:
+    if not session_ids:
+        return set()
+    return set(db.session.scalars(select(Offer.hold_session_id).where(
+        Offer.hold_session_id.in_(session_ids), Offer.status == "open")))
+
+
+def _reserved(row: HoldSession | CallbackRequest, on_offer: set[int]) -> str | None:
+    """'offered' to an agent's console, 'taken' by an agent, or None: free to offer."""
+    if isinstance(row, CallbackRequest):
+        return "offered" if row.status == "offered" else None
+    if row.claimed_by is None:
+        return None
+    return "offered" if row.id in on_offer else "taken"
 
 
 def retrying(queues: list[str]) -> list[CallbackRequest]:
@@ -87,33 +117,85 @@ def failed_callbacks(queues: list[str]) -> list[CallbackRequest]:
         .order_by(CallbackRequest.requested_at.desc())))
 
 
-def claim(agent: AgentProfile, item: Waiting) -> Assignment | None:
-    """Atomic: of two agents pressing at once, exactly one gets this caller."""
+def reserve(item: Waiting, agent: AgentProfile, callback_status: str = "dialing") -> bool:
+    """Atomic: of two agents (or two offers) at once, exactly one gets this caller."""
     if item.kind == "caller":
-        taken = rows_updated(update(HoldSession).where(
+        return rows_updated(update(HoldSession).where(
             HoldSession.id == item.ident, HoldSession.claimed_by.is_(None),
-            HoldSession.outcome.is_(None)).values(claimed_by=agent.id))
+            HoldSession.outcome.is_(None)).values(claimed_by=agent.id)) == 1
+    return rows_updated(update(CallbackRequest).where(
+        CallbackRequest.id == item.ident, CallbackRequest.status == "pending")
+        .values(status=callback_status)) == 1
+
+
+def unreserve(kind: str, ident: int | None, agent: AgentProfile) -> None:
+    """The caller back in line at their original place (their join time never changed)."""
+    if kind == "caller":
+        db.session.execute(update(HoldSession).where(
+            HoldSession.id == ident, HoldSession.claimed_by == agent.id).values(claimed_by=None))
     else:
-        taken = rows_updated(update(CallbackRequest).where(
-            CallbackRequest.id == item.ident, CallbackRequest.status == "pending")
-            .values(status="dialing"))
-    if taken != 1:
+        db.session.execute(update(CallbackRequest).where(
+            CallbackRequest.id == ident, CallbackRequest.status.in_(RESERVED))
+            .values(status="pending"))
+
+
+def claim(agent: AgentProfile, item: Waiting) -> Assignment | None:
+    """The agent takes this caller: only one caller per agent, and one agent per caller.
+    A lost race (SQLite's write lock, PostgreSQL's deadlock check) is no caller, not an
+    error: the session is rolled back and the agent can press again."""
+    try:
+        if not reserve(item, agent):
+            return None
+        if not presence.move(agent, presence.ON_CALL, "taking a caller", allowed=presence.FREE):
+            unreserve(item.kind, item.ident, agent)  # already offered one, or on a call
+            return None
+        return assign(agent, item.kind, item.call, item.ident)
+    except DBAPIError:
+        db.session.rollback()
         return None
-    assignment = Assignment(agent=agent, call=item.call, kind=item.kind,
-                            hold_session_id=item.ident if item.kind == "caller" else None,
-                            callback_id=item.ident if item.kind == "callback" else None)
+
+
+def assign(agent: AgentProfile, kind: str, call: Call, ident: int | None) -> Assignment:
+    assignment = Assignment(agent=agent, call=call, kind=kind,
+                            hold_session_id=ident if kind == "caller" else None,
+                            callback_id=ident if kind == "callback" else None)
     db.session.add(assignment)
-    agent.status = "busy"
     db.session.flush()
     return assignment
 
 
 def take_next(agent: AgentProfile) -> Assignment | None:
+    """The longest-waiting caller of the agent's queues that they can speak with."""
     for item in line(agent.skills or ["general"]):
+        if not speaks(agent, item.call):
+            continue
         assignment = claim(agent, item)
         if assignment is not None:
             return assignment
     return None
+
+
+def speaks(agent: AgentProfile, call: Call, heard: tuple[str, str] | None = None) -> bool:
+    """Every agent speaks the business's language; another one only if listed for them.
+    heard: languages_of(call), when the caller is weighed against several agents."""
+    caller, business = heard or languages_of(call)
+    return caller == business or caller in {
+        primary(language) for language in agent.languages or []}
+
+
+def languages_of(call: Call) -> tuple[str, str]:
+    """The caller's language and the business's, as primary tags ("ko", "en")."""
+    return primary(language_of(call)), primary(agent_phrases(call).language)
+
+
+def primary(language: str | None) -> str:
+    return (language or "").split("-")[0].lower()
+
+
+def queue_of(assignment: Assignment) -> str:
+    row = (db.session.get(HoldSession, assignment.hold_session_id) if assignment.hold_session_id
+           else callback_of(assignment))
+    return row.queue if row is not None else "general"
 
 
 def callback_of(assignment: Assignment) -> CallbackRequest | None:
@@ -137,7 +219,8 @@ def _settle(assignment: Assignment, status: str) -> bool:
     if assignment.status not in OPEN:
         return False
     assignment.status = status
-    assignment.agent.status = "available"
+    presence.move(assignment.agent, presence.AVAILABLE, "caller not reached",
+                  allowed=(presence.ON_CALL,))
     return True
 
 
@@ -146,11 +229,17 @@ def release(assignment: Assignment, status: str) -> None:
     place, and a callback its turn without losing an attempt (the customer was not rung)."""
     if not _settle(assignment, status):
         return
-    if assignment.hold_session_id:
-        db.session.execute(update(HoldSession).where(
-            HoldSession.id == assignment.hold_session_id).values(claimed_by=None))
-    if callback := callback_of(assignment):
-        callback.status = "pending"
+    unreserve(assignment.kind, assignment.hold_session_id or assignment.callback_id,
+              assignment.agent)
+
+
+def hung_up(assignment: Assignment) -> None:
+    """The agent's leg ended after the bridge: wrap-up for the queue's time. Once only: a
+    repeated callback must not put the agent's next call into wrap-up."""
+    if assignment.status != "connected":
+        return
+    assignment.status = "ended"
+    presence.start_wrap_up(assignment.agent, queue_of(assignment))
 
 
 def caller_gone(assignment: Assignment, result: str = "hung up") -> None:
@@ -175,66 +264,3 @@ def retry_later(callback: CallbackRequest, result: str) -> None:
         callback.next_attempt_at = utcnow() + timedelta(seconds=config["CALLBACK_RETRY_S"])
     else:
         callback.status, callback.next_attempt_at = "failed", None
-
-
-def context(call: Call) -> dict:
-    """Who is calling, why, what they already did, and how long they waited."""
-    events = db.session.scalars(select(CallEvent).where(CallEvent.call_id == call.id)
-                                .order_by(CallEvent.id)).all()
-    variables = (call.state or {}).get("variables", {})
-    caller = variables.get("caller", {})
-    said = [e.detail["speech"] for e in events
-            if e.kind == EventKind.INPUT and e.detail.get("speech")]
-    p = agent_phrases(call)
-    done = [p.t(DONE_KINDS[EventKind(e.kind)], **done_words(e.detail)).replace("  ", " ")
-            for e in events if e.kind in DONE_KINDS]
-    session = db.session.scalar(select(HoldSession).where(HoldSession.call_id == call.id))
-    return {
-        "line": display_name(menu_of_call(call)),  # agents may serve several lines
-        "name": caller.get("name") or "Unknown caller",
-        "account": caller.get("account") or variables.get("account_number"),
-        "matched": bool(caller.get("known")),
-        "verified": any(e.kind == EventKind.LOOKUP and e.detail.get("found") for e in events),
-        "intent": variables.get("last_intent"), "reason": call.handoff_reason,
-        "last_node": (call.state or {}).get("node"),
-        "said": said[-5:], "done": list(dict.fromkeys(done)),
-        "hold_s": session and int(((session.ended_at or utcnow()) - session.joined_at)
-                                  .total_seconds()),
-        "channel": next((e.detail.get("channel") for e in reversed(events)
-                         if e.kind == EventKind.HOLD_PLAYED), None),
-        "voicemail": next((e.detail for e in reversed(events)
-                           if e.kind == EventKind.VOICEMAIL), None),
-    }
-
-
-def agent_phrases(call: Call):
-    """Agents hear the business's own language: the menu's, not the caller's branch."""
-    return phrases(menu_of(call.menu_version).settings.language if call.menu_version
-                   else None)
-
-
-def done_words(detail: dict) -> dict:
-    """An event's details in words: a form's title, a variable's name without underscores."""
-    form = forms().get(detail.get("form") or "")
-    return {"source": str(detail.get("source") or ""),
-            "form": form.title if form else str(detail.get("form") or ""),
-            "variable": str(detail.get("variable") or "").replace("_", " ")}
-
-
-def whisper(call: Call) -> str:
-    """A few seconds for the agent before the caller is on the line."""
-    info, p = context(call), agent_phrases(call)
-    parts = [p.t("{line} call", line=info["line"])]
-    parts += [p.t("{name}, known customer", name=info["name"]) if info["matched"]
-             else p.t("{name}, number not on file", name=info["name"])]
-    if info["intent"] or info["reason"]:
-        parts.append(", ".join(part for part in (info["intent"], info["reason"]) if part))
-    if info["done"]:
-        parts.append(p.t("Already {done}", done="; ".join(info["done"][-3:])))
-    if info["hold_s"]:
-        parts.append(p.tn("waited {n} minute", "waited {n} minutes",
-                          max(1, round(info["hold_s"] / 60))))
-    if (info["voicemail"] or {}).get("transcript"):
-        parts.append(p.t("They left a message: {text}",
-                         text=info["voicemail"]["transcript"][:200]))
-    return ". ".join(parts) + "."

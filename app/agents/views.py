@@ -22,7 +22,7 @@ from ..hold.models import CallbackRequest
 from ..models import db, utcnow
 from ..phone import mask
 from ..urls import external_url
-from . import service
+from . import presence, routing, service
 from .models import AgentProfile, Assignment
 
 bp = Blueprint("agents", __name__, url_prefix="/agent", template_folder="templates",
@@ -41,7 +41,64 @@ def profile() -> AgentProfile:
 @bp.get("/")
 @role_required("agent")
 def console():
-    return render_template("agents/console.html", agent=profile())
+    return render_template("agents/console.html", agent=profile(),
+                           away_reasons=presence.AWAY_REASONS)
+
+
+@bp.get("/presence.json")
+@role_required("agent")
+def presence_json():
+    """Polled by the console: the agent's state and the caller offered to them. Each poll is
+    also a routing decision, which is what expires offers nobody answered (no timer)."""
+    routing.route_soon()
+    agent = profile()
+    offer = routing.open_offer(agent)
+    db.session.commit()
+    return jsonify(state=agent.status, reason=agent.status_reason,
+                   in_state_s=presence.time_in_state_s(agent),
+                   wrap_up_left_s=presence.wrap_up_left_s(agent), offer=_offered(offer))
+
+
+def _offered(offer) -> dict | None:
+    if offer is None:
+        return None
+    return {**_who(offer.call), "id": offer.id, "kind": offer.kind, "queue": offer.queue,
+            "expires_in_s": max(0, int((offer.expires_at - utcnow()).total_seconds())),
+            "accept_url": url_for("agents.accept", offer_id=offer.id)}
+
+
+@bp.post("/presence")
+@role_required("agent")
+def set_presence():
+    """The agent's own state. The form names the agent it was shown to: a console left open
+    for another login changes nothing."""
+    agent = profile()
+    if request.form.get("agent_id") != str(agent.id):
+        db.session.rollback()
+        flash("That status form was for another agent: nothing changed. Please try again.")
+        return redirect(url_for("agents.console"))
+    try:
+        routing.set_state(agent, request.form.get("state", ""), request.form.get("reason", ""))
+    except routing.Refused as refused:
+        db.session.rollback()
+        flash(str(refused))
+        return redirect(url_for("agents.console"))
+    audit("presence", f"agent {agent.id}", state=agent.status, reason=agent.status_reason)
+    db.session.commit()
+    routing.route_soon()  # available again: the longest-waiting caller may be offered now
+    return redirect(url_for("agents.console"))
+
+
+@bp.post("/offer/<int:offer_id>/accept")
+@role_required("agent")
+def accept(offer_id: int):
+    try:
+        assignment = routing.accept(profile(), offer_id)
+    except routing.Refused as refused:
+        db.session.rollback()
+        flash(str(refused))
+        return redirect(url_for("agents.console"))
+    return _start(assignment)
 
 
 @bp.get("/line.json")
@@ -51,8 +108,9 @@ def line_json():
     for their next try, and those that ran out of tries."""
     queues = profile().skills or ["general"]
     line = [{**_who(w.call), **_tries(w.callback), "kind": w.kind, "id": w.ident,
-             "queue": w.queue, "position": w.position, "wait_s": w.wait_s}
-            for w in service.line(queues)]
+             "queue": w.queue, "position": w.position, "wait_s": w.wait_s,
+             "offered": w.offered}
+            for w in service.line(queues, offered=True)]
     retrying = [{**_who(c.call), **_tries(c), "queue": c.queue}
                 for c in service.retrying(queues)]
     failed = [{**_who(c.call), **_tries(c), "queue": c.queue}
@@ -81,10 +139,10 @@ def _tries(callback: CallbackRequest | None) -> dict:
             "retry_in_s": retry_at and max(0, int((retry_at - utcnow()).total_seconds()))}
 
 
-def _start(assignment: Assignment | None):
+def _start(assignment: Assignment | None, nobody: str = "Nobody is waiting right now."):
     if assignment is None:
         db.session.rollback()
-        flash("Nobody is waiting right now.")
+        flash(nobody)
         return redirect(url_for("agents.console"))
     try:
         telephony.place_call(assignment.agent.phone,
@@ -103,7 +161,20 @@ def _start(assignment: Assignment | None):
 @bp.post("/take-next")
 @role_required("agent")
 def take_next():
-    return _start(service.take_next(profile()))
+    agent = profile()
+    if refused := _engaged(agent):
+        flash(refused)
+        return redirect(url_for("agents.console"))
+    return _start(service.take_next(agent))
+
+
+def _engaged(agent: AgentProfile) -> str | None:
+    """Why this agent cannot take another caller now (one caller per agent at a time)."""
+    if agent.status == presence.OFFERED:
+        return "A caller is offered to you: accept them first, or set yourself away."
+    if agent.status == presence.ON_CALL:
+        return "You are on a call already: finish it before taking another caller."
+    return None
 
 
 @bp.post("/take/<kind>/<int:ident>")
@@ -111,9 +182,18 @@ def take_next():
 def take(kind: str, ident: int):
     if kind not in ("caller", "callback"):
         abort(404)
-    item = next((w for w in service.line(profile().skills or ["general"])
+    agent = profile()
+    if refused := _engaged(agent):
+        flash(refused)
+        return redirect(url_for("agents.console"))
+    item = next((w for w in service.line(agent.skills or ["general"], offered=True)
                  if w.kind == kind and w.ident == ident), None)
-    return _start(service.claim(profile(), item) if item else None)
+    if item is not None and item.offered:
+        flash("That caller is being offered to an agent right now: take another one.")
+        return redirect(url_for("agents.console"))
+    return _start(service.claim(agent, item) if item else None,
+                  "That caller is no longer waiting (they hung up or another agent took "
+                  "them).")
 
 
 @bp.route("/assignment/<int:assignment_id>", methods=["GET", "POST"])
@@ -130,9 +210,12 @@ def screen(assignment_id: int):
         else:
             assignment.disposition = disposition
             assignment.note = request.form.get("note", "")[:2000]
-            assignment.status, assignment.agent.status = "done", "available"
+            assignment.status = "done"
+            presence.move(assignment.agent, presence.AVAILABLE, "disposition saved",
+                          allowed=(presence.ON_CALL, presence.WRAP_UP))
             audit("disposition", f"call {assignment.call_id}", disposition=disposition)
             db.session.commit()
+            routing.route_soon()
             return redirect(url_for("agents.console"))
     return render_template("agents/screen.html", assignment=assignment,
                            info=service.context(assignment.call), dispositions=DISPOSITIONS)

@@ -238,6 +238,7 @@ def next_in_line(queue: str) -> list[tuple[str, int]]:
     waiting = db.session.execute(select(HoldSession.joined_at, HoldSession.call_id).where(
         HoldSession.queue == queue, HoldSession.outcome.is_(None))).all()
     callbacks = db.session.execute(select(CallbackRequest.joined_at, CallbackRequest.id).where(
-        CallbackRequest.queue == queue, CallbackRequest.status == "pending")).all()
+        CallbackRequest.queue == queue,
+        CallbackRequest.status.in_(("pending", "offered")))).all()  # offered: still in line
     line = [(at, "caller", i) for at, i in waiting] + [(at, "callback", i) for at, i in callbacks]
     return [(kind, ident) for _, kind, ident in sorted(line)]

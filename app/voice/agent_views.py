@@ -7,6 +7,7 @@ import logging
 from flask import request
 
 from .. import providers, telephony
+from ..agents import routing
 from ..agents import service as agents
 from ..agents.models import Assignment
 from ..calls import session as calls
@@ -121,8 +122,8 @@ def caller_join():
 @provider_signed
 def agent_status():
     """How a leg ended. An agent who never reached the caller frees them (they keep their
-    place); a callback customer who did not answer is retried later, and the agent waiting
-    in the room is told so."""
+    place); an agent who hung up after the bridge goes into wrap-up; a callback customer
+    who did not answer is retried later, and the agent waiting in the room is told so."""
     assignment = _assignment()
     status = providers.current().leg_status(request.form)
     if assignment is None:
@@ -135,6 +136,10 @@ def agent_status():
     elif assignment.status == "ringing":  # the agent's leg ended before the bridge
         agents.release(assignment, "no-answer" if status.missed else "agent-hung-up")
         db.session.commit()
+    elif not status.live:  # the agent hung up after talking: wrap-up, then the next caller
+        agents.hung_up(assignment)
+        db.session.commit()
+        routing.route_soon()
     return "", 204
 
 

@@ -7,6 +7,7 @@ import logging
 from flask import Response, current_app, request, send_file
 
 from .. import providers
+from ..agents import routing
 from ..calls import session as calls
 from ..flow.actions import Input
 from ..hold import library, plan
@@ -75,12 +76,14 @@ def on_hold(decide) -> Response:
     try:
         session = hold.session_for(call, queue,
                                    providers.current().queue_wait(request.form).position)
+        joining = not (session.state or {}).get("offered")
         step, wait_info = decide(call, session, plan.HoldState.from_dict(session.state),
                                  hold.catalog(call, queue, segment_url,
-                                              url("voice.hold_music"),
-                                              joining=not (session.state or {}).get("offered")))
+                                              url("voice.hold_music"), joining=joining))
         hold.save(call, session, step, wait_info)
         db.session.commit()
+        if joining:  # a new caller in line: an idle agent may be offered them now
+            routing.route_soon()
         return on_hold_reply(step.actions, queue)
     except Exception:
         log.exception("hold request failed for call %s", call.call_sid)

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 import pytest
 from sqlalchemy import select
 
-from app.agents import service
+from app.agents import presence, service
 from app.agents.models import AgentProfile, Assignment
 from app.hold.models import CallbackRequest, HoldSession
 from app.models import Call, CallEvent, Message, db, utcnow
@@ -20,18 +20,6 @@ from tests.conftest import ProviderHandler, csrf_from, fake_provider
 from tests.hold.test_hold import library  # noqa: F401  (segments on disk, so hold plays music)
 
 MARIA = "+15551230001"
-
-
-@pytest.fixture
-def agent(make_user):
-    def create(name: str = "andy", phone: str = "+15550007777", skills=("general",)):
-        user = make_user(name, "agent")
-        profile = AgentProfile(user=user, phone=phone, skills=list(skills))
-        db.session.add(profile)
-        db.session.commit()
-        return profile
-
-    return create
 
 
 def waiting_caller(simulate, caller=MARIA, script=None):
@@ -119,6 +107,9 @@ def test_callbacks_are_taken_in_fair_order(simulate, agent):
     for _ in range(3):
         assignment = service.take_next(andy)
         order.append((assignment.kind, assignment.call.from_number))
+        # One caller at a time: the call is over before Andy takes the next one.
+        assert service.take_next(andy) is None
+        presence.move(andy, presence.AVAILABLE, "disposition saved")
     assert order == [("caller", "+15559990001"), ("callback", "+15559990002"),
                      ("caller", "+15559990003")]
     assert "keep your place in line. Goodbye." in t.ivr_text

@@ -151,8 +151,9 @@ def test_the_agent_who_calls_back_sees_the_transcript(simulate, signed, voicemai
     transcript = leave_message(simulate, signed)
     words = voicemail_of(transcript.call_sid)["transcript"]
     app.config["TWILIO_ACCOUNT_SID"] = None  # the agent's leg goes to the local outbox
+    # The message was left in Korean: "take next" gives it only to an agent who speaks it.
     db.session.add(AgentProfile(user=make_user("bo", "agent"), phone="+15550008888",
-                                skills=["vm-test.billing"]))
+                                skills=["vm-test.billing"], languages=["ko"]))
     db.session.commit()
     login("bo")
     token = csrf_from(client.get("/agent/").get_data(as_text=True))
