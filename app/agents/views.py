@@ -162,6 +162,8 @@ def _start(assignment: Assignment | None, nobody: str = "Nobody is waiting right
 @role_required("agent")
 def take_next():
     agent = profile()
+    if (offer := routing.open_offer(agent)) is not None:
+        return accept(offer.id)  # the next caller for this agent is the one offered to them
     if refused := _engaged(agent):
         flash(refused)
         return redirect(url_for("agents.console"))
@@ -183,6 +185,9 @@ def take(kind: str, ident: int):
     if kind not in ("caller", "callback"):
         abort(404)
     agent = profile()
+    offer = routing.open_offer(agent)
+    if offer is not None and (offer.kind, offer.ident) == (kind, ident):
+        return accept(offer.id)  # Take on the caller offered to you accepts the offer
     if refused := _engaged(agent):
         flash(refused)
         return redirect(url_for("agents.console"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html as htmllib
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app import jobs
@@ -189,6 +190,22 @@ def test_an_offered_caller_stays_listed_in_place_and_cannot_be_taken_by_another(
     db.session.expire_all()
     assert andy.status == "available" and db.session.scalar(select(Assignment)) is None
     assert nothing_was_rung()
+
+
+@pytest.mark.parametrize("button", ["take", "take next"])
+def test_take_on_the_caller_offered_to_you_accepts_the_offer(simulate, agent, client, login,
+                                                             button):
+    andy = agent()
+    waiting_caller(simulate)
+    offer = offered_to(andy)
+    login("andy")
+    token = csrf_from(client.get("/agent/").get_data(as_text=True))
+    url = f"/agent/take/caller/{offer.ident}" if button == "take" else "/agent/take-next"
+    answer = client.post(url, data={"csrf_token": token})
+    assert "/agent/assignment/" in answer.headers["Location"]  # the screen pop
+    db.session.expire_all()
+    assert (andy.status, db.session.get(Offer, offer.id).status) == ("on-call", "accepted")
+    assert db.session.scalar(select(Assignment)).agent_id == andy.id
 
 
 def test_a_queues_priority_and_wrap_up_are_set_from_the_command_line(app):
