@@ -251,3 +251,17 @@ def test_a_suggested_word_is_accepted_at_the_threshold_and_the_margin(settings):
 ])
 def test_the_words_a_prompt_suggests(language, text, words):
     assert suggested_words(text, language) == words
+
+
+def test_the_person_command_heard_unsure_is_logged_as_no_match_at_all():
+    """Words nearest the person command, but the recogniser was unsure of them: the caller
+    is asked again, and the call log shows no score for a match that was not made."""
+    menu = parse_menu({"name": "t", "start": "main", "settings": {"person": "agent"},
+                       "nodes": {"main": {"type": "menu", "prompt": "Billing or outage?",
+                                          "options": options("billing", "outage")},
+                                 "n0": hangup("A."), "n1": hangup("B."),
+                                 "agent": {"type": "queue", "queue": "general"}}})
+    result = step(menu, CallState(node="main"),
+                  Input(speech="put me through to a member of staff", confidence=0.2))
+    assert waits_at(result, "main") and not result.state.handoff_reason
+    assert [t.detail["score"] for t in result.trace if t.kind == "no_match"] == [0.0]
