@@ -8,7 +8,17 @@ import copy
 
 import pytest
 
-from app.flow.actions import Enqueue, Input, LinkSent, Listen, Lookup, LookupDone, Say, Start
+from app.flow.actions import (
+    Enqueue,
+    Input,
+    LinkSent,
+    Listen,
+    Lookup,
+    LookupDone,
+    Record,
+    Say,
+    Start,
+)
 from app.flow.engine import step
 from app.flow.errors import MenuError
 from app.flow.state import CallState
@@ -115,7 +125,7 @@ BUILT_IN = {"type": "lookup", "source": "account"}
 
 
 @pytest.mark.parametrize("effects", [
-    (TEXT, SLOW),  # 4 s for the text and 2 s for the endpoint: the whole turn, no more
+    (TEXT, SLOW, BUILT_IN),  # 4 s for the text, 2 s for the endpoint, none for a built-in
     (BUILT_IN,) * 5,  # built-in sources take no network time
 ])
 def test_a_chain_that_fits_in_one_turn_is_taken(effects):
@@ -219,3 +229,14 @@ def test_a_number_question_with_impossible_checks_is_refused(change, error):
 
 def test_equal_lengths_are_allowed():
     menu_of({"ask": {**NODES["ask"], "min_length": 6, "max_length": 6}})
+
+
+# -- voicemail ------------------------------------------------------------------------------
+def test_a_voicemail_in_another_language_thanks_the_caller_in_its_language_and_voice():
+    menu = parse_menu({"name": "vm", "start": "message", "nodes": {
+        "message": {"type": "voicemail", "language": "es-MX", "queue": "spanish",
+                    "prompt": "Deje su mensaje."},
+        "agent": NODES["agent"]}, "settings": {"person": "agent", "voice": "Polly.Joanna",
+                                               "voices": {"es-MX": "Polly.Mia"}}})
+    result = step(menu, CallState(), Start())
+    assert result.actions[-1] == Record("spanish", 120, "es-MX", "Polly.Mia")

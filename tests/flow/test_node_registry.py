@@ -95,6 +95,7 @@ def test_the_links_name_the_mapping_that_holds_them():
 
 @pytest.mark.parametrize("node, targets", [
     ({"type": "menu", "options": "billing"}, []),  # options that are not a list
+    ({"type": "menu", "no_match": "agent"}, []),  # no options; an escalation not a mapping
     ({"type": "say", "next": "main", "no_input": {"then": "agent"}}, ["main", "agent"]),
     ({"type": "unknown", "next": "main", "no_match": {"then": "agent"}}, ["agent"]),
     ({"type": 7, "no_input": {"then": "agent"}}, ["agent"]),
