@@ -195,7 +195,8 @@ def test_a_question_for_a_number_after_a_choice_acknowledges_it_first():
         {"key": "1", "intent": "payments", "phrases": ["pay"], "go": "ask"},
         {"key": "2", "phrases": ["other"], "go": "find"},
         {"key": "3", "phrases": ["api"], "go": "api"},
-        {"key": "4", "phrases": ["text"], "go": "text"}]}}), CallState(node="start"), Input(speech="pay"))
+        {"key": "4", "phrases": ["text"], "go": "text"}]}}),
+        CallState(node="start"), Input(speech="pay"))
     assert said(carried) == ["Sure, I can help with payments.", "Your number?"]
     assert isinstance(carried.actions[-1], Listen) and carried.actions[-1].numeric
 
