@@ -48,3 +48,11 @@ def test_a_text_result_at_a_lookup_is_ignored():
     assert "ignored" in [t.kind for t in result.trace]
     assert "account" not in result.state.variables
     assert result.state.node == "find" and not result.state.done
+
+
+def test_a_call_at_a_node_the_menu_no_longer_has_reaches_a_person_with_the_reason():
+    """A menu republished without the node a caller was at: an apology and an agent who
+    is told why, never dead air."""
+    result = step(menu_with(), CallState(node="removed_node"), Input(digits="1"))
+    assert result.state.handoff_reason == "the menu could not continue"
+    assert result.actions[-1].queue == "general" and result.state.done
