@@ -48,7 +48,7 @@ class Match:
 
 def _stem(word: str) -> str:
     if len(word) > 4:
-        for suffix in ("ing", "ed", "es", "s"):
+        for suffix in ("ing", "ed", "s"):  # "-es" too: "boxes" -> "boxe" -> "box" below
             if word.endswith(suffix) and not word.endswith("ss"):
                 word = word[: -len(suffix)]
                 break

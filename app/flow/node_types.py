@@ -195,7 +195,7 @@ def _walk(holder: Any, parts: list[str], prefix: str) -> Iterator[tuple[str, str
         return
     value, field = _get(holder, head), f"{prefix}.{head}" if prefix else head
     if rest:
-        yield from _walk(value, rest, field) if value is not None else ()
+        yield from _walk(value, rest, field)  # a missing holder (None) has no links
     elif value and isinstance(value, str):
         yield field, value, holder
 

@@ -14,6 +14,8 @@ from app.flow import intents
     ("pays", "pays"), ("due", "due"),                            # short words keep theirs
     ("glass", "glass"),                                          # "ss" is no plural
     ("don't", "dont"),                                           # apostrophes dropped
+    ("boxes", "box"), ("box", "box"),                            # "-es" plurals
+    ("agrees", "agre"), ("agree", "agre"),                       # "-ees": one e is stem
 ])
 def test_words_are_compared_by_a_light_stem(word, stem):
     assert intents.normalise(word) == stem

@@ -40,19 +40,19 @@ def carried_forward(turn: Turn, node: MenuNode) -> bool:
     if match.index is None or match.score < turn.settings.accept_threshold \
             or match.score - match.runner_up < intents.CLEAR_MARGIN:
         return False
-    choose(turn, node, node.options[match.index], via="carried", speech=speech,
+    choose(turn, node.options[match.index], via="carried", speech=speech,
            score=round(match.score, 3))
     return True
 
 
 def menu_input(turn: Turn, node: MenuNode, event: Input) -> None:
     if event.speech and (option := yes_no_option(turn, node, event.speech)):
-        choose(turn, node, option, via="speech", score=1.0)  # a yes/no: nothing to carry
+        choose(turn, option, via="speech", score=1.0)  # a yes/no: nothing to carry
         return
     if event.digits:
         chosen = next((o for o in node.options if o.key == event.digits), None)
         if chosen:
-            choose(turn, node, chosen, via="key")
+            choose(turn, chosen, via="key")
         else:
             turn.note("no_match", digits=event.digits)
             turn.fail(node, "no_match")
@@ -104,7 +104,7 @@ def judge_speech(turn: Turn, node: MenuNode, event: Input, match: intents.Match)
     detail: dict[str, Any] = {"speech": event.speech, "score": round(match.score, 3),
                               "why": match.why}
     if option and accepted(turn, match, event):
-        choose(turn, node, option, via="speech", score=detail["score"], why=match.why,
+        choose(turn, option, via="speech", score=detail["score"], why=match.why,
                speech=event.speech)
     elif option and match.score >= turn.settings.confirm_threshold:
         turn.note("confirm", intent=option.label, **detail)
@@ -115,8 +115,7 @@ def judge_speech(turn: Turn, node: MenuNode, event: Input, match: intents.Match)
         turn.fail(node, "no_match")
 
 
-def choose(turn: Turn, node: MenuNode, option: Option, *, speech: str | None = None,
-           **detail: Any) -> None:
+def choose(turn: Turn, option: Option, *, speech: str | None = None, **detail: Any) -> None:
     turn.note("match", intent=option.label, go=option.go, **detail)
     turn.state.variables["last_intent"] = option.label
     turn.state.carry = {"speech": speech, "label": option.label}
@@ -128,8 +127,7 @@ def did_you_mean(turn: Turn, node: MenuNode, pending: dict[str, Any]) -> str:
 
 
 def confirmed(turn: Turn, node: MenuNode, pending: dict[str, Any]) -> None:
-    choose(turn, node, node.options[pending["index"]], via="confirm",
-           speech=pending.get("speech"))
+    choose(turn, node.options[pending["index"]], via="confirm", speech=pending.get("speech"))
 
 
 def rejected(turn: Turn, node: MenuNode, rest: str) -> None:
@@ -166,7 +164,8 @@ def check_options(menu: MenuView, node_id: str, node: MenuNode) -> Iterator[Menu
         if option.key and option.key in keys:
             yield MenuError(node_id, f"options.{i}.key",
                             f"duplicate key {option.key} (also option {keys[option.key]})")
-        keys.setdefault(option.key or "", i)
+        elif option.key:
+            keys[option.key] = i
         yield from _said_twice(node_id, i, "phrases", option.phrases, phrases,
                                menu.settings.synonyms)
 
@@ -209,7 +208,7 @@ def accepted_at(menu: MenuView, node: MenuNode, said: str) -> bool:
         return True
     match = intents.best_match(said, [o.phrases for o in node.options], settings.synonyms)
     return match.index is not None and match.score >= settings.accept_threshold \
-        and match.score - match.runner_up >= 0.1
+        and match.score - match.runner_up >= intents.CLEAR_MARGIN
 
 
 def check_suggestions(menu: MenuView, node_id: str, node: MenuNode) -> Iterator[MenuError]:
