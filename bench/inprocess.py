@@ -96,7 +96,8 @@ def measure(app, calls: int, profile: str | None) -> None:
 
 
 def profile_one(hooks: Webhooks, which: str, calls: int) -> None:
-    """cProfile around one of the two webhooks of each call (SORT=tottime to re-sort)."""
+    """cProfile around one of the two webhooks of each call (SORT=tottime to re-sort,
+    ONLY=a path's part to keep those rows, LINES=how many)."""
     profiler = cProfile.Profile()
     for _ in range(calls):
         leg = new_leg()
@@ -105,7 +106,9 @@ def profile_one(hooks: Webhooks, which: str, calls: int) -> None:
                 profiler.enable()
             hooks.post(path, {**leg, **extra})
             profiler.disable()
-    pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(45)
+    only = [os.environ["ONLY"]] if os.environ.get("ONLY") else []  # e.g. ONLY=/app/
+    pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
+        *only, int(os.environ.get("LINES", "45")))
 
 
 def main() -> int:

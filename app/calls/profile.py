@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..events import EventKind
 from ..models import Call, CallEvent, Customer, db
@@ -25,9 +25,11 @@ def caller_profile(customer: Customer | None, number: str = "") -> dict[str, Any
     return profile
 
 
+CUSTOMER_AT = select(Customer).where(Customer.phone == bindparam("number"))  # built once
+
+
 def customer_at(number: str) -> Customer | None:
-    return db.session.scalar(select(Customer).where(Customer.phone == number)) \
-        if number else None
+    return db.session.scalar(CUSTOMER_AT, {"number": number}) if number else None
 
 
 def notice_given(number: str, since: datetime) -> bool:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from functools import cache, lru_cache
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from .. import telephony
 from ..event_log import record_event
@@ -56,7 +56,8 @@ def send_link(call: Call, form_id: str, link_url, status_url: str | None) -> Lin
     if form is None:
         return LinkSent(ok=False, error="unknown form")
     max_age = current_app.config["LINK_MAX_AGE_S"]
-    link = SmsLink(id=new_link_id(), call=call, phone=call.from_number, form=form_id,
+    # By id: the call's row is the call path's to write (app/call_rows.py), not the link's.
+    link = SmsLink(id=new_link_id(), call_id=call.id, phone=call.from_number, form=form_id,
                    expires_at=utcnow() + timedelta(seconds=max_age))
     db.session.add(link)
     # The token carries only the link id: the number and call stay on our row.
@@ -74,12 +75,18 @@ def send_link(call: Call, form_id: str, link_url, status_url: str | None) -> Lin
     return LinkSent(ok=True)
 
 
+# Built once: every new call asks it (the caller's profile).
+OPEN_LINK = select(SmsLink).where(
+    SmsLink.phone == bindparam("number"), SmsLink.status != "submitted",
+    SmsLink.created_at >= bindparam("since"), SmsLink.expires_at > bindparam("now")
+).order_by(SmsLink.created_at.desc()).limit(1)
+
+
 def open_link_for(number: str) -> SmsLink | None:
     """The newest unfinished link texted to this number in the last 24 hours."""
-    return db.session.scalar(select(SmsLink).where(
-        SmsLink.phone == number, SmsLink.status != "submitted",
-        SmsLink.created_at >= utcnow() - OPEN_LINK_WINDOW,
-        SmsLink.expires_at > utcnow()).order_by(SmsLink.created_at.desc()))
+    now = utcnow()
+    return db.session.scalar(OPEN_LINK, {"number": number, "since": now - OPEN_LINK_WINDOW,
+                                         "now": now})
 
 
 def mark_opened(link: SmsLink) -> None:
