@@ -54,7 +54,8 @@ def write_pending(session: Session) -> None:
             session.add(call)
     session.flush()
     if pending:
-        session.execute(EVENTS, [{**row, "call_id": call.id} for call, row in pending])
+        session.connection().execute(
+            EVENTS, [{**row, "call_id": call.id} for call, row in pending])
 
 
 @event.listens_for(Session, "before_commit")

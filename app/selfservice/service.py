@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from functools import cache, lru_cache
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Row, Table, bindparam, select, update
 
 from .. import telephony
 from ..event_log import record_event
@@ -75,18 +76,19 @@ def send_link(call: Call, form_id: str, link_url, status_url: str | None) -> Lin
     return LinkSent(ok=True)
 
 
-# Built once: every new call asks it (the caller's profile).
-OPEN_LINK = select(SmsLink).where(
-    SmsLink.phone == bindparam("number"), SmsLink.status != "submitted",
-    SmsLink.created_at >= bindparam("since"), SmsLink.expires_at > bindparam("now")
-).order_by(SmsLink.created_at.desc()).limit(1)
+# Built once: every new call asks it (the caller's profile), and reads the row only.
+LINKS = cast(Table, SmsLink.__table__)
+OPEN_LINK = select(LINKS).where(
+    LINKS.c.phone == bindparam("number"), LINKS.c.status != "submitted",
+    LINKS.c.created_at >= bindparam("since"), LINKS.c.expires_at > bindparam("now"),
+).order_by(LINKS.c.created_at.desc()).limit(1)
 
 
-def open_link_for(number: str) -> SmsLink | None:
-    """The newest unfinished link texted to this number in the last 24 hours."""
+def open_link_for(number: str) -> Row | None:
+    """The newest unfinished link texted to this number in the last 24 hours (its row)."""
     now = utcnow()
-    return db.session.scalar(OPEN_LINK, {"number": number, "since": now - OPEN_LINK_WINDOW,
-                                         "now": now})
+    return db.session.connection().execute(OPEN_LINK, {
+        "number": number, "since": now - OPEN_LINK_WINDOW, "now": now}).first()
 
 
 def mark_opened(link: SmsLink) -> None:
