@@ -68,9 +68,10 @@ def register_database(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> CSRFProtect:
-    from .auth import login_manager
+    from .auth import CookieSessions, login_manager
     from .headers import secure_headers
 
+    app.session_interface = CookieSessions()
     csrf = CSRFProtect(app)
     secure_headers(app)
     login_manager.init_app(app)
