@@ -57,6 +57,19 @@ def test_signature_is_checked_against_public_url_not_host(app, client):
     assert response.status_code == 403
 
 
+def test_a_signature_over_the_url_with_its_port_is_accepted(app, client):
+    """Twilio signs some requests over https://host:443/...: still the caller's call."""
+    from twilio.request_validator import RequestValidator
+
+    params = call_params(sid())
+    with_port = app.config["PUBLIC_BASE_URL"].replace(".test", ".test:443") + "/voice/incoming"
+    signature = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(
+        with_port, params)
+    response = client.post("/voice/incoming", data=params,
+                           headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 200 and b"<Gather" in response.data
+
+
 @pytest.mark.parametrize("bad", ["", "not-a-sid", "CA123", "XX" + "0" * 32])
 def test_missing_or_malformed_call_sid_is_a_400(signed, bad):
     assert signed("/voice/incoming", call_params(bad)).status_code == 400
