@@ -67,8 +67,9 @@ def forget(session: Session) -> None:
 
 def insert_now(call: Call) -> None:
     """A new call's row, now: something about to be written refers to it."""
-    if ours(call, db.session):
-        write(db.session, call)
+    session = db.session()
+    if ours(call, session):
+        write(session, call)
     else:
         db.session.add(call)
         db.session.flush()
@@ -79,7 +80,9 @@ def write(session: Session, call: Call) -> None:
     written = getattr(call, WRITTEN)
     now = _values(call)
     if written is None:
-        call.id = session.connection().execute(INSERT, now).inserted_primary_key[0]
+        key = session.connection().execute(INSERT, now).inserted_primary_key
+        assert key is not None  # an INSERT of one row always has it
+        call.id = key[0]
         make_transient_to_detached(call)
     elif changed := {key: value for key, value in now.items() if written[key] != value}:
         session.connection().execute(UPDATE, {"row_id": call.id, **changed})

@@ -4,6 +4,7 @@ its effects, every step recorded, and how the call came out."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -52,7 +53,7 @@ def open_call(call_sid: str, from_number: str, to_number: str) -> Call:
                          menu_version_id=version_id_for_number(to_number))
 
 
-def opening_profile(call: Call) -> dict:
+def opening_profile(call: Call) -> dict[str, Any]:
     """What the engine may know of the caller at the call's first answer."""
     customer = call.customer if call.id is None else customer_at(call.from_number)
     return caller_profile(customer, call.from_number)
