@@ -69,9 +69,10 @@ def register_database(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> CSRFProtect:
-    from .auth import login_manager
+    from .auth import CookieSessions, login_manager
     from .headers import secure_headers
 
+    app.session_interface = CookieSessions()
     csrf = CSRFProtect(app)
     secure_headers(app)
     login_manager.init_app(app)
@@ -159,8 +160,9 @@ def _defaults(app: Flask) -> None:
         uri = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
     # Pre-ping: after the database restarts, a stale pooled connection is replaced, not
-    # a 500. Short connect timeouts: a webhook must answer well within 15 s, DB or not.
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    # a 500 (a SQLite file has no server to restart: no ping, a statement less per
+    # request). Short connect timeouts: a webhook must answer well within 15 s, DB or not.
+    options: dict[str, Any] = {"pool_pre_ping": not uri.startswith("sqlite")}
     if uri.startswith("sqlite"):
         # Concurrent gunicorn threads: wait for the write lock instead of failing.
         options["connect_args"] = {"timeout": 15}

@@ -1,9 +1,11 @@
 """The call log: every engine step, webhook oddity and hold event as a CallEvent row.
 
 Events are kept on the session and written at commit in one batched INSERT, not as ORM
-objects flushed one by one: the unit of work was most of a webhook's cost. A query of
-CallEvent in the same transaction writes them first (as autoflush would); a rollback or
-a closed session discards them with the rest of the transaction.
+objects flushed one by one: the unit of work was most of a webhook's cost. Their calls'
+rows go first (call_rows: one INSERT or UPDATE each for the webhook path's calls, the
+session's flush for the others). A query of CallEvent in the same transaction writes
+them first (as autoflush would); a rollback or a closed session discards them with the
+rest of the transaction.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from typing import Any, cast
 from sqlalchemy import Table, event, insert
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from . import call_rows
 from .flow.actions import Trace
 from .models import Call, CallEvent, db, utcnow
 
 PENDING = "holdline.pending_events"
+EVENTS = insert(cast(Table, CallEvent.__table__))
 
 
 def record(call: Call, trace: Iterable[Trace]) -> None:
@@ -39,14 +43,19 @@ def _add(call: Call, kind: str, node: str | None, detail: dict) -> None:
 def write_pending(session: Session) -> None:
     """The session's recorded events in one statement, after their calls' rows."""
     pending: list[tuple[Call, dict[str, Any]]] = session.info.pop(PENDING, [])
-    if not pending:
+    calls = {id(call): call for call in call_rows.kept(session)}
+    calls.update((id(call), call) for call, _row in pending)
+    if not calls:
         return
-    for call, _row in pending:
-        if call not in session:  # a call first seen in this transaction
+    for call in calls.values():
+        if call_rows.ours(call, session):
+            call_rows.write(session, call)
+        elif call not in session:  # a call first made in this transaction
             session.add(call)
     session.flush()
-    session.execute(insert(cast(Table, CallEvent.__table__)),
-                    [{**row, "call_id": call.id} for call, row in pending])
+    if pending:
+        session.connection().execute(
+            EVENTS, [{**row, "call_id": call.id} for call, row in pending])
 
 
 @event.listens_for(Session, "before_commit")
@@ -66,3 +75,4 @@ def _discard(session: Session, transaction) -> None:
     """Committed events were written; any others were rolled back with their transaction."""
     if transaction.parent is None:
         session.info.pop(PENDING, None)
+        call_rows.forget(session)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from flask import current_app
-from sqlalchemy import func, inspect, select
+from sqlalchemy import Table, bindparam, func, inspect, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import lines, operator_yaml
@@ -129,15 +129,19 @@ def route_number(number: str, menu_name: str) -> None:
         route.menu = menu
 
 
+# Built once: a new call's routing is one prepared Core query.
+_ROUTE, _VERSION = cast(Table, PhoneRoute.__table__), cast(Table, MenuVersion.__table__)
+ROUTES = (select(_ROUTE.c.number, _VERSION.c.id)
+          .join(_VERSION, _VERSION.c.menu_id == _ROUTE.c.menu_id)
+          .where(or_(_ROUTE.c.number == bindparam("dialled"), _ROUTE.c.number == "default"),
+                 _VERSION.c.status == "published"))
+
+
 def version_id_for_number(dialled: str) -> int | None:
     """The published version answering a dialled number, else the default route's. One
     indexed query on every new call, not a cache: a publish in any worker counts at once,
     while the parsed menu is cached by this id (menu_by_id)."""
-    rows = dict(db.session.execute(
-        select(PhoneRoute.number, MenuVersion.id)
-        .join(MenuVersion, MenuVersion.menu_id == PhoneRoute.menu_id)
-        .where(PhoneRoute.number.in_((dialled, "default")),
-               MenuVersion.status == "published")).all())
+    rows = dict(db.session.connection().execute(ROUTES, {"dialled": dialled}).all())
     return rows.get(dialled) or rows.get("default")
 
 

@@ -20,7 +20,8 @@ LAYERS = {
     "core": ("app.flow", "app.events", "app.hold.plan", "app.phone", "app.operator_yaml",
              "app.hold.kinds", "app.providers.port", "app.hours.rules", "app.hours.spoken"),
     "foundation": ("app.config", "app.models", "app.ids", "app.urls", "app.instance",
-                   "app.event_log", "app.system_tools", "app.apology", "app.headers",
+                   "app.event_log", "app.call_rows", "app.system_tools", "app.apology",
+                   "app.headers",
                    "app.lookups", "app.migrate", "app.auth.models", "app.agents.models",
                    "app.hold.models", "app.selfservice.models", "app.hours.models",
                    "app.providers"),  # the adapters: provider words in, neutral ones out

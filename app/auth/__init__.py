@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, current_user, login_required
 
 from ..models import db
@@ -19,6 +20,16 @@ login_manager.login_view = "auth.login"
 login_manager.session_protection = "strong"
 
 ROLES = ("admin", "operator", "agent")
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions; a request without the cookie (every provider
+    webhook) gets its empty session without the signer being built first."""
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 @login_manager.user_loader

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from flask import current_app
 
+from .. import call_rows
 from ..apology import apology_for
 from ..events import EventKind, HandoffReason
 from ..flow import budget
@@ -37,7 +38,7 @@ from ..hours import service as hours
 from ..lines import qualified
 from ..lookups import SOURCES
 from ..menus import node_language
-from ..models import Call, db
+from ..models import Call
 from ..selfservice import service as selfservice
 from ..selfservice.http_lookup import LookupFailed, http_lookup
 from ..urls import external_url
@@ -60,8 +61,7 @@ class SmsLinks:
 
     def __call__(self, form_id: str) -> LinkSent:
         if self.call.id is None:  # a call's first turn: its row goes in before the link's
-            db.session.add(self.call)
-            db.session.flush()
+            call_rows.insert_now(self.call)
         return selfservice.send_link(
             self.call, form_id, lambda token: external_url("selfservice.form_page", token=token),
             external_url("sms.sms_status"), self.brand)

@@ -4,10 +4,12 @@ its effects, every step recorded, and how the call came out."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 
+from .. import call_rows
 from ..event_log import record, record_event
 from ..events import EventKind, HandoffReason, Outcome
 from ..flow.actions import Action, Enqueue, Event, Hangup, Record, Say, Transfer
@@ -22,25 +24,47 @@ from .profile import caller_profile, customer_at
 
 # The voice edge reads these through this module along with its own functions.
 __all__ = ["advance", "call_language", "caller_profile", "end_call", "find_call",
-           "language_of", "open_call", "record_event", "voicemail_for"]
+           "language_of", "load_call", "open_call", "opening_profile", "record_event",
+           "reloaded", "voicemail_for"]
 log = logging.getLogger(__name__)
 
 
 def find_call(call_sid: str) -> Call | None:
+    """The call in the session (the ORM's to flush): for pages and callbacks."""
     return db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+
+
+def load_call(call_sid: str) -> Call | None:
+    """The call for a call-path webhook: one SELECT; written back at commit with one
+    UPDATE of what changed (call_rows)."""
+    return call_rows.load(call_sid)
 
 
 def open_call(call_sid: str, from_number: str, to_number: str) -> Call:
     """The call's row, found; or made on first sight and inserted only at commit, with its
     first answer: one INSERT, no flush before (a concurrent first request: see
     voice.views.committed)."""
-    call = find_call(call_sid)
+    call = load_call(call_sid)
     if call is not None:
         return call
     log.info("call %s from %s opened", call_sid, mask(from_number))
-    return Call(call_sid=call_sid, from_number=from_number, to_number=to_number,
-                customer=customer_at(from_number), state={}, status="in-progress",
-                menu_version_id=version_id_for_number(to_number))
+    customer = customer_at(from_number)
+    return call_rows.new(call_sid=call_sid, from_number=from_number, to_number=to_number,
+                         customer=customer, customer_id=customer.id if customer else None,
+                         menu_version_id=version_id_for_number(to_number))
+
+
+def opening_profile(call: Call) -> dict[str, Any]:
+    """What the engine may know of the caller at the call's first answer."""
+    customer = call.customer if call.id is None else customer_at(call.from_number)
+    return caller_profile(customer, call.from_number)
+
+
+def reloaded(call: Call) -> Call:
+    """After a rollback: the call as its row is, in the session (this request's changes
+    to it dropped, as a rollback drops them); a call not yet written, as it is."""
+    stored = db.session.get(Call, call.id) if call.id is not None else None
+    return stored or db.session.merge(call)
 
 
 def advance(call: Call, event: Event) -> list[Action]:

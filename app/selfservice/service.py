@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import Row, Table, bindparam, select, update
 
 from .. import telephony
 from ..event_log import record_event
@@ -47,7 +48,8 @@ def send_link(call: Call, form_id: str, link_url, status_url: str | None,
         return LinkSent(ok=False, error="unknown form")
     form = live.form
     max_age = current_app.config["LINK_MAX_AGE_S"]
-    link = SmsLink(id=new_link_id(), call=call, phone=call.from_number, form=form_id,
+    # By id: the call's row is the call path's to write (app/call_rows.py), not the link's.
+    link = SmsLink(id=new_link_id(), call_id=call.id, phone=call.from_number, form=form_id,
                    form_version_id=live.version_id,
                    expires_at=utcnow() + timedelta(seconds=max_age))
     db.session.add(link)
@@ -66,12 +68,19 @@ def send_link(call: Call, form_id: str, link_url, status_url: str | None,
     return LinkSent(ok=True)
 
 
-def open_link_for(number: str) -> SmsLink | None:
-    """The newest unfinished link texted to this number in the last 24 hours."""
-    return db.session.scalar(select(SmsLink).where(
-        SmsLink.phone == number, SmsLink.status != "submitted",
-        SmsLink.created_at >= utcnow() - OPEN_LINK_WINDOW,
-        SmsLink.expires_at > utcnow()).order_by(SmsLink.created_at.desc()))
+# Built once: every new call asks it (the caller's profile), and reads the row only.
+LINKS = cast(Table, SmsLink.__table__)
+OPEN_LINK = select(LINKS).where(
+    LINKS.c.phone == bindparam("number"), LINKS.c.status != "submitted",
+    LINKS.c.created_at >= bindparam("since"), LINKS.c.expires_at > bindparam("now"),
+).order_by(LINKS.c.created_at.desc()).limit(1)
+
+
+def open_link_for(number: str) -> Row | None:
+    """The newest unfinished link texted to this number in the last 24 hours (its row)."""
+    now = utcnow()
+    return db.session.connection().execute(OPEN_LINK, {
+        "number": number, "since": now - OPEN_LINK_WINDOW, "now": now}).first()
 
 
 def mark_opened(link: SmsLink) -> None:

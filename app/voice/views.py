@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 from flask import Blueprint, Response, abort, current_app, request, send_file
 from sqlalchemy.exc import IntegrityError
 
-from .. import providers
+from .. import call_rows, providers
 from ..apology import apology_for, speaks
 from ..calls import session as calls
 from ..flow.actions import Enqueue, Event, Hangup, NoInput, Say, Start, Transfer
@@ -94,7 +94,7 @@ def committed(call: Call, body: str) -> Response:
     """Commit the answer; a new call's row goes in now, with it. When a concurrent first
     request for the same call inserted the row first, this one is its retry: answer as
     the call's row says (the same body gets the same answer), never a 500."""
-    db.session.add(call)
+    call_rows.keep(call)
     try:
         db.session.commit()
     except IntegrityError:
@@ -147,7 +147,7 @@ def fail(call: Call | None, reason: str) -> Response:
     queue = current_app.config["DEFAULT_QUEUE"]
     language = request_language()
     if call is not None:
-        call = db.session.merge(call)
+        call = calls.reloaded(call)
         calls.record_event(call, "error", reason=reason)
         call.queue, call.handoff_reason, call.outcome = queue, "system error", "escalated"
         call.state = {**(call.state or {}), "done": True}
@@ -172,8 +172,7 @@ def incoming():
     call = calls.open_call(sid, info.caller, info.dialled)
     if call.state:  # not our first answer to this call
         return guarded(call, lambda: rejoin(call))
-    return guarded(call, lambda: answer(call, Start(
-        calls.caller_profile(call.customer, call.from_number))))
+    return guarded(call, lambda: answer(call, Start(calls.opening_profile(call))))
 
 
 @bp.post("/input", endpoint="input")  # the endpoint keeps its name; the function
@@ -193,7 +192,7 @@ def no_input():
 def known_call() -> Call:
     """A signed request for a call we have no record of still gets a person."""
     sid = call_sid()
-    call = calls.find_call(sid)
+    call = calls.load_call(sid)
     if call is None:
         info = this_call()
         call = calls.open_call(sid, info.caller, info.dialled)

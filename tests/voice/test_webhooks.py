@@ -57,6 +57,19 @@ def test_signature_is_checked_against_public_url_not_host(app, client):
     assert response.status_code == 403
 
 
+def test_a_signature_over_the_url_with_its_port_is_accepted(app, client):
+    """Twilio signs some requests over https://host:443/...: still the caller's call."""
+    from twilio.request_validator import RequestValidator
+
+    params = call_params(sid())
+    with_port = app.config["PUBLIC_BASE_URL"].replace(".test", ".test:443") + "/voice/incoming"
+    signature = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(
+        with_port, params)
+    response = client.post("/voice/incoming", data=params,
+                           headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 200 and b"<Gather" in response.data
+
+
 @pytest.mark.parametrize("bad", ["", "not-a-sid", "CA123", "XX" + "0" * 32])
 def test_missing_or_malformed_call_sid_is_a_400(signed, bad):
     assert signed("/voice/incoming", call_params(bad)).status_code == 400
@@ -157,3 +170,30 @@ def test_every_step_is_recorded(signed):
     signed("/voice/incoming", call_params(call_sid))
     kinds = {e.kind for e in db.session.scalars(select(CallEvent))}
     assert {"entered"} <= kinds
+
+
+def test_a_link_texted_in_the_first_answer_belongs_to_the_new_call(signed, app):
+    """The call's row goes in before the link's, and the rest of the call carries on."""
+    from app import menus
+    from app.models import Message
+    from app.selfservice.models import SmsLink
+
+    signed("/voice/incoming", call_params(sid()))  # loads the sentence model: seconds
+    old = db.session.scalar(select(MenuVersion).where(MenuVersion.status == "published"))
+    nodes = old.definition["nodes"]  # the greeting texts the bill link, then goes on
+    menus.save_version({**old.definition, "nodes": {**nodes, "greeting": nodes["pay_bill"]}},
+                       publish=True)
+    db.session.commit()
+    call_sid = sid()
+    first = signed("/voice/incoming", call_params(call_sid))
+    assert "texted you a secure link" in first.get_data(as_text=True)
+    call = db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+    link = db.session.scalar(select(SmsLink).where(SmsLink.call_id == call.id))
+    assert link is not None and link.phone == "+15551230001" and link.form == "pay_bill"
+    assert db.session.scalar(select(Message).where(Message.call_id == call.id)) is not None
+    action = ET.fromstring(first.get_data(as_text=True)).find("Gather").get("action")
+    goodbye = signed(action.removeprefix(app.config["PUBLIC_BASE_URL"]),
+                     call_params(call_sid, Digits="2"))
+    assert "Goodbye" in goodbye.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Call, call.id).outcome == "self_service"

@@ -3,6 +3,7 @@ the twilio library. Nothing else in the app writes TwiML."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from twilio.twiml.voice_response import Connect, Dial, Gather, VoiceResponse
@@ -12,6 +13,7 @@ from ...hold.plan import Ask, LeaveQueue
 from ..port import EdgeAction, JoinRoom, Redirect, Turn, Urls
 
 MEDIA_TYPE = "text/xml"
+DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 
 
 def render(actions: Sequence[EdgeAction], url: Urls, turn: Turn) -> str:
@@ -35,11 +37,17 @@ def render(actions: Sequence[EdgeAction], url: Urls, turn: Turn) -> str:
             _add_prompts(response, prompts)
             if isinstance(action, LeaveQueue):
                 response.leave()
-                return str(response)
+                return document(response)
             _add_verb(response, action, url, turn)
         prompts = []
     _add_prompts(response, prompts)
-    return str(response)
+    return document(response)
+
+
+def document(response: VoiceResponse) -> str:
+    """The library's TwiML, serialised as str(response) does, without its detour through
+    UTF-8 bytes (a third of the cost of rendering a short answer)."""
+    return DECLARATION + ET.tostring(response.xml(), encoding="unicode")
 
 
 def gather(listen: Listen, prompts: list[Say | Play], url: Urls, turn: Turn) -> Gather:
