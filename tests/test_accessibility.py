@@ -1,7 +1,8 @@
 """axe-core (vendored, tests/vendor/axe.min.js) audits every page state of the operator
 app, the agent console with a caller waiting, the screen pop, the supervisor wallboard and
 the SMS form pages in a real Chromium, against WCAG 2.0 and 2.1 A and AA. Any violation
-fails, listed with its rule, the elements and axe's help text. One browser, one signed-in page for them all."""
+fails, listed with its rule, the elements and axe's help text. One browser, one signed-in
+page for them all."""
 
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ MARK_ROWS = "() => document.querySelectorAll('tbody tr').forEach(tr => tr.marked
 UNMARKED = "() => [...document.querySelectorAll('tbody tr')].filter(tr => !tr.marked).length"
 
 
-def test_the_wallboard_shows_a_waiting_caller_then_an_agent_going_busy(  # noqa: F811
-        page, live_server, app, make_user, tmp_path):
+def test_the_wallboard_shows_a_waiting_caller_then_an_agent_going_busy(
+        page, live_server, app, make_user, tmp_path):  # noqa: F811
     make_user("sam", "supervisor")
     db.session.add(AgentProfile(user=make_user("andy", "agent"), phone="+15550007777",
                                 skills=["general"]))
