@@ -6,8 +6,10 @@ from __future__ import annotations
 import math
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
@@ -107,3 +109,22 @@ def test_metrics_gauges_exist_on_an_empty_centre(client, app):
     samples = scrape(client, app)
     assert samples[("holdline_agents", (("state", "available"),))] == 0
     assert not any(name == "holdline_queue_waiting" for name, _ in samples)  # no queue yet
+
+
+def readme_alert_rules() -> list[dict]:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("## Supervisor wallboard", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```yaml\n(groups:.*?)```", section, re.S)
+    assert block, "README's Supervisor wallboard section has no alerting rule example"
+    return [rule for group in yaml.safe_load(block.group(1))["groups"]
+            for rule in group["rules"]]
+
+
+def test_the_readme_alert_rules_name_only_gauges_that_metrics_exposes(client, app, busy_day):
+    exposed = {name for name, _ in scrape(client, app)}
+    rules = readme_alert_rules()
+    assert len(rules) == 3 and all(rule["alert"] and rule["for"] for rule in rules)
+    named = {name for rule in rules for name in re.findall(r"\bholdline_\w+", rule["expr"])}
+    assert named == {"holdline_queue_longest_wait_seconds", "holdline_service_level_ratio",
+                     "holdline_queue_waiting", "holdline_agents"}
+    assert named <= exposed
