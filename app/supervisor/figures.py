@@ -10,9 +10,6 @@ from datetime import datetime
 from ..analytics import ratio
 from ..events import WaitResult
 
-# Counted even at zero, so a gauge for alerting exists before the first agent takes that state.
-AGENT_STATES = ("available", "away", "busy")
-
 
 @dataclass(frozen=True)
 class Entry:
@@ -63,10 +60,11 @@ class Board:
     queues: list[QueueFigures]
     agents: list[AgentFigures]
     threshold_s: int
+    states: tuple[str, ...] = ()  # counted even at zero, so an alert has a series to watch
 
     def agents_by_state(self) -> dict[str, int]:
         counts = Counter(agent.state for agent in self.agents)
-        return {state: counts.get(state, 0) for state in sorted({*AGENT_STATES, *counts})}
+        return {state: counts.get(state, 0) for state in sorted({*self.states, *counts})}
 
 
 def seconds(since: datetime, now: datetime) -> int:
@@ -81,10 +79,11 @@ def waited_s(entry: Entry) -> int:
 
 
 def board(entries: list[Entry], callbacks: list[str], agents: list[Agent], now: datetime,
-          threshold_s: int, queues: list[str] = ()) -> Board:
+          threshold_s: int, queues: list[str] = (), states: tuple[str, ...] = ()) -> Board:
     """Per queue (those named, and any with a row): who waits and how long, today's
     answered, in-time and abandoned waits (ended since midnight UTC), pending callbacks
-    (one queue name per callback). Agents with their time in state."""
+    (one queue name per callback). Agents with their time in state, and a count for
+    each of `states` and any other state an agent is in."""
     midnight = datetime.combine(now.date(), datetime.min.time())
     names = sorted({*queues, *(e.queue for e in entries), *callbacks})
     pending = Counter(callbacks)
@@ -100,4 +99,4 @@ def board(entries: list[Entry], callbacks: list[str], agents: list[Agent], now: 
             sum(1 for e in today if e.outcome == WaitResult.ABANDONED), pending[name]))
     people = [AgentFigures(a.key, a.name, a.state, a.since and seconds(a.since, now))
               for a in sorted(agents, key=lambda a: a.name.lower())]
-    return Board(figures, people, threshold_s)
+    return Board(figures, people, threshold_s, tuple(states))

@@ -13,6 +13,10 @@ from ..hold.models import CallbackRequest, HoldSession
 from ..models import Call, db, utcnow
 from .figures import Agent, Board, Entry, board
 
+# The states an agent can be in (AgentProfile.status), with agent_states() the only place
+# the wallboard knows about presence.
+AGENT_STATES = ("available", "away", "busy")
+
 
 def current_board(now: datetime | None = None) -> Board:
     """The wallboard as of now: one reading shared by the page, its JSON and /metrics."""
@@ -20,7 +24,8 @@ def current_board(now: datetime | None = None) -> Board:
     people = agent_states()
     skills = db.session.scalars(select(AgentProfile.skills)).all()
     return board(queue_entries(now), pending_callbacks(), people, now, threshold_s(),
-                 sorted({queue for queues in skills for queue in queues or ["general"]}))
+                 sorted({queue for queues in skills for queue in queues or ["general"]}),
+                 AGENT_STATES)
 
 
 def threshold_s() -> int:

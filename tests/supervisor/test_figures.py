@@ -17,8 +17,8 @@ def ended(outcome: str, wait_s: int | None, at: datetime = NOW, queue: str = "ge
     return Entry(queue, joined, outcome, at, wait_s)
 
 
-def only(entries, callbacks=(), agents=(), threshold_s=20, queues=()):
-    return board(entries, list(callbacks), list(agents), NOW, threshold_s, list(queues))
+def only(entries, callbacks=(), agents=(), threshold_s=20, queues=(), states=()):
+    return board(entries, list(callbacks), list(agents), NOW, threshold_s, list(queues), states)
 
 
 def test_service_level_counts_a_wait_of_exactly_the_threshold_as_in_time():
@@ -71,7 +71,8 @@ def test_a_queue_nobody_waits_in_is_listed_with_zeros_and_its_callbacks():
 def test_agents_with_their_time_in_state_and_counts_by_state():
     result = only([], agents=[Agent(2, "bea", "busy", NOW - timedelta(seconds=75)),
                               Agent(1, "Andy", "available", None),
-                              Agent(3, "cy", "busy", NOW - timedelta(seconds=3))])
+                              Agent(3, "cy", "busy", NOW - timedelta(seconds=3))],
+                  states=("available", "away"))
     assert [(a.name, a.state, a.in_state_s) for a in result.agents] == [
         ("Andy", "available", None), ("bea", "busy", 75), ("cy", "busy", 3)]
     assert result.agents_by_state() == {"available": 1, "away": 0, "busy": 2}

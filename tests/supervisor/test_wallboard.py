@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from app.agents.models import AgentProfile, Assignment
+from app.auth.models import User
 from app.hold.models import HoldSession
 from app.models import db, utcnow
 from tests.agents.test_agents import callback_request, waiting_caller
@@ -128,3 +129,10 @@ def test_the_readme_alert_rules_name_only_gauges_that_metrics_exposes(client, ap
     assert named == {"holdline_queue_longest_wait_seconds", "holdline_service_level_ratio",
                      "holdline_queue_waiting", "holdline_agents"}
     assert named <= exposed
+
+
+def test_a_supervisor_account_is_made_from_the_command_line(app):
+    result = app.test_cli_runner().invoke(args=["users", "create", "sam", "--role",
+                                                "supervisor", "--password", "a-long-password"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(User.role).where(User.username == "sam")) == "supervisor"
