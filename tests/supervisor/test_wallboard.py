@@ -121,7 +121,10 @@ def readme_alert_rules() -> list[dict]:
             for rule in group["rules"]]
 
 
-def test_the_readme_alert_rules_name_only_gauges_that_metrics_exposes(client, app, busy_day):
+def test_the_readme_alert_rules_name_only_gauges_that_metrics_exposes(client, app, make_user):
+    db.session.add(AgentProfile(user=make_user("andy", "agent"), phone="+15550007777",
+                                skills=["general"]))
+    db.session.commit()
     exposed = {name for name, _ in scrape(client, app)}
     rules = readme_alert_rules()
     assert len(rules) == 3 and all(rule["alert"] and rule["for"] for rule in rules)
