@@ -3,7 +3,7 @@ agents, and the moment "now". No database, no clock of its own, so tests give it
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -85,11 +85,13 @@ def board(entries: list[Entry], callbacks: list[str], agents: list[Agent], now: 
     (one queue name per callback). Agents with their time in state, and a count for
     each of `states` and any other state an agent is in."""
     midnight = datetime.combine(now.date(), datetime.min.time())
-    names = sorted({*queues, *(e.queue for e in entries), *callbacks})
+    by_queue: dict[str, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        by_queue[entry.queue].append(entry)
     pending = Counter(callbacks)
     figures = []
-    for name in names:
-        mine = [e for e in entries if e.queue == name]
+    for name in sorted({*queues, *by_queue, *callbacks}):
+        mine = by_queue[name]
         waiting = [e for e in mine if e.outcome is None]
         today = [e for e in mine if e.outcome and e.ended_at and e.ended_at >= midnight]
         answered = [e for e in today if e.outcome == WaitResult.ANSWERED]

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from ..agents.models import AgentProfile, Assignment
 from ..analytics import SERVICE_LEVEL_S
@@ -62,4 +63,5 @@ def agent_states() -> list[Agent]:
         .all())
     return [Agent(agent.id, agent.user.display_name or agent.user.username, agent.status,
                   busy_since.get(agent.id) if agent.status == "busy" else None)
-            for agent in db.session.scalars(select(AgentProfile))]
+            for agent in db.session.scalars(
+                select(AgentProfile).options(joinedload(AgentProfile.user)))]
