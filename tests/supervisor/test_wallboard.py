@@ -16,8 +16,18 @@ from sqlalchemy import select
 from app.agents.models import AgentProfile, Assignment
 from app.auth.models import User
 from app.hold.models import HoldSession
-from app.models import db, utcnow
+from app.models import Call, db, utcnow
 from tests.agents.test_agents import callback_request, waiting_caller
+
+
+def ended_wait(number: str, outcome: str, wait_s: int) -> None:
+    """A wait that ended today as the queue reports it (the call's own path is tested in
+    tests/hold/)."""
+    now = utcnow()
+    call = Call(call_sid=f"CA-{number}", from_number=number, to_number="+15005550006",
+                ended_at=now, started_at=now - timedelta(seconds=wait_s + 30))
+    db.session.add(HoldSession(call=call, queue="general", outcome=outcome, ended_at=now,
+                               wait_s=wait_s, joined_at=now - timedelta(seconds=wait_s)))
 
 
 @pytest.fixture
@@ -25,20 +35,16 @@ def busy_day(simulate, make_user):
     """Maria waits now; one caller was answered in 12 s today, one hung up after 40 s;
     one callback is pending; Andy is on a call since 90 s, Bea is away."""
     maria = waiting_caller(simulate)
-    answered, abandoned = (waiting_caller(simulate, caller=number)
-                           for number in ("+15559990011", "+15559990012"))
-    now = utcnow()
-    for call, outcome, wait in ((answered, "answered", 12), (abandoned, "abandoned", 40)):
-        session = db.session.scalar(select(HoldSession).where(HoldSession.call_id == call.id))
-        session.outcome, session.ended_at, session.wait_s = outcome, now, wait
-        call.ended_at = now
     callback_request(simulate, "+15559990013")
+    ended_wait("+15559990011", "answered", 12)
+    ended_wait("+15559990012", "abandoned", 40)
+    now = utcnow()
     andy = AgentProfile(user=make_user("andy", "agent"), phone="+15550007777",
                         skills=["general"], status="busy")
     db.session.add_all([andy, AgentProfile(user=make_user("bea", "agent"), phone="+15550007778",
                                            skills=["general", "sales"], status="away")])
     db.session.flush()
-    db.session.add(Assignment(agent=andy, call=answered, kind="caller",
+    db.session.add(Assignment(agent=andy, call=maria, kind="caller",
                               created_at=now - timedelta(seconds=90)))
     session = db.session.scalar(select(HoldSession).where(HoldSession.call_id == maria.id))
     session.joined_at = now - timedelta(seconds=65)
