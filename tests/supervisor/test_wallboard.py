@@ -145,3 +145,14 @@ def test_a_supervisor_account_is_made_from_the_command_line(app):
                                                 "supervisor", "--password", "a-long-password"])
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(User.role).where(User.username == "sam")) == "supervisor"
+
+
+def test_the_service_level_threshold_is_one_setting_for_page_json_and_gauge(
+        client, app, login, make_user, busy_day):
+    app.config["SERVICE_LEVEL_S"] = 10  # the 12 s answer is now late
+    assert scrape(client, app)[("holdline_service_level_ratio",
+                                (("queue", "general"), ("window", "today")))] == 0.0
+    make_user("sam", "supervisor")
+    login("sam")
+    assert client.get("/supervisor/board.json").get_json()["queues"][0]["service_level"] == 0.0
+    assert "answered within 10 s" in client.get("/supervisor/").get_data(as_text=True)
