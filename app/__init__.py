@@ -109,8 +109,9 @@ def register_web(app: Flask) -> None:
     from .agents import views as agents
     from .auth import views as auth
     from .selfservice import views as selfservice
+    from .supervisor import views as supervisor
 
-    for bp in (auth.bp, selfservice.bp, agents.bp, admin.bp):
+    for bp in (auth.bp, selfservice.bp, agents.bp, admin.bp, supervisor.bp):
         app.register_blueprint(bp)
     metrics.install(app)
 

@@ -19,6 +19,8 @@ class Config:
     TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE")  # only to aim at a local fake API
     LINK_MAX_AGE_S = int(os.environ.get("HOLDLINE_LINK_MAX_AGE_S", 24 * 3600))
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN")  # /metrics answers 403 while unset
+    # The wallboard's and holdline_service_level_ratio's "answered within" threshold
+    SERVICE_LEVEL_S = int(os.environ.get("HOLDLINE_SERVICE_LEVEL_S", 20))
     QUEUE_HOURS = os.environ.get("HOLDLINE_QUEUE_HOURS", "")  # "general=08:00-20:00,..."
     CENTRE_TIMEZONE = os.environ.get("HOLDLINE_TIMEZONE", "UTC")
     # Internal hosts/networks the HTTP lookup may reach ("billing.internal,10.1.0.0/16").

@@ -1,7 +1,8 @@
 """axe-core (vendored, tests/vendor/axe.min.js) audits every page state of the operator
-app, the agent console with a caller waiting, the screen pop and the SMS form pages in a
-real Chromium, against WCAG 2.0 and 2.1 A and AA. Any violation fails, listed with its
-rule, the elements and axe's help text. One browser, one signed-in page for them all."""
+app, the agent console with a caller waiting, the screen pop, the supervisor wallboard and
+the SMS form pages in a real Chromium, against WCAG 2.0 and 2.1 A and AA. Any violation
+fails, listed with its rule, the elements and axe's help text. One browser, one signed-in
+page for them all."""
 
 from __future__ import annotations
 
@@ -106,7 +107,7 @@ def test_every_page_state_has_no_axe_violations(page, app, make_user, simulate, 
                         ("new form", "/admin/content/forms/new"),
                         ("form preview", "/admin/content/forms/report_outage/preview"),
                         ("hours", "/admin/hours"), ("hours of a queue", "/admin/hours/general"),
-                        ("outbox", "/outbox")]:
+                        ("outbox", "/outbox"), ("wallboard", "/supervisor/")]:
         audit.visit(state, path)
 
     page.goto(f"{menu}/versions/1")

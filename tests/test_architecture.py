@@ -27,10 +27,11 @@ LAYERS = {
                    "app.providers"),  # the adapters: provider words in, neutral ones out
     "services": ("app.telephony", "app.menus", "app.lines", "app.selfservice", "app.hold",
                  "app.hours", "app.speech", "app.agents", "app.auth", "app.analytics",
-                 "app.doctor"),
+                 "app.doctor", "app.supervisor"),
     "application": ("app.calls", "app.demo"),
     "edges": ("app.voice", "app.admin", "app.agents.views", "app.selfservice.views",
-              "app.auth.views", "app.cli", "app.jobs", "app.simulator", "app.stale_calls",
+              "app.auth.views", "app.supervisor.views", "app.cli", "app.jobs", "app.simulator",
+              "app.stale_calls",
               "app.providers.twilio.simulator", "app.providers.twilio.stream_caller",
               "app.speech.caller"),
 }

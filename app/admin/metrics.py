@@ -1,4 +1,5 @@
-"""Prometheus /metrics: the core call figures, read from app.analytics at scrape time.
+"""Prometheus /metrics: the core call figures, read from app.analytics at scrape time, and
+the wallboard's queue and agent gauges (app/supervisor) to alert on.
 
 Behind a bearer token (METRICS_TOKEN in the config or environment): the figures show
 call volumes and what callers said, and the endpoint runs database queries, so it is
@@ -16,6 +17,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from .. import analytics
 from ..events import Outcome
+from ..supervisor.rows import current_board
 
 
 class CallFigures:
@@ -62,6 +64,31 @@ def rates(outcomes: dict[str, int]):
         yield gauge
 
 
+class QueueGauges:
+    """The wallboard's figures as gauges to alert on, from the same function as the page."""
+
+    def collect(self):
+        board = current_board()
+        waiting = GaugeMetricFamily("holdline_queue_waiting", "Callers waiting in a queue now",
+                                    labels=["queue"])
+        longest = GaugeMetricFamily("holdline_queue_longest_wait_seconds",
+                                    "How long the longest-waiting caller has waited (0: nobody)",
+                                    labels=["queue"])
+        level = GaugeMetricFamily(
+            "holdline_service_level_ratio",
+            f"Share of ended waits answered within {board.threshold_s} s (window: today UTC; "
+            "NaN before the first answered or abandoned wait)", labels=["queue", "window"])
+        for queue in board.queues:
+            waiting.add_metric([queue.queue], queue.waiting)
+            longest.add_metric([queue.queue], queue.longest_wait_s)
+            ratio = queue.service_level
+            level.add_metric([queue.queue, "today"], ratio if ratio is not None else float("nan"))
+        agents = GaugeMetricFamily("holdline_agents", "Agents by state now", labels=["state"])
+        for state, count in board.agents_by_state().items():
+            agents.add_metric([state], count)
+        yield from (waiting, longest, level, agents)
+
+
 def metrics_token() -> str:
     return current_app.config.get("METRICS_TOKEN") or os.environ.get("METRICS_TOKEN") or ""
 
@@ -75,6 +102,7 @@ def metrics():
         abort(401)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(CallFigures())
+    registry.register(QueueGauges())
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 

@@ -1,4 +1,5 @@
-"""Accounts for the web apps: operators and admins under /admin, agents under /agent.
+"""Accounts for the web apps: operators and admins under /admin, agents under /agent,
+supervisors (and admins) under /supervisor.
 
 Hashed passwords, login with CSRF, attempts rate-limited per account and address, sessions
 revoked server-side at logout, roles checked on every route, and an audit log of changes.
@@ -19,7 +20,7 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.session_protection = "strong"
 
-ROLES = ("admin", "operator", "agent")
+ROLES = ("admin", "operator", "agent", "supervisor")
 
 
 class CookieSessions(SecureCookieSessionInterface):

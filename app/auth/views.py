@@ -14,7 +14,8 @@ from . import audit, throttle
 from .models import User
 
 bp = Blueprint("auth", __name__, template_folder="templates")
-HOME = {"agent": "agents.console", "operator": "admin.index", "admin": "admin.index"}
+HOME = {"agent": "agents.console", "operator": "admin.index", "admin": "admin.index",
+        "supervisor": "supervisor.wallboard"}
 
 
 def safe_next(target: str | None) -> str | None:
