@@ -13,6 +13,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
+from app.agents import presence
 from app.agents.models import AgentProfile, Assignment
 from app.auth.models import User
 from app.hold.models import HoldSession
@@ -33,16 +34,18 @@ def ended_wait(number: str, outcome: str, wait_s: int) -> None:
 @pytest.fixture
 def busy_day(simulate, make_user):
     """Maria waits now; one caller was answered in 12 s today, one hung up after 40 s;
-    one callback is pending; Andy is on a call since 90 s, Bea is away."""
+    one callback is pending; Andy is on a call since 90 s, Bea away since 5 minutes."""
     maria = waiting_caller(simulate)
     callback_request(simulate, "+15559990013")
     ended_wait("+15559990011", "answered", 12)
     ended_wait("+15559990012", "abandoned", 40)
     now = utcnow()
     andy = AgentProfile(user=make_user("andy", "agent"), phone="+15550007777",
-                        skills=["general"], status="busy")
+                        skills=["general"], status="on-call",
+                        status_since=now - timedelta(seconds=90))
     db.session.add_all([andy, AgentProfile(user=make_user("bea", "agent"), phone="+15550007778",
-                                           skills=["general", "sales"], status="away")])
+                                           skills=["general", "sales"], status="away",
+                                           status_since=now - timedelta(seconds=300))])
     db.session.flush()
     db.session.add(Assignment(agent=andy, call=maria, kind="caller",
                               created_at=now - timedelta(seconds=90)))
@@ -83,9 +86,8 @@ def test_the_board_json_has_each_queue_and_agent_figure(client, login, make_user
     assert re.fullmatch(r"1 min 0[5-9] s", general["cells"][2])
     assert sales["cells"] == ["sales", "0", "none waiting", "none ended", "0", "0", "0"]
     andy, bea = board["agents"]
-    assert (andy["name"], andy["state"], bea["state"], bea["in_state_s"]) == (
-        "andy", "busy", "away", None)
-    assert 90 <= andy["in_state_s"] < 95
+    assert (andy["name"], andy["state"], bea["state"]) == ("andy", "on-call", "away")
+    assert 90 <= andy["in_state_s"] < 95 and 300 <= bea["in_state_s"] < 305
     page = client.get("/supervisor/").get_data(as_text=True)
     assert '<tr data-key="sales"><td>sales</td><td>0</td><td>none waiting</td>' in page
     assert "<caption>" in page and 'aria-live' not in page
@@ -109,7 +111,8 @@ def test_metrics_expose_the_queue_and_agent_gauges(client, app, busy_day):
     assert math.isnan(samples[("holdline_service_level_ratio",
                                (("queue", "sales"), ("window", "today")))])
     assert {state: samples[("holdline_agents", (("state", state),))]
-            for state in ("available", "away", "busy")} == {"available": 0, "away": 1, "busy": 1}
+            for state in presence.STATES} == {"available": 0, "away": 1, "offered": 0,
+                                              "on-call": 1, "wrap-up": 0}
 
 
 def test_metrics_gauges_exist_on_an_empty_centre(client, app):

@@ -47,9 +47,9 @@ def test_the_wallboard_shows_a_waiting_caller_then_an_agent_going_busy(
     agent.wait_for_url("**/agent/assignment/*")
 
     page.wait_for_function("() => document.querySelector('#agent-rows tr td:nth-child(2)')"
-                           ".textContent !== 'available'", timeout=10_000)
+                           ".textContent === 'on-call'", timeout=10_000)
     name, state, in_state = page.locator("#agent-rows tr").inner_text().split("\t")
-    assert (name, state) == ("andy", "busy")
+    assert (name, state) == ("andy", "on-call")
     assert re.fullmatch(r"\d+ s", in_state)  # since the take
     assert page.evaluate("window.samePage")  # polled, not reloaded
     assert page.evaluate(UNMARKED) == 0  # rows kept, only their cells rewritten
