@@ -17,6 +17,8 @@ class AgentProfile(Model):
     phone: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(12), default="available")  # available|busy|away
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)  # queue names
+    # Where an offered call rings: "phone" (the number above) or "browser" (the softphone)
+    delivery: Mapped[str] = mapped_column(String(8), default="phone", server_default="phone")
     user: Mapped[User] = relationship()
 
 

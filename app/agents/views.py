@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from .. import telephony
 from ..auth import audit, role_required
+from ..headers import softphone_policy
 from ..hold.models import CallbackRequest
 from ..models import db, utcnow
 from ..phone import mask
@@ -39,6 +40,7 @@ def profile() -> AgentProfile:
 
 
 @bp.get("/")
+@softphone_policy
 @role_required("agent")
 def console():
     return render_template("agents/console.html", agent=profile())
@@ -87,7 +89,7 @@ def _start(assignment: Assignment | None):
         flash("Nobody is waiting right now.")
         return redirect(url_for("agents.console"))
     try:
-        telephony.place_call(assignment.agent.phone,
+        telephony.place_call(softphone.ring_address(assignment.agent),
                              external_url("voice.agent_leg", a=assignment.id),
                              external_url("voice.agent_status", a=assignment.id, leg="agent"))
     except telephony.SendFailed:
@@ -117,6 +119,7 @@ def take(kind: str, ident: int):
 
 
 @bp.route("/assignment/<int:assignment_id>", methods=["GET", "POST"])
+@softphone_policy
 @role_required("agent")
 def screen(assignment_id: int):
     """The screen pop: who, why, what they already did; then the disposition."""
@@ -136,3 +139,6 @@ def screen(assignment_id: int):
             return redirect(url_for("agents.console"))
     return render_template("agents/screen.html", assignment=assignment,
                            info=service.context(assignment.call), dispositions=DISPOSITIONS)
+
+
+from . import softphone  # noqa: E402  its routes join bp; it imports bp from here

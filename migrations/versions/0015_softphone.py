@@ -1,0 +1,25 @@
+"""where an agent's calls ring: their phone or the browser softphone
+
+Revision ID: 0015_softphone
+Revises: 0013_content
+Create Date: 2026-12-02 02:40:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0015_softphone'
+down_revision = '0013_content'  # the branch's head today; the lead relinks at merge
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('agent_profile') as batch:
+        batch.add_column(sa.Column('delivery', sa.String(length=8), nullable=False,
+                                   server_default='phone'))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('agent_profile') as batch:
+        batch.drop_column('delivery')
