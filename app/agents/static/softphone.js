@@ -9,7 +9,9 @@ const buttons = {
   reject: document.getElementById("softphone-reject"),
   hangup: document.getElementById("softphone-hangup"),
 };
-const REGISTER_WAIT_MS = 15000; // no "registered" by then: the service is out of reach
+// Registration takes a second or two; none by then: say so (a late "registered" still
+// turns the softphone ready).
+const REGISTER_WAIT_MS = 6000;
 let device = null;
 let current = null; // the offered or connected call
 let registered = false;
