@@ -27,15 +27,15 @@ def configured(app):
     return app
 
 
-def browser_agent(agent, name="andy") -> AgentProfile:
-    profile = agent(name)
+def browser_agent(make_agent, name="andy") -> AgentProfile:
+    profile = make_agent(name)
     profile.delivery = "browser"
     db.session.commit()
     return profile
 
 
 def test_an_agent_gets_a_signed_one_hour_voice_token_for_their_own_identity(
-        configured, agent, client, login):
+        configured, agent, client, login):  # noqa: F811
     andy, _ = agent(), agent("bea", "+15550008888")
     login("andy")
     before = int(time.time())
@@ -66,9 +66,10 @@ def test_no_token_without_login_or_an_agent_profile(configured, client, login, m
     assert response.status_code == 403 and b"token" not in response.data
 
 
-@pytest.mark.parametrize("missing", ["TWILIO_ACCOUNT_SID", "TWILIO_API_KEY", "TWILIO_API_SECRET"])
-def test_an_unconfigured_softphone_answers_503_with_a_reason(configured, agent, client, login,
-                                                            missing):
+@pytest.mark.parametrize("missing",
+                         ["TWILIO_ACCOUNT_SID", "TWILIO_API_KEY", "TWILIO_API_SECRET"])
+def test_an_unconfigured_softphone_answers_503_with_a_reason(configured, agent, client,  # noqa: F811
+                                                            login, missing):
     configured.config[missing] = None
     agent()
     login("andy")
@@ -78,7 +79,7 @@ def test_an_unconfigured_softphone_answers_503_with_a_reason(configured, agent, 
     assert "not configured" in response.get_json()["message"]
 
 
-def test_the_agent_chooses_where_calls_ring(agent, client, login):
+def test_the_agent_chooses_where_calls_ring(agent, client, login):  # noqa: F811
     andy = agent()
     login("andy")
     page = client.get("/agent/").get_data(as_text=True)
@@ -96,7 +97,7 @@ def test_the_agent_chooses_where_calls_ring(agent, client, login):
     assert db.session.get(AgentProfile, andy.id).delivery == "phone"
 
 
-def test_only_softphone_pages_may_reach_the_voice_sdk_hosts(agent, client, login):
+def test_only_softphone_pages_may_reach_the_voice_sdk_hosts(agent, client, login):  # noqa: F811
     agent()
     login("andy")
     console = client.get("/agent/").headers["Content-Security-Policy"]
@@ -115,8 +116,25 @@ def test_a_browser_agent_is_rung_at_their_softphone_and_a_phone_agent_at_their_n
     client.post("/agent/take-next", data={"csrf_token": token})
     ring = db.session.scalar(select(Message).where(Message.body.startswith("call ")))
     assert ring.to_number == f"client:agent-{andy.id}"
-    # the browser's leg hears the same whisper, then joins the caller's room
+    # the browser's leg hears the same whisper, then meets the caller in one room
     whisper = ET.fromstring(post_signed(signed, ring.body.removeprefix("call "),
                                         CallSid=ring.sid).get_data(as_text=True))
-    assert "Maria Lopez" in whisper.find("Say").text
-    assert call.id and whisper.find("Redirect") is not None
+    assert "Maria Lopez, known customer" in whisper.find("Say").text
+    connect = ET.fromstring(post_signed(signed, whisper.find("Redirect").text,
+                                        CallSid=ring.sid).get_data(as_text=True))
+    moved = db.session.scalar(select(Message).where(Message.body.startswith("redirect ")))
+    assert moved.to_number == call.call_sid[:20]  # the caller left the queue only now
+    joined = ET.fromstring(post_signed(signed, moved.body.removeprefix("redirect "),
+                                       CallSid=call.call_sid).get_data(as_text=True))
+    assert joined.find("Dial/Conference").text == connect.find("Dial/Conference").text
+
+
+def test_a_phone_agent_is_still_rung_at_their_number(simulate, agent, client,  # noqa: F811
+                                                     login, library):  # noqa: F811
+    waiting_caller(simulate)
+    andy = agent()
+    login("andy")
+    token = csrf_from(client.get("/agent/").get_data(as_text=True))
+    client.post("/agent/take-next", data={"csrf_token": token})
+    ring = db.session.scalar(select(Message).where(Message.body.startswith("call ")))
+    assert ring.to_number == andy.phone == "+15550007777"
