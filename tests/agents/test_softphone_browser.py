@@ -12,6 +12,7 @@ from app import system_tools
 from tests.admin.test_browser import ARGS, pytestmark, shot, sign_in  # noqa: F401
 from tests.agents.test_agents import agent  # noqa: F401
 from tests.agents.test_softphone import SECRET, browser_agent
+from tests.test_accessibility import Audit
 
 # The provider's hosts do not resolve, as without network. Chromium itself refuses them
 # (no script shim), so the page's Content-Security-Policy is checked on every attempt.
@@ -54,6 +55,9 @@ def test_the_softphone_starts_and_says_when_the_phone_service_is_out_of_reach(
     assert any(url.startswith("https://sdk.twilio.com/") for url in page.tried)
     assert page.is_hidden("#softphone-accept") and page.is_hidden("#softphone-hangup")
     page.wait_for_selector("#line >> text=Nobody is waiting.")  # the console still works
+    audit = Audit(page)  # the softphone's part of the console is accessible too
+    audit.check("console with the softphone out of reach")
+    assert not audit.violations, audit.report()
     shot(page, "agent-softphone-offline", tmp_path)
 
 

@@ -23,7 +23,9 @@ function say(text, kind) {
 
 function show(...names) {
   for (const [name, button] of Object.entries(buttons)) button.hidden = !names.includes(name);
-  if (names.length) buttons[names[0]].focus(); // the agent can answer with Enter
+  // The agent can answer with Enter, unless they are typing somewhere (a note).
+  const idle = document.activeElement === document.body || !document.activeElement;
+  if (names.length && idle) buttons[names[0]].focus();
 }
 
 function unreachable(detail) {
