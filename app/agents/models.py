@@ -32,6 +32,7 @@ class Assignment(Model):
     status: Mapped[str] = mapped_column(String(16), default="ringing")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     connected_at: Mapped[datetime | None]
+    rung_at: Mapped[datetime | None]  # a browser agent is rung once their softphone is ready
     disposition: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(Text)
     agent: Mapped[AgentProfile] = relationship()

@@ -1,18 +1,14 @@
-"""The browser softphone: where an agent's offered calls ring (their phone or this
-browser), and the short-lived token the Voice SDK in the console registers with."""
+"""Where an agent's offered calls ring: their phone, or the browser softphone under the
+identity its access token names (the routes are in softphone_views.py)."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, jsonify, redirect, request, url_for
-
-from .. import providers
-from ..auth import audit, role_required
-from ..models import db
-from .models import AgentProfile
-from .views import bp, profile
+from .. import providers, telephony
+from ..urls import external_url
+from . import service
+from .models import AgentProfile, Assignment
 
 DELIVERIES = ("phone", "browser")
-TOKEN_TTL_S = 3600  # the script fetches a new one before it runs out
 
 
 def identity(agent: AgentProfile) -> str:
@@ -27,32 +23,14 @@ def ring_address(agent: AgentProfile) -> str:
     return agent.phone
 
 
-@bp.get("/softphone/token")
-@role_required("agent")
-def softphone_token():
-    """A token for the signed-in agent's own softphone only; 503 while not configured."""
-    agent = profile()
-    token = providers.current().browser_token(current_app.config, identity(agent),
-                                              TOKEN_TTL_S)
-    if token is None:
-        return jsonify(error="not-configured",
-                       message="The browser softphone is not configured: ask an admin to "
-                               "set the provider's API key and secret."), 503
-    return jsonify(token=token, identity=identity(agent), expires_in=TOKEN_TTL_S)
-
-
-@bp.post("/delivery")
-@role_required("agent")
-def set_delivery():
-    """The agent chooses where offered calls ring; the other stays the fallback choice."""
-    choice = request.form.get("delivery", "")
-    if choice not in DELIVERIES:
-        flash("Choose your phone or this browser.")
-    else:
-        agent = profile()
-        agent.delivery = choice
-        audit("delivery", agent.user.username, delivery=choice)
-        db.session.commit()
-        flash("Calls now ring in this browser." if choice == "browser"
-              else f"Calls now ring your phone ({agent.phone}).")
-    return redirect(url_for("agents.console"))
+def ring(assignment: Assignment) -> bool:
+    """Ring the agent's phone or softphone for this assignment; if the provider cannot, the
+    caller keeps their place (False)."""
+    try:
+        telephony.place_call(ring_address(assignment.agent),
+                             external_url("voice.agent_leg", a=assignment.id),
+                             external_url("voice.agent_status", a=assignment.id, leg="agent"))
+    except telephony.SendFailed:
+        service.release(assignment, "failed")
+        return False
+    return True

@@ -16,14 +16,12 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import telephony
 from ..auth import audit, role_required
 from ..headers import softphone_policy
 from ..hold.models import CallbackRequest
 from ..models import db, utcnow
 from ..phone import mask
-from ..urls import external_url
-from . import service
+from . import service, softphone
 from .models import AgentProfile, Assignment
 
 bp = Blueprint("agents", __name__, url_prefix="/agent", template_folder="templates",
@@ -88,12 +86,8 @@ def _start(assignment: Assignment | None):
         db.session.rollback()
         flash("Nobody is waiting right now.")
         return redirect(url_for("agents.console"))
-    try:
-        telephony.place_call(softphone.ring_address(assignment.agent),
-                             external_url("voice.agent_leg", a=assignment.id),
-                             external_url("voice.agent_status", a=assignment.id, leg="agent"))
-    except telephony.SendFailed:
-        service.release(assignment, "failed")
+    # A browser agent is rung by their screen pop's softphone once it is ready (softphone.py)
+    if assignment.agent.delivery != "browser" and not softphone.ring(assignment):
         db.session.commit()
         flash("We could not ring your phone; the caller keeps their place.")
         return redirect(url_for("agents.console"))
@@ -140,5 +134,3 @@ def screen(assignment_id: int):
     return render_template("agents/screen.html", assignment=assignment,
                            info=service.context(assignment.call), dispositions=DISPOSITIONS)
 
-
-from . import softphone  # noqa: E402  its routes join bp; it imports bp from here

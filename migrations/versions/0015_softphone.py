@@ -1,4 +1,4 @@
-"""where an agent's calls ring: their phone or the browser softphone
+"""where an agent's calls ring: their phone or the browser softphone, and when it was rung
 
 Revision ID: 0015_softphone
 Revises: 0013_content
@@ -18,8 +18,12 @@ def upgrade() -> None:
     with op.batch_alter_table('agent_profile') as batch:
         batch.add_column(sa.Column('delivery', sa.String(length=8), nullable=False,
                                    server_default='phone'))
+    with op.batch_alter_table('assignment') as batch:
+        batch.add_column(sa.Column('rung_at', sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('assignment') as batch:
+        batch.drop_column('rung_at')
     with op.batch_alter_table('agent_profile') as batch:
         batch.drop_column('delivery')

@@ -11,7 +11,9 @@ import jwt
 import pytest
 from sqlalchemy import select
 
-from app.agents.models import AgentProfile
+from app.agents import service
+from app.agents.models import AgentProfile, Assignment
+from app.hold.models import HoldSession
 from app.models import Message, db
 from tests.agents.test_agents import agent, post_signed, waiting_caller  # noqa: F401
 from tests.conftest import csrf_from
@@ -107,14 +109,35 @@ def test_only_softphone_pages_may_reach_the_voice_sdk_hosts(agent, client, login
     assert "twilio" not in other and "connect-src 'self'" in other
 
 
-def test_a_browser_agent_is_rung_at_their_softphone_and_a_phone_agent_at_their_number(
-        simulate, agent, client, login, signed, library):  # noqa: F811
+def take_as_browser_agent(simulate, make_agent, client, login):
+    """A waiting caller, taken by a browser agent: their screen pop is where it rings."""
     call = waiting_caller(simulate)
-    andy = browser_agent(agent)
+    andy = browser_agent(make_agent)
     login("andy")
     token = csrf_from(client.get("/agent/").get_data(as_text=True))
-    client.post("/agent/take-next", data={"csrf_token": token})
-    ring = db.session.scalar(select(Message).where(Message.body.startswith("call ")))
+    screen = client.post("/agent/take-next", data={"csrf_token": token},
+                         follow_redirects=True).get_data(as_text=True)
+    assignment = db.session.scalar(select(Assignment))
+    return call, andy, assignment, screen, csrf_from(screen)
+
+
+def calls_placed() -> list[Message]:
+    return list(db.session.scalars(select(Message).where(Message.body.startswith("call "))))
+
+
+def test_a_browser_agent_is_rung_once_their_softphone_is_ready_then_meets_the_caller(
+        simulate, agent, client, login, signed, library):  # noqa: F811
+    call, andy, assignment, screen, token = take_as_browser_agent(simulate, agent, client,
+                                                                  login)
+    ring_url = f"/agent/assignment/{assignment.id}/ring"
+    assert f'data-ring-url="{ring_url}"' in screen and "softphone.js" in screen
+    assert calls_placed() == []  # not while the page that took the call is being left
+    assert client.post(ring_url, data={"csrf_token": token, "ready": "1"}).status_code == 200
+    again = client.post(ring_url, data={"csrf_token": token, "ready": "1"})  # a reload
+    assert again.status_code == 409 and len(calls_placed()) == 1
+    assert "data-ring-url" not in client.get(f"/agent/assignment/{assignment.id}").get_data(
+        as_text=True)
+    (ring,) = calls_placed()
     assert ring.to_number == f"client:agent-{andy.id}"
     # the browser's leg hears the same whisper, then meets the caller in one room
     whisper = ET.fromstring(post_signed(signed, ring.body.removeprefix("call "),
@@ -127,6 +150,34 @@ def test_a_browser_agent_is_rung_at_their_softphone_and_a_phone_agent_at_their_n
     joined = ET.fromstring(post_signed(signed, moved.body.removeprefix("redirect "),
                                        CallSid=call.call_sid).get_data(as_text=True))
     assert joined.find("Dial/Conference").text == connect.find("Dial/Conference").text
+
+
+def test_a_softphone_that_cannot_reach_the_service_gives_the_caller_back(
+        simulate, agent, client, login, library):  # noqa: F811
+    call, andy, assignment, _, token = take_as_browser_agent(simulate, agent, client, login)
+    response = client.post(f"/agent/assignment/{assignment.id}/ring",
+                           data={"csrf_token": token, "ready": "0"})
+    assert response.status_code == 409 and "keeps their place" in response.get_json()["message"]
+    assert calls_placed() == []
+    session = db.session.scalar(select(HoldSession).where(HoldSession.call_id == call.id))
+    assert session.claimed_by is None and session.outcome is None
+    assert db.session.get(AgentProfile, andy.id).status == "available"
+    assert [w.call.id for w in service.line(["general"])] == [call.id]  # first in line again
+
+
+def test_only_the_agent_who_took_the_call_can_ring_it(simulate, agent, client, login,  # noqa: F811
+                                                      library):  # noqa: F811
+    _, _, assignment, _, _ = take_as_browser_agent(simulate, agent, client, login)
+    client.post("/logout")
+    agent("bea", "+15550008888")
+    login("bea")
+    token = csrf_from(client.get("/agent/").get_data(as_text=True))
+    for ready in ("1", "0"):
+        response = client.post(f"/agent/assignment/{assignment.id}/ring",
+                               data={"csrf_token": token, "ready": ready})
+        assert response.status_code == 404
+    assert calls_placed() == []
+    assert db.session.get(Assignment, assignment.id).status == "ringing"
 
 
 def test_a_phone_agent_is_still_rung_at_their_number(simulate, agent, client,  # noqa: F811

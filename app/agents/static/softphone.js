@@ -28,8 +28,21 @@ function show(...names) {
   if (names.length && idle) buttons[names[0]].focus();
 }
 
+// On a screen pop for a call that waits to ring: tell the server this browser is ready
+// (ring it now) or cannot be (the caller keeps their place). Once per page.
+async function ringHere(ready) {
+  const url = panel.dataset.ringUrl;
+  if (!url) return;
+  delete panel.dataset.ringUrl;
+  const body = new URLSearchParams({csrf_token: panel.dataset.csrf, ready: ready ? "1" : "0"});
+  const response = await fetch(url, {method: "POST", body, credentials: "same-origin"});
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok && ready && answer.message) say(answer.message, "ready");
+}
+
 function unreachable(detail) {
   registered = false;
+  ringHere(false);
   say("Cannot reach the phone service, so calls cannot ring in this browser. " +
       "Check your connection, or choose your phone above." +
       (detail ? " (" + detail + ")" : ""), "offline");
@@ -42,6 +55,7 @@ async function fetchToken() {
     say("The browser softphone is not configured: " +
         "your calls cannot ring here until an admin sets it up. Choose your phone above.",
         "unconfigured");
+    ringHere(false);
     return null;
   }
   if (!response.ok || !body.token) throw new Error("token request answered " + response.status);
@@ -75,7 +89,11 @@ async function start() {
   }
   if (!token) return;
   device = new Twilio.Device(token, {closeProtection: true});
-  device.on("registered", () => { registered = true; say("Ready: calls ring in this browser.", "ready"); });
+  device.on("registered", () => {
+    registered = true;
+    say("Ready: calls ring in this browser.", "ready");
+    ringHere(true);
+  });
   device.on("unregistered", () => { if (registered) unreachable(); });
   device.on("error", (error) => { if (!current) unreachable(error.code || error.message); });
   device.on("incoming", offered);
