@@ -9,9 +9,12 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from app import system_tools
+from app.agents.models import Assignment
+from app.models import db
 from tests.admin.test_browser import ARGS, pytestmark, shot, sign_in  # noqa: F401
-from tests.agents.test_agents import agent  # noqa: F401
+from tests.agents.test_agents import agent, waiting_caller  # noqa: F401
 from tests.agents.test_softphone import SECRET, browser_agent
+from tests.hold.test_hold import library  # noqa: F401
 from tests.test_accessibility import Audit
 
 # The provider's hosts do not resolve, as without network. Chromium itself refuses them
@@ -70,3 +73,23 @@ def test_an_unconfigured_softphone_says_so_and_builds_no_device(
     assert "not configured" in page.inner_text("#softphone-state")
     assert page.evaluate("window.holdlineSoftphone === undefined")
     assert page.tried == []
+
+
+def test_a_call_taken_where_the_softphone_cannot_register_goes_back_to_the_line(
+        page, live_server, app, agent, simulate, library):  # noqa: F811
+    """The screen pop's softphone cannot register, so it is never rung: the caller keeps
+    their place and the agent is told."""
+    app.config.update(TWILIO_ACCOUNT_SID="AC" + "1" * 32, TWILIO_API_KEY="SK" + "2" * 32,
+                      TWILIO_API_SECRET=SECRET)
+    waiting_caller(simulate)
+    browser_agent(agent)  # commits: from here on only the live server touches the database
+    sign_in(page, "andy")
+    page.get_by_role("button", name="Take Maria Lopez").click()
+    page.wait_for_url("**/agent/assignment/*")
+    with page.expect_response("**/ring") as rang:
+        page.wait_for_selector("#softphone[data-state=offline]", timeout=20_000)
+    assert rang.value.status == 409 and "keeps their place" in rang.value.json()["message"]
+    db.session.expire_all()
+    assert db.session.query(Assignment).one().status == "browser-offline"
+    page.goto("/agent/")
+    page.wait_for_selector("#line tr.waiting >> text=Maria Lopez")
