@@ -61,6 +61,7 @@ def test_the_softphone_starts_and_says_when_the_phone_service_is_out_of_reach(
     audit = Audit(page)  # the softphone's part of the console is accessible too
     audit.check("console with the softphone out of reach")
     assert not audit.violations, audit.report()
+    page.locator("#softphone").scroll_into_view_if_needed()
     shot(page, "agent-softphone-offline", tmp_path)
 
 
