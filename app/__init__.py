@@ -106,6 +106,7 @@ def register_web(app: Flask) -> None:
         understanding_views,
     )
     from .admin import views as admin  # the modules above add their routes to admin.bp
+    from .agents import softphone_views  # noqa: F401  (its routes join agents.bp)
     from .agents import views as agents
     from .auth import views as auth
     from .selfservice import views as selfservice

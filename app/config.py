@@ -17,6 +17,10 @@ class Config:
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")  # made locally when unset
     TWILIO_PHONE_NUMBER = os.environ.get("TWILIO_PHONE_NUMBER", "+15005550006")
     TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE")  # only to aim at a local fake API
+    # The browser softphone's access tokens: an API key and its secret (Console, API keys)
+    TWILIO_API_KEY = os.environ.get("TWILIO_API_KEY")
+    TWILIO_API_SECRET = os.environ.get("TWILIO_API_SECRET")
+    TWILIO_TWIML_APP_SID = os.environ.get("TWILIO_TWIML_APP_SID")  # optional: outgoing calls
     LINK_MAX_AGE_S = int(os.environ.get("HOLDLINE_LINK_MAX_AGE_S", 24 * 3600))
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN")  # /metrics answers 403 while unset
     # The wallboard's and holdline_service_level_ratio's "answered within" threshold

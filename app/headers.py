@@ -8,6 +8,9 @@ the request came over https; Talisman never redirects, webhooks and local runs s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from flask import Flask
 from flask_talisman import Talisman
 
@@ -22,6 +25,21 @@ CSP = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
+# The Voice SDK's own endpoints, allowed only on the pages that run the softphone: its
+# signalling socket (the default "roaming" edge), call-quality events, and its ringtones.
+SOFTPHONE_HOSTS = "wss://voice-js.roaming.twilio.com https://eventgw.twilio.com " \
+                  "https://sdk.twilio.com"
+SOFTPHONE_CSP = {**CSP, "connect-src": f"'self' {SOFTPHONE_HOSTS}",
+                 "media-src": "'self' https://sdk.twilio.com"}
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def softphone_policy(view: View) -> View:
+    """This page may reach the softphone's hosts. Talisman reads a view's own options from
+    this attribute (what its @talisman(...) decorator sets), which needs no instance here."""
+    view.talisman_view_options = {"content_security_policy": SOFTPHONE_CSP}  # type: ignore[attr-defined]
+    return view
 
 
 def secure_headers(app: Flask) -> None:

@@ -29,9 +29,9 @@ LAYERS = {
                  "app.hours", "app.speech", "app.agents", "app.auth", "app.analytics",
                  "app.doctor", "app.supervisor"),
     "application": ("app.calls", "app.demo"),
-    "edges": ("app.voice", "app.admin", "app.agents.views", "app.selfservice.views",
-              "app.auth.views", "app.supervisor.views", "app.cli", "app.jobs", "app.simulator",
-              "app.stale_calls",
+    "edges": ("app.voice", "app.admin", "app.agents.views", "app.agents.softphone_views",
+              "app.selfservice.views", "app.auth.views", "app.supervisor.views", "app.cli",
+              "app.jobs", "app.simulator", "app.stale_calls",
               "app.providers.twilio.simulator", "app.providers.twilio.stream_caller",
               "app.speech.caller"),
 }

@@ -25,6 +25,8 @@ class AgentProfile(Model):
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)  # queue names
     # Languages besides the business's own, as primary tags ("ko", "es").
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Where an offered call rings: "phone" (the number above) or "browser" (the softphone)
+    delivery: Mapped[str] = mapped_column(String(8), default="phone", server_default="phone")
     user: Mapped[User] = relationship()
 
 
@@ -82,6 +84,7 @@ class Assignment(Model):
     status: Mapped[str] = mapped_column(String(16), default="ringing")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     connected_at: Mapped[datetime | None]
+    rung_at: Mapped[datetime | None]  # a browser agent is rung once their softphone is ready
     disposition: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(Text)
     agent: Mapped[AgentProfile] = relationship()

@@ -16,13 +16,12 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import telephony
 from ..auth import audit, role_required
+from ..headers import softphone_policy
 from ..hold.models import CallbackRequest
 from ..models import db, utcnow
 from ..phone import mask
-from ..urls import external_url
-from . import presence, routing, service
+from . import presence, routing, service, softphone
 from .models import AgentProfile, Assignment
 
 bp = Blueprint("agents", __name__, url_prefix="/agent", template_folder="templates",
@@ -39,6 +38,7 @@ def profile() -> AgentProfile:
 
 
 @bp.get("/")
+@softphone_policy
 @role_required("agent")
 def console():
     return render_template("agents/console.html", agent=profile(),
@@ -144,12 +144,8 @@ def _start(assignment: Assignment | None, nobody: str = "Nobody is waiting right
         db.session.rollback()
         flash(nobody)
         return redirect(url_for("agents.console"))
-    try:
-        telephony.place_call(assignment.agent.phone,
-                             external_url("voice.agent_leg", a=assignment.id),
-                             external_url("voice.agent_status", a=assignment.id, leg="agent"))
-    except telephony.SendFailed:
-        service.release(assignment, "failed")
+    # A browser agent is rung by their screen pop's softphone once it is ready (softphone.py)
+    if assignment.agent.delivery != "browser" and not softphone.ring(assignment):
         db.session.commit()
         flash("We could not ring your phone; the caller keeps their place.")
         return redirect(url_for("agents.console"))
@@ -202,6 +198,7 @@ def take(kind: str, ident: int):
 
 
 @bp.route("/assignment/<int:assignment_id>", methods=["GET", "POST"])
+@softphone_policy
 @role_required("agent")
 def screen(assignment_id: int):
     """The screen pop: who, why, what they already did; then the disposition."""
@@ -224,3 +221,4 @@ def screen(assignment_id: int):
             return redirect(url_for("agents.console"))
     return render_template("agents/screen.html", assignment=assignment,
                            info=service.context(assignment.call), dispositions=DISPOSITIONS)
+

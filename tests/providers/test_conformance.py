@@ -339,6 +339,24 @@ def test_a_text_is_sent_and_a_recording_fetched_only_from_the_provider(kit, adap
         assert len(api.requests) == sent  # our credentials never went there
 
 
+# The browser softphone
+def test_a_softphone_token_lets_only_its_identity_receive_calls_for_a_while(kit, adapter):
+    assert adapter.browser_token({}, "agent-7", 3600) is None  # not configured: no token
+    config: dict = {}
+    kit.softphone_config(config)
+    assert kit.softphone_reads(adapter.browser_token(config, "agent-7", 3600)) == \
+        ("agent-7", True, 3600)
+
+
+def test_an_offered_call_rings_a_browser_at_its_address(kit, adapter):
+    config: dict = {}
+    with kit.fake_api(config) as api:
+        address = adapter.browser_address("agent-7")
+        assert address != adapter.browser_address("agent-8")
+        adapter.rest(config).place_call(address, "+15005550006", f"{BASE}/agent", f"{BASE}/s")
+        assert address in api.requests[-1][2].values()
+
+
 def test_a_local_call_leg_has_an_id_the_adapter_accepts(adapter):
     """Without credentials a call leg lives in the outbox; the simulator plays it."""
     first, second = adapter.local_call_id(), adapter.local_call_id()

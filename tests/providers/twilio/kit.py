@@ -43,6 +43,27 @@ def configure(config: dict, secret: str) -> None:
     config["TWILIO_AUTH_TOKEN"] = secret
 
 
+# The browser softphone: https://www.twilio.com/docs/iam/access-tokens
+SOFTPHONE_SECRET = "conformance-api-secret-0123456789abcdef"
+
+
+def softphone_config(config: dict) -> None:
+    """An account, an API key and its secret: what a Voice SDK token is signed with."""
+    config.update(TWILIO_ACCOUNT_SID="AC" + "1" * 32, TWILIO_API_KEY="SK" + "2" * 32,
+                  TWILIO_API_SECRET=SOFTPHONE_SECRET)
+
+
+def softphone_reads(token: str) -> tuple[str, bool, int]:
+    """What the provider reads from a token it verified: (identity, may receive calls,
+    seconds valid)."""
+    import jwt
+
+    claims = jwt.decode(token, SOFTPHONE_SECRET, algorithms=["HS256"])
+    grants = claims["grants"]
+    return (grants["identity"], grants.get("voice", {}).get("incoming", {}).get("allow", False),
+            claims["exp"] - claims["nbf"])
+
+
 def signed_headers(url: str, form: dict, secret: str) -> dict[str, str]:
     from twilio.request_validator import RequestValidator
 
