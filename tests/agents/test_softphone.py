@@ -15,7 +15,7 @@ from app.agents import service
 from app.agents.models import AgentProfile, Assignment
 from app.hold.models import HoldSession
 from app.models import Message, db
-from tests.agents.test_agents import agent, post_signed, waiting_caller  # noqa: F401
+from tests.agents.test_agents import post_signed, waiting_caller
 from tests.conftest import csrf_from
 from tests.hold.test_hold import library  # noqa: F401
 
