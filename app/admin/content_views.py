@@ -17,7 +17,7 @@ from ..auth import audit, role_required
 from ..hold.audio import AudioImportError, import_audio
 from ..hold.kinds import ChannelKind
 from ..hold.library import channel_named, library_dir, record_segments
-from ..hold.models import HoldChannel, HoldSegment, PodcastFeed
+from ..hold.models import FIRST_LINE, HoldChannel, HoldSegment, PodcastFeed
 from ..models import db
 from .line_filter import chosen_line, known_lines
 from .views import bp, done
@@ -106,7 +106,7 @@ def render_channels(channels: list[HoldChannel], errors=(), status: int = 200):
     feeds = db.session.scalars(select(PodcastFeed).order_by(PodcastFeed.id)).all()
     return render_template("admin/content/index.html", channels=channels, totals=totals,
                            errors=errors, feeds=feeds, kinds=list(ChannelKind),
-                           lines=known_lines(), line=chosen_line(),
+                           lines=known_lines(), line=chosen_line(), first_line=FIRST_LINE,
                            form=request.form if request.endpoint == "admin.save_channels"
                            else {}, new=request.form if request.endpoint ==
                            "admin.create_channel" else {}), status

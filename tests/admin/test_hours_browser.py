@@ -14,7 +14,7 @@ def test_operator_sets_weekday_hours_and_a_holiday(page, make_user, app, tmp_pat
     make_user("olive", "operator")
     sign_in(page, "olive")
     page.click("nav >> text=Hours")
-    page.click("#queues >> text=billing")
+    page.click("#queues >> text=northwind-main.billing")  # the utility's own billing queue
 
     page.fill("#weekly", "Mon-Fri 08:00-12:00 11:30-17:00")
     page.fill("#special", "2020-12-25 closed Christmas Day")
@@ -27,11 +27,12 @@ def test_operator_sets_weekday_hours_and_a_holiday(page, make_user, app, tmp_pat
     page.fill("#weekly", "Mon-Fri 08:00-12:00 13:00-17:00\nSat 09:00-13:00")
     page.fill("#special", f"{NEXT_YEAR}-12-25 closed Christmas Day")
     page.click("#hours-form button[type=submit]")
-    assert "Saved the hours of billing." in page.wait_for_selector(".flash").inner_text()
+    flash = page.wait_for_selector(".flash").inner_text()
+    assert "Saved the hours of northwind-main.billing." in flash
     assert "set here" in page.inner_text("h1")
     shot(page, "hours-edit", tmp_path)
 
     page.click("text=All queues")
-    row = page.locator("#queues tr[data-queue=billing]")
+    row = page.locator('#queues tr[data-queue="northwind-main.billing"]')
     assert "Mon-Fri 08:00-12:00 13:00-17:00" in row.inner_text()
     assert f"{NEXT_YEAR}-12-25 closed Christmas Day" in row.inner_text()

@@ -12,7 +12,7 @@ from app import system_tools
 from app.agents.models import Assignment
 from app.models import db
 from tests.admin.test_browser import ARGS, pytestmark, shot, sign_in  # noqa: F401
-from tests.agents.test_agents import agent, waiting_caller  # noqa: F401
+from tests.agents.test_agents import waiting_caller
 from tests.agents.test_softphone import SECRET, browser_agent
 from tests.hold.test_hold import library  # noqa: F401
 from tests.test_accessibility import Audit

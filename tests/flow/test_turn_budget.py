@@ -149,5 +149,5 @@ def test_the_test_call_panel_runs_turns_within_the_same_budget(app, slow_api, mo
     version = menus.version_for_number(DIALLED)
     result = run_test_call(menus.menu_of(version), [])
     assert len(Slow.seen) == 1  # the second lookup never started, as in a real call
-    assert [text for who, text in result.lines if who == "IVR"] == [
+    assert [line.text for line in result.lines if line.who == "IVR"] == [
         "I can't look that up right now.", "Press 1 for a person."]

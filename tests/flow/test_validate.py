@@ -199,7 +199,8 @@ def test_unknown_fields_of_an_option_and_of_the_settings_say_what_is_allowed():
         "unknown field; allowed here: key, intent, phrases, examples, go "
         "(did you mean 'key'?)")
     assert message_at(errors, None, "settings.voise").startswith(
-        "unknown field; allowed here: person, person_for, main_menu, language, voice,")
+        "unknown field; allowed here: display_name, shared_queues, person, person_for, "
+        "main_menu, language, voice,")
     assert "(did you mean 'voice'?)" in message_at(errors, None, "settings.voise")
 
 
