@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import cast
+from typing import Protocol, cast
 
 from flask import current_app
 from sqlalchemy import Row, Table, bindparam, select, update
@@ -26,7 +26,14 @@ log = logging.getLogger(__name__)
 OPEN_LINK_WINDOW = timedelta(hours=24)  # a returning caller is greeted with their link
 
 
-def form_of(link: SmsLink) -> FormDef | None:
+class TextedLink(Protocol):
+    """A texted link as a row or as an SmsLink: what its form is read from."""
+
+    form: str
+    form_version_id: str | None
+
+
+def form_of(link: TextedLink) -> FormDef | None:
     """The form as it was when the link was texted (a later save does not change what the
     caller was told); a link texted with the shipped file gets the form in effect."""
     if link.form_version_id is not None:

@@ -4,6 +4,7 @@ agents, and the moment "now". No database, no clock of its own, so tests give it
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -79,7 +80,7 @@ def waited_s(entry: Entry) -> int:
 
 
 def board(entries: list[Entry], callbacks: list[str], agents: list[Agent], now: datetime,
-          threshold_s: int, queues: list[str] = (), states: tuple[str, ...] = ()) -> Board:
+          threshold_s: int, queues: Sequence[str] = (), states: tuple[str, ...] = ()) -> Board:
     """Per queue (those named, and any with a row): who waits and how long, today's
     answered, in-time and abandoned waits (ended since midnight UTC), pending callbacks
     (one queue name per callback). Agents with their time in state, and a count for
@@ -99,6 +100,6 @@ def board(entries: list[Entry], callbacks: list[str], agents: list[Agent], now: 
             name, len(waiting), max((seconds(e.joined_at, now) for e in waiting), default=0),
             len(answered), sum(1 for e in answered if waited_s(e) <= threshold_s),
             sum(1 for e in today if e.outcome == WaitResult.ABANDONED), pending[name]))
-    people = [AgentFigures(a.key, a.name, a.state, a.since and seconds(a.since, now))
+    people = [AgentFigures(a.key, a.name, a.state, seconds(a.since, now) if a.since else None)
               for a in sorted(agents, key=lambda a: a.name.lower())]
     return Board(figures, people, threshold_s, tuple(states))

@@ -12,9 +12,9 @@ from typing import Literal
 from ...hours.spoken import opens_again
 from ..actions import CheckHours, HoursChecked
 from ..node_types import FormField, NodeType, Turn, register
-from ..parts import NodeBase, NodeId
+from ..parts import NodeBase, NodeId, QueueName
 from ..phrases import phrases
-from .handoff import QUEUE, QueueName
+from .handoff import QUEUE
 
 
 class HoursNode(NodeBase):
