@@ -102,11 +102,16 @@ class Summary:
 
     @property
     def service_level(self) -> float | None:
-        """Answered within SERVICE_LEVEL_S out of answered plus abandoned waits
-        (callbacks kept their place, so they count in neither)."""
         quick = sum(1 for wait in self.answer_waits if wait <= SERVICE_LEVEL_S)
-        return ratio(quick, self.hold.get(WaitResult.ANSWERED, 0)
-                            + self.hold.get(WaitResult.ABANDONED, 0))
+        return service_level(quick, self.hold.get(WaitResult.ANSWERED, 0),
+                             self.hold.get(WaitResult.ABANDONED, 0))
+
+
+def service_level(answered_in_time: int, answered: int, abandoned: int) -> float | None:
+    """Answered within the threshold out of answered plus abandoned waits (callbacks kept
+    their place, so they count in neither); None before any wait ended. The dashboard and
+    the wallboard both use it."""
+    return ratio(answered_in_time, answered + abandoned)
 
 
 def ratio(part: int, whole: int) -> float | None:

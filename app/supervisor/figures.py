@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..analytics import ratio
+from ..analytics import service_level
 from ..events import WaitResult
 
 
@@ -43,9 +43,8 @@ class QueueFigures:
 
     @property
     def service_level(self) -> float | None:
-        """Answered within the threshold out of answered plus abandoned waits (callbacks
-        kept their place, so they count in neither); None with no ended wait today."""
-        return ratio(self.answered_in_time, self.answered + self.abandoned)
+        """Today's, by the one definition (analytics.service_level)."""
+        return service_level(self.answered_in_time, self.answered, self.abandoned)
 
 
 @dataclass(frozen=True)
