@@ -27,7 +27,7 @@ def _row(statement, **params: str) -> Row | None:
     return db.session.connection().execute(statement, params).first()
 
 
-def _money(cents: int) -> str:
+def money(cents: int) -> str:
     return f"${cents // 100:,}.{cents % 100:02d}"
 
 
@@ -44,7 +44,7 @@ def account(params: dict[str, str]) -> dict[str, Any] | None:
         return None
     due = customer.due_date.strftime("%B %-d") if customer.due_date else "now"
     return {"name": customer.name, "account": customer.account_number,
-            "balance": _money(customer.balance_cents), "due_date": due}
+            "balance": money(customer.balance_cents), "due_date": due}
 
 
 def _outage(outage: Row | None) -> dict[str, Any] | None:

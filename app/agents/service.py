@@ -16,7 +16,7 @@ from ..menus import language_of
 from ..models import Call, db, rows_updated, utcnow
 from ..providers.port import QueueExit
 from . import presence
-from .context import agent_phrases, context, whisper  # noqa: F401  (the agent's view of a call)
+from .context import agent_phrases, context, screen_pop, whisper  # noqa: F401  (the agent's view)
 from .models import AgentProfile, Assignment, Offer
 
 OPEN = ("ringing", "connected")  # assignment statuses not yet settled

@@ -220,5 +220,11 @@ def screen(assignment_id: int):
             routing.route_soon()
             return redirect(url_for("agents.console"))
     return render_template("agents/screen.html", assignment=assignment,
-                           info=service.context(assignment.call), dispositions=DISPOSITIONS)
+                           info=service.screen_pop(assignment.call, callback_of(assignment)),
+                           dispositions=DISPOSITIONS)
+
+
+def callback_of(assignment: Assignment) -> CallbackRequest | None:
+    return (db.session.get(CallbackRequest, assignment.callback_id)
+            if assignment.callback_id is not None else None)
 

@@ -14,7 +14,9 @@ from sqlalchemy import select
 from app.agents import presence, service
 from app.agents.models import AgentProfile, Assignment
 from app.hold.models import CallbackRequest, HoldSession
-from app.models import Call, CallEvent, Message, db, utcnow
+from app.lookups import money
+from app.models import Call, CallEvent, Customer, Message, db, utcnow
+from app.phone import mask
 from app.simulator import press, say
 from tests.conftest import ProviderHandler, csrf_from, fake_provider
 from tests.hold.test_hold import library  # noqa: F401  (segments on disk, so hold plays music)
@@ -180,6 +182,50 @@ def test_screen_pop_shows_who_why_and_what_was_done_then_saves_a_disposition(
     assignment = db.session.scalar(select(Assignment))
     assert (assignment.disposition, assignment.note) == ("resolved", "Explained the balance.")
     assert assignment.agent.status == "available"
+
+
+def test_screen_pop_shows_the_masked_number_balance_language_and_earlier_calls(
+        simulate, agent, client, login, library):  # noqa: F811
+    andy = agent()
+    earlier = Call(call_sid="CA" + "e" * 32, from_number=MARIA, to_number="+15005550006",
+                   outcome="escalated", handoff_reason="asked for a person",
+                   started_at=utcnow() - timedelta(days=3))
+    too_old = Call(call_sid="CA" + "f" * 32, from_number=MARIA, to_number="+15005550006",
+                   outcome="self_service", started_at=utcnow() - timedelta(days=31))
+    db.session.add_all([earlier, too_old])
+    db.session.flush()
+    db.session.add(Assignment(agent=andy, call=earlier, kind="caller", status="done",
+                              disposition="resolved", note="Explained the late fee."))
+    db.session.commit()
+    waiting_caller(simulate)
+    login("andy")
+    token = csrf_from(client.get("/agent/").get_data(as_text=True))
+    html = client.get(client.post("/agent/take-next", data={"csrf_token": token}).location
+                      ).get_data(as_text=True)
+    customer = db.session.scalar(select(Customer).where(Customer.phone == MARIA))
+    assert f"Calling from <span class=\"number\">{mask(MARIA)}</span>" in html
+    assert MARIA not in html  # the full number is not on the agent's screen
+    assert f"balance {money(customer.balance_cents)}" in html
+    assert 'Language: <span class="language">en-US</span>' in html
+    rows = re.findall(r"<tr><td>(\d{4}-\d\d-\d\d) \d\d:\d\d</td><td>(.*?)</td>"
+                      r"<td>(.*?)</td><td>(.*?)</td></tr>", html)
+    assert rows == [(earlier.started_at.strftime("%Y-%m-%d"), "escalated (asked for a person)",
+                     "resolved", "Explained the late fee.")]  # 31 days ago: not shown
+
+
+def test_a_callbacks_screen_pop_says_when_it_was_asked_for_and_how_long_they_had_waited(
+        simulate, agent, client, login, library):  # noqa: F811
+    callback = callback_request(simulate, "+15559990002")
+    callback.joined_at = callback.requested_at - timedelta(minutes=6)
+    db.session.commit()
+    agent()
+    login("andy")
+    token = csrf_from(client.get("/agent/").get_data(as_text=True))
+    html = client.get(client.post("/agent/take-next", data={"csrf_token": token}).location
+                      ).get_data(as_text=True)
+    asked = callback.requested_at.strftime("%H:%M")
+    assert f"Asked for a callback at {asked} UTC after waiting 6.0 minutes" in html
+    assert "did not wait" not in html
 
 
 def test_outside_business_hours_the_caller_is_offered_a_callback(app, simulate):
