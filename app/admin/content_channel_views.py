@@ -11,11 +11,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..auth import audit, role_required
+from ..auth.lines import line_or_404
 from ..hold.audio import AudioImportError
 from ..hold.kinds import ChannelKind
 from ..hold.library import record_segments
 from ..hold.models import (
-    FIRST_LINE,
     HoldChannel,
     HoldSegment,
     HoldSession,
@@ -32,7 +32,7 @@ from .content_views import (
     row_problems,
     track_title,
 )
-from .line_filter import chosen_line, known_lines
+from .line_filter import known_lines, new_line
 from .views import bp, done
 
 KEY = re.compile(r"[a-z][a-z0-9_]{0,29}")
@@ -75,7 +75,7 @@ def create_channel():
 def posted_line() -> str:
     """The line the new channel is for: the one chosen in the form, else the page's."""
     chosen = request.form.get("new-line", "")
-    return chosen if chosen in known_lines() else chosen_line() or FIRST_LINE
+    return chosen if chosen in known_lines() else line_or_404(new_line())
 
 
 def posted_kind() -> ChannelKind | None:

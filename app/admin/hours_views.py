@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth import audit, role_required
+from ..auth.lines import may_see_line, may_see_queue
 from ..hours import rules
 from ..hours import service as hours
 from .views import bp, done
@@ -16,7 +17,9 @@ MAX_TEXT = 4000  # characters of a textarea: a year of holidays fits
 
 
 def queue_named(queue: str) -> str:
-    return queue if rules.QUEUE.match(queue) and queue != "*" else abort(404)
+    if not (rules.QUEUE.match(queue) and queue != "*" and may_see_queue(queue)):
+        abort(404)
+    return queue
 
 
 def current(queue: str) -> dict:
@@ -37,8 +40,10 @@ def current(queue: str) -> dict:
 @bp.get("/hours")
 @role_required("operator")
 def business_hours():
-    return render_template("admin/hours.html", queues=[current(q) for q in hours.known_queues()],
-                           lines=hours.lines(), today=hours.server_today())
+    queues = [current(queue) for queue in hours.known_queues() if may_see_queue(queue)]
+    lines = [line for line in hours.lines() if may_see_line(line.menu)]
+    return render_template("admin/hours.html", queues=queues, lines=lines,
+                           today=hours.server_today())
 
 
 @bp.get("/hours/<queue>")
