@@ -8,12 +8,12 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import Select, func, select
 
 from ..auth import audit, role_required
-from ..auth.lines import line_or_404, lines_of, owned
+from ..auth.lines import lines_of, owned
 from ..hold.kinds import ChannelKind
 from ..hold.models import QuizQuestion
 from ..models import db
 from .content_views import all_channels
-from .line_filter import chosen_line, known_lines, new_line
+from .line_filter import chosen_line, known_lines, new_line, posted_line
 from .views import bp, done
 
 CHOICES = 4  # callers answer with keys 1-4
@@ -51,7 +51,7 @@ def add_question():
     fields, problems = read_question()
     if problems:
         return render_quiz(problems, 422)
-    line = line_or_404(new_line())
+    line = posted_line("line")
     last = db.session.scalar(quiz_rows(func.max(QuizQuestion.position), line=line)) or 0
     question = QuizQuestion(position=last + 1, line=line, **fields)
     db.session.add(question)

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth import audit, role_required
-from ..auth.lines import may_see_line, may_see_queue
+from ..auth.lines import may_see_line, may_see_queue, queue_line
 from ..hours import rules
 from ..hours import service as hours
 from .views import bp, done
@@ -31,7 +31,7 @@ def current(queue: str) -> dict:
     coming = {day: special for day, special in shown.special.items() if day >= today}
     source = ("set here" if row is not None else
               "HOLDLINE_QUEUE_HOURS (initial default)" if default else "always open (none set)")
-    return {"queue": queue, "row": row, "source": source,
+    return {"queue": queue, "line": queue_line(queue) or "shared", "row": row, "source": source,
             "weekly": rules.weekly_text(shown.weekly) if shown is not rules.ALWAYS else "",
             "special": rules.special_text(coming),
             "open": hours.status(queue).open}

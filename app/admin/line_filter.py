@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import request
 from sqlalchemy import select
 
-from ..auth.lines import lines_of, visible
+from ..auth.lines import line_or_404, lines_of, visible
 from ..hold.models import FIRST_LINE, HoldChannel
 from ..models import Menu, db
 
@@ -19,8 +19,19 @@ def known_lines() -> list[str]:
 
 
 def chosen_line() -> str | None:
-    """The line asked for (in the query or a posted form), if there is one by that name."""
-    line = request.values.get("line")
+    """The line asked for (in the query or a posted form), if there is one by that name;
+    another line than the operator's is no page at all."""
+    return asked(request.values.get("line"))
+
+
+def posted_line(field: str) -> str:
+    """A line a form names for new content, or the default; 404 for another's."""
+    return asked(request.form.get(field)) or new_line()
+
+
+def asked(line: str | None) -> str | None:
+    if line:
+        line_or_404(line)
     return line if line in known_lines() else None
 
 
