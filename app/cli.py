@@ -256,6 +256,8 @@ def users_create(username: str, role: str, display_name: str, phone: str | None,
         raise click.BadParameter("use at least 10 characters", param_hint="--password")
     if db.session.scalar(select(User).where(User.username == username)):
         raise click.UsageError(f"user {username!r} exists already")
+    if role == "admin" and lines:
+        raise click.BadParameter("admins have every line", param_hint="--lines")
     user = User(username=username, role=role, display_name=display_name, lines=_listed(lines))
     user.set_password(password)
     db.session.add(user)

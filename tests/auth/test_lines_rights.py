@@ -206,3 +206,7 @@ def test_users_create_limits_an_account_to_lines(app):
         "users", "create", "olive", "--role", "operator", "--password", "a-long-password"])
     assert everyone.exit_code == 0
     assert db.session.scalar(select(User.lines).where(User.username == "olive")) == []
+    admin = app.test_cli_runner().invoke(args=[
+        "users", "create", "ada", "--role", "admin", "--lines", CLINIC,
+        "--password", "a-long-password"])
+    assert admin.exit_code != 0 and "admins have every line" in admin.output
