@@ -16,6 +16,7 @@ from app.models import Menu, MenuVersion, PhoneRoute, db
 from tests.conftest import POSTGRES, _drop_schema, _fresh_schema_url, add_user, csrf_from, demo_app
 
 CLINIC, NORTHWIND = "brightsmile-dental", "northwind-main"
+pytestmark = pytest.mark.db  # the module-wide app below too runs in the PostgreSQL pass
 DENTAL_MENU = Path(__file__).parents[2] / "app/demo/menus/brightsmile.yaml"
 
 
