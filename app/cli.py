@@ -243,9 +243,11 @@ def _script(args: list[str]) -> list[simulator.CallerTurn]:
               help="Agents: comma-separated queues they answer.")
 @click.option("--languages", default="", help="Agents: languages they speak besides the "
               "business's, comma-separated (e.g. ko,es).")
+@click.option("--lines", default="", help="Operators: the lines (menu names) they may see "
+              "and change, comma-separated (default: every line).")
 @click.password_option(help="Asked for when not given.")
 def users_create(username: str, role: str, display_name: str, phone: str | None,
-                 skills: str, languages: str, password: str) -> None:
+                 skills: str, languages: str, lines: str, password: str) -> None:
     """Create an account (passwords are stored hashed)."""
     from .agents.models import AgentProfile
     from .auth.models import User
@@ -254,7 +256,9 @@ def users_create(username: str, role: str, display_name: str, phone: str | None,
         raise click.BadParameter("use at least 10 characters", param_hint="--password")
     if db.session.scalar(select(User).where(User.username == username)):
         raise click.UsageError(f"user {username!r} exists already")
-    user = User(username=username, role=role, display_name=display_name)
+    if role == "admin" and lines:
+        raise click.BadParameter("admins have every line", param_hint="--lines")
+    user = User(username=username, role=role, display_name=display_name, lines=_listed(lines))
     user.set_password(password)
     db.session.add(user)
     if role == "agent":
@@ -263,7 +267,8 @@ def users_create(username: str, role: str, display_name: str, phone: str | None,
         db.session.add(AgentProfile(user=user, phone=phone, skills=_listed(skills),
                                     languages=_listed(languages)))
     db.session.commit()
-    click.echo(f"created {role} {username}")
+    click.echo(f"created {role} {username}"
+               + (f" for {', '.join(user.lines)}" if user.lines else ""))
 
 
 def _listed(words: str) -> list[str]:

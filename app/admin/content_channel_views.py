@@ -15,7 +15,6 @@ from ..hold.audio import AudioImportError
 from ..hold.kinds import ChannelKind
 from ..hold.library import record_segments
 from ..hold.models import (
-    FIRST_LINE,
     HoldChannel,
     HoldSegment,
     HoldSession,
@@ -32,7 +31,7 @@ from .content_views import (
     row_problems,
     track_title,
 )
-from .line_filter import chosen_line, known_lines
+from .line_filter import posted_line
 from .views import bp, done
 
 KEY = re.compile(r"[a-z][a-z0-9_]{0,29}")
@@ -42,7 +41,7 @@ KEY = re.compile(r"[a-z][a-z0-9_]{0,29}")
 @role_required("operator")
 def create_channel():
     """Nothing is saved unless every field is right and the first track imports."""
-    channels, line = all_channels(), posted_line()
+    channels, line = all_channels(), posted_line("new-line")
     row, kind = read_channel("new"), posted_kind()
     row["position"] = max((c.position for c in channels if c.line == line), default=0) + 1
     key = request.form.get("new-key", "").strip()
@@ -70,12 +69,6 @@ def create_channel():
           segments=len(infos))
     return done(f"Added the {kind} channel {row['name']!r} on digit {row['digit']}.",
                 "admin.content")
-
-
-def posted_line() -> str:
-    """The line the new channel is for: the one chosen in the form, else the page's."""
-    chosen = request.form.get("new-line", "")
-    return chosen if chosen in known_lines() else chosen_line() or FIRST_LINE
 
 
 def posted_kind() -> ChannelKind | None:

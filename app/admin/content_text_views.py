@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import Select, func, select
 
 from ..auth import audit, role_required
+from ..auth.lines import lines_of, owned
 from ..hold.kinds import ChannelKind
-from ..hold.models import FIRST_LINE, QuizQuestion
+from ..hold.models import QuizQuestion
 from ..models import db
 from .content_views import all_channels
-from .line_filter import chosen_line, known_lines
+from .line_filter import chosen_line, known_lines, new_line, posted_line
 from .views import bp, done
 
 CHOICES = 4  # callers answer with keys 1-4
@@ -23,7 +24,10 @@ def quiz_rows(*columns, line: str | None = None) -> Select:
     """Where every quiz-question query of the content pages starts: every line's, or one
     line's (each line has its own quiz)."""
     query = select(*(columns or (QuizQuestion,)))
-    return query.where(QuizQuestion.line == line) if line else query
+    if line:
+        return query.where(QuizQuestion.line == line)
+    allowed = lines_of()  # a limited operator's lines, else every line's
+    return query if allowed is None else query.where(QuizQuestion.line.in_(allowed))
 
 
 @bp.get("/content/quiz")
@@ -38,7 +42,7 @@ def render_quiz(problems=(), status: int = 200):
         QuizQuestion.line, QuizQuestion.position)).all()
     return render_template("admin/content/quiz.html", questions=questions, problems=problems,
                            form=request.form, choices=CHOICES, lines=known_lines(),
-                           line=line, first_line=FIRST_LINE), status
+                           line=line, first_line=new_line()), status
 
 
 @bp.post("/content/quiz")
@@ -47,7 +51,7 @@ def add_question():
     fields, problems = read_question()
     if problems:
         return render_quiz(problems, 422)
-    line = chosen_line() or FIRST_LINE
+    line = posted_line("line")
     last = db.session.scalar(quiz_rows(func.max(QuizQuestion.position), line=line)) or 0
     question = QuizQuestion(position=last + 1, line=line, **fields)
     db.session.add(question)
@@ -57,8 +61,7 @@ def add_question():
 
 
 def find_question(question_id: int) -> QuizQuestion:
-    question = db.session.get(QuizQuestion, question_id)
-    return question if question is not None else abort(404)
+    return owned(db.session.get(QuizQuestion, question_id))
 
 
 @bp.route("/content/quiz/<int:question_id>", methods=["GET", "POST"])

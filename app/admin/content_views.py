@@ -14,12 +14,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
 from ..auth import audit, role_required
+from ..auth.lines import lines_of, owned
 from ..hold.audio import AudioImportError, import_audio
 from ..hold.kinds import ChannelKind
 from ..hold.library import channel_named, library_dir, record_segments
-from ..hold.models import FIRST_LINE, HoldChannel, HoldSegment, PodcastFeed
+from ..hold.models import HoldChannel, HoldSegment, PodcastFeed
 from ..models import db
-from .line_filter import chosen_line, known_lines
+from .line_filter import chosen_line, known_lines, new_line
 from .views import bp, done
 
 UPLOAD_LIMIT = 50 * 1024 * 1024  # a long podcast episode as mp3
@@ -81,7 +82,7 @@ def tracks_of(channel: HoldChannel) -> list[Track]:
 
 def audio_channel(key: str) -> HoldChannel:
     try:
-        return channel_named(key)
+        return owned(channel_named(key))
     except ValueError:
         abort(404)
 
@@ -96,7 +97,11 @@ def all_channels(line: str | None = None) -> list[HoldChannel]:
     """Every line's channels, or one line's (each line's callers hear only theirs): the one
     query of them here."""
     query = select(HoldChannel).order_by(HoldChannel.line, HoldChannel.position, HoldChannel.id)
-    return list(db.session.scalars(query.where(HoldChannel.line == line) if line else query))
+    if line:
+        query = query.where(HoldChannel.line == line)
+    elif (allowed := lines_of()) is not None:  # the lines of a limited operator
+        query = query.where(HoldChannel.line.in_(allowed))
+    return list(db.session.scalars(query))
 
 
 def render_channels(channels: list[HoldChannel], errors=(), status: int = 200):
@@ -106,7 +111,7 @@ def render_channels(channels: list[HoldChannel], errors=(), status: int = 200):
     feeds = db.session.scalars(select(PodcastFeed).order_by(PodcastFeed.id)).all()
     return render_template("admin/content/index.html", channels=channels, totals=totals,
                            errors=errors, feeds=feeds, kinds=list(ChannelKind),
-                           lines=known_lines(), line=chosen_line(), first_line=FIRST_LINE,
+                           lines=known_lines(), line=chosen_line(), first_line=new_line(),
                            form=request.form if request.endpoint == "admin.save_channels"
                            else {}, new=request.form if request.endpoint ==
                            "admin.create_channel" else {}), status

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 
 from .. import jobs
 from ..auth import audit, role_required
+from ..auth.lines import owned
 from ..hold.feeds import check_feed_url
 from ..hold.models import HoldChannel, HoldSegment, PodcastFeed
 from ..models import db
@@ -41,7 +42,9 @@ def add_feed():
 
 
 def posted_feed(feed_id: int) -> PodcastFeed:
-    return db.session.get(PodcastFeed, feed_id) or abort(404)
+    feed = db.session.get(PodcastFeed, feed_id) or abort(404)
+    owned(feed.channel)  # a feed is its channel's line's
+    return feed
 
 
 @bp.post("/content/feeds/<int:feed_id>/refresh")

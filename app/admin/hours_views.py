@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth import audit, role_required
+from ..auth.lines import may_see_line, may_see_queue, queue_line
 from ..hours import rules
 from ..hours import service as hours
 from .views import bp, done
@@ -16,7 +17,9 @@ MAX_TEXT = 4000  # characters of a textarea: a year of holidays fits
 
 
 def queue_named(queue: str) -> str:
-    return queue if rules.QUEUE.match(queue) and queue != "*" else abort(404)
+    if not (rules.QUEUE.match(queue) and queue != "*" and may_see_queue(queue)):
+        abort(404)
+    return queue
 
 
 def current(queue: str) -> dict:
@@ -28,7 +31,7 @@ def current(queue: str) -> dict:
     coming = {day: special for day, special in shown.special.items() if day >= today}
     source = ("set here" if row is not None else
               "HOLDLINE_QUEUE_HOURS (initial default)" if default else "always open (none set)")
-    return {"queue": queue, "row": row, "source": source,
+    return {"queue": queue, "line": queue_line(queue) or "shared", "row": row, "source": source,
             "weekly": rules.weekly_text(shown.weekly) if shown is not rules.ALWAYS else "",
             "special": rules.special_text(coming),
             "open": hours.status(queue).open}
@@ -37,8 +40,10 @@ def current(queue: str) -> dict:
 @bp.get("/hours")
 @role_required("operator")
 def business_hours():
-    return render_template("admin/hours.html", queues=[current(q) for q in hours.known_queues()],
-                           lines=hours.lines(), today=hours.server_today())
+    queues = [current(queue) for queue in hours.known_queues() if may_see_queue(queue)]
+    lines = [line for line in hours.lines() if may_see_line(line.menu)]
+    return render_template("admin/hours.html", queues=queues, lines=lines,
+                           today=hours.server_today())
 
 
 @bp.get("/hours/<queue>")

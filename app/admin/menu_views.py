@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import menus
 from ..auth import audit, role_required
+from ..auth.lines import line_or_404, may_see_line
 from ..calls.script import ScriptError, parse_script
 from ..models import Menu, MenuVersion, db
 from . import editor, node_form, testcall
@@ -20,7 +21,10 @@ def find_menu(name: str, *, lock: bool = False) -> Menu:
     """lock: hold the menu row until commit, so two publishes or saves take turns."""
     query = select(Menu).where(Menu.name == name)
     menu = db.session.scalar(query.with_for_update() if lock else query)
-    return menu if menu is not None else abort(404)
+    if menu is None:
+        abort(404)
+    line_or_404(menu.name)  # a menu is its line
+    return menu
 
 
 def find_version(menu: Menu, number: int) -> MenuVersion:
@@ -191,7 +195,10 @@ def render_node_form(menu: Menu, source: MenuVersion, form: node_form.NodeForm, 
 def save(menu: Menu | None, checked: editor.Checked, base: int | None, refused):
     """Refuse invalid or stale edits, else write one new version (and maybe publish).
     refused(checked, status, conflict) shows the operator's form again, their input kept."""
-    if checked.ok and menu is None and _name_taken(checked.definition.get("name")):
+    if checked.ok and menu is None and not may_see_line(checked.definition.get("name")):
+        checked.errors.append(editor.MenuError(None, "name", "your account may only make "
+                                                             "menus named after its lines"))
+    elif checked.ok and menu is None and _name_taken(checked.definition.get("name")):
         checked.errors.append(editor.MenuError(None, "name", "a menu with this name exists; "
                                                              "edit it instead"))
     if not checked.ok:

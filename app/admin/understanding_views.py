@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from .. import analytics, menus
 from ..auth import audit, role_required
+from ..auth.lines import may_see_line
 from ..flow import node_types
 from ..flow.heard import first_try
 from ..flow.intents import MAX_SPEECH_CHARS
@@ -48,6 +49,8 @@ class Teachable:
 def teachable(period: analytics.Period) -> list[Teachable]:
     found = []
     for unheard in analytics.unrecognised_at_nodes(period):
+        if not may_see_line(unheard.menu):
+            continue
         menu = db.session.scalar(select(Menu).where(Menu.name == unheard.menu))
         latest = menu and next((v for v in menu.versions
                                 if v.number == latest_number(menu.id)), None)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from .. import menus
 from ..auth import audit, role_required
+from ..auth.lines import line_or_404, may_see_line
 from ..models import Menu, PhoneRoute, db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
@@ -40,8 +41,10 @@ def too_large(_error):
 @bp.get("/")
 @role_required("operator")
 def index():
-    all_menus = db.session.scalars(select(Menu).order_by(Menu.name)).all()
-    routes = db.session.scalars(select(PhoneRoute).order_by(PhoneRoute.number)).all()
+    all_menus = [menu for menu in db.session.scalars(select(Menu).order_by(Menu.name))
+                 if may_see_line(menu.name)]
+    routes = [route for route in db.session.scalars(select(PhoneRoute).order_by(
+        PhoneRoute.number)) if may_see_line(route.menu.name)]
     return render_template("admin/index.html", menus=all_menus, routes=routes)
 
 
@@ -49,12 +52,13 @@ def index():
 @role_required("operator")
 def route_number():
     number = request.form.get("number", "").strip().replace(" ", "")
-    menu_name = request.form.get("menu", "")
+    menu_name = line_or_404(request.form.get("menu", ""))
     if not NUMBER.match(number):
         flash(f"{number!r} is not a phone number in E.164 form (+15551234567) or 'default'.")
         return redirect(url_for("admin.index")), 303
     if (holder := menus.line_answering(number)) not in (None, menu_name):
-        flash(f"number: {number} already answers with {holder}. Two lines cannot claim one "
+        shown = holder if may_see_line(holder) else "another line"
+        flash(f"number: {number} already answers with {shown}. Two lines cannot claim one "
               "number: remove that route first.")
         return redirect(url_for("admin.index")), 303
     try:
@@ -70,7 +74,7 @@ def route_number():
 @role_required("operator")
 def unroute_number(route_id: int):
     route = db.session.get(PhoneRoute, route_id)
-    if route is not None:
+    if route is not None and line_or_404(route.menu.name):
         audit("number.unroute", route.number, menu=route.menu.name)
         db.session.delete(route)
         db.session.commit()

@@ -24,6 +24,9 @@ class User(UserMixin, Model):
     # Part of the id the session cookie carries: bumping it revokes every cookie issued
     # before (logout, password change), though the cookie itself is signed and unexpired.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The lines (menu names) whose things this account may see and change; empty: every
+    # line. Checked in app/auth/lines.py.
+    lines: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
