@@ -56,3 +56,14 @@ def test_a_call_at_a_node_the_menu_no_longer_has_reaches_a_person_with_the_reaso
     result = step(menu_with(), CallState(node="removed_node"), Input(digits="1"))
     assert result.state.handoff_reason == "the menu could not continue"
     assert result.actions[-1].queue == "general" and result.state.done
+
+
+def test_a_near_miss_of_a_person_word_at_a_number_question_asks_for_digits_again():
+    """Only a person word named nearly exactly hands the call off; "operater" alone is a
+    near miss, which the navigation words accept but the person command does not."""
+    menu = menu_with()
+    missed = step(menu, CallState(node="card"), Input(speech="operater"))
+    assert said(missed) == ["Sorry, I need the number as digits.", "Your card number?"]
+    assert waits_at(missed, "card") and not missed.state.done
+    asked = step(menu, CallState(node="card"), Input(speech="operator"))
+    assert said(asked) == ["Connecting you."] and asked.state.done
