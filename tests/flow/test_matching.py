@@ -106,6 +106,7 @@ def test_yes_or_no_by_word_or_key(speech, digits, answer):
     # a negation ends at its clause; the fresh answer after it is kept
     ("not billing, I said outage", False, "i said outage"),
     ("yes, don't hang up", True, ""),  # a negated request after a yes stays a yes
+    ("no, yes I said billing", False, "i said billing"),  # the first of the two counts
     (None, None, "")])  # nothing said: neither, and nothing else to act on
 def test_hearing_a_yes_or_no_and_what_else_was_said(speech, yes, rest):
     answer = yesno.hear(speech)
