@@ -4,7 +4,7 @@ quiz, and nobody to answer."""
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, datetime, time
 
 import pytest
 
@@ -609,3 +609,19 @@ def test_each_word_for_the_choices_lists_them(said):
 def test_switching_to_a_spoken_channel_names_it():
     step = plan.answer(joined(), W, catalog(), "channel", "4", None)
     assert texts(step)[0] == "Here's today's energy tips."
+
+
+@pytest.mark.parametrize("known, said", [
+    (dict(today=date(2026, 12, 4), next_opening=datetime(2026, 12, 7, 8, 0)),
+     "We're closed right now. We open again on Monday at 8:00\u202fAM."),
+    (dict(today=None, next_opening=datetime(2026, 12, 7, 8, 0)), "We're closed right now."),
+    (dict(today=date(2026, 12, 4), next_opening=None), "We're closed right now.")])
+def test_closed_says_when_it_opens_again_only_when_both_dates_are_known(known, said):
+    step = plan.reply(plan.HoldState(), W, catalog(unanswerable="closed", **known))
+    assert texts(step)[0] == said
+
+
+def test_closed_says_when_it_opens_again_in_the_callers_language():
+    cat = catalog(unanswerable="closed", language="es-US", today=date(2026, 12, 4),
+                  next_opening=datetime(2026, 12, 7, 8, 0))
+    assert "Volvemos a abrir el lunes" in texts(plan.reply(plan.HoldState(), W, cat))[0]
