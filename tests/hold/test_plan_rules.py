@@ -625,3 +625,10 @@ def test_closed_says_when_it_opens_again_in_the_callers_language():
     cat = catalog(unanswerable="closed", language="es-US", today=date(2026, 12, 4),
                   next_opening=datetime(2026, 12, 7, 8, 0))
     assert "Volvemos a abrir el lunes" in texts(plan.reply(plan.HoldState(), W, cat))[0]
+
+
+def test_the_english_word_message_leaves_one_in_another_language_too():
+    cat = catalog(unanswerable="closed", language="es-US")
+    state = plan.reply(plan.HoldState(), W, cat).state
+    step = plan.answer(state, W, cat, "callback", None, "message")
+    assert step.actions == [plan.LeaveMessage(), plan.LeaveQueue()]
