@@ -632,3 +632,11 @@ def test_the_english_word_message_leaves_one_in_another_language_too():
     state = plan.reply(plan.HoldState(), W, cat).state
     step = plan.answer(state, W, cat, "callback", None, "message")
     assert step.actions == [plan.LeaveMessage(), plan.LeaveQueue()]
+
+
+def test_fewer_agents_with_an_estimate_no_higher_than_before_gives_no_reason():
+    """The apology explains a longer wait; an unchanged estimate needs none."""
+    state = at(joined(), 100, 7, 1200, agents=3).state
+    said = texts(at(state, 200, 6, 1200, agents=1))
+    assert not any("taking longer" in line for line in said)
+    assert any("about 15 to 25 minutes" in line for line in said)
