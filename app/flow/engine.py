@@ -235,6 +235,10 @@ class _Turn:
             if not event.speech:
                 continue
             said = self.global_phrases(name)
+            # Handing off ends self-service, so a person word must be named as whom the
+            # caller wants, each word nearly exact; a near miss of the whole utterance
+            # ("operater") is enough only for the navigation words. At a number question
+            # such a near miss asks for the digits again instead of handing the call off.
             if name == "person" and intents.asks_for_person(event.speech, said):
                 return name
             if name != "person" and intents.says_whole(event.speech, said):

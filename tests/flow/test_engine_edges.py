@@ -4,9 +4,10 @@ menu, commands in the caller's own language, and a result the node did not ask f
 
 from __future__ import annotations
 
-from app.flow.actions import Input, LinkSent
+from app.flow.actions import Input, LinkSent, Start
 from app.flow.engine import step
 from app.flow.state import CallState
+from app.flow.validate import parse_menu
 from tests.flow.test_engine_rules import VALID_CARD, menu_with, said, waits_at
 
 
@@ -56,3 +57,24 @@ def test_a_call_at_a_node_the_menu_no_longer_has_reaches_a_person_with_the_reaso
     result = step(menu_with(), CallState(node="removed_node"), Input(digits="1"))
     assert result.state.handoff_reason == "the menu could not continue"
     assert result.actions[-1].queue == "general" and result.state.done
+
+
+def test_a_near_miss_of_a_person_word_at_a_number_question_asks_for_digits_again():
+    """Only a person word named nearly exactly hands the call off; "operater" alone is a
+    near miss, which the navigation words accept but the person command does not."""
+    menu = menu_with()
+    missed = step(menu, CallState(node="card"), Input(speech="operater"))
+    assert said(missed) == ["Sorry, I need the number as digits.", "Your card number?"]
+    assert waits_at(missed, "card") and not missed.state.done
+    asked = step(menu, CallState(node="card"), Input(speech="operator"))
+    assert said(asked) == ["Connecting you."] and asked.state.done
+
+
+def test_a_prompt_names_the_line_by_its_display_name_else_by_the_menus_name():
+    nodes = {"bye": {"type": "hangup", "prompt": "Thanks for calling {{ line.name }}."},
+             "agent": {"type": "queue", "queue": "general"}}
+    for named, name in [({"display_name": "Riverside Clinic"}, "Riverside Clinic"),
+                        ({}, "rules")]:
+        menu = parse_menu({"name": "rules", "start": "bye", "nodes": nodes,
+                           "settings": {"person": "agent", **named}})
+        assert said(step(menu, CallState(), Start())) == [f"Thanks for calling {name}."]

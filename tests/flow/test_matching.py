@@ -102,7 +102,12 @@ def test_yes_or_no_by_word_or_key(speech, digits, answer):
 @pytest.mark.parametrize("speech, yes, rest", [
     ("yes please", True, "please"), ("no, I said outage", False, "i said outage"),
     ("not right", False, ""), ("no not billing", False, ""),
-    ("billing", None, "billing"), ("yes but not billing", True, "but")])
+    ("billing", None, "billing"), ("yes but not billing", True, "but"),
+    # a negation ends at its clause; the fresh answer after it is kept
+    ("not billing, I said outage", False, "i said outage"),
+    ("yes, don't hang up", True, ""),  # a negated request after a yes stays a yes
+    ("no, yes I said billing", False, "i said billing"),  # the first of the two counts
+    (None, None, "")])  # nothing said: neither, and nothing else to act on
 def test_hearing_a_yes_or_no_and_what_else_was_said(speech, yes, rest):
     answer = yesno.hear(speech)
     assert (answer.yes, answer.rest) == (yes, rest)

@@ -10,7 +10,7 @@ import pytest
 from app.flow.heard import Heard, first_try
 from app.flow.template import fill, lookup, syntax_errors
 from app.flow.validate import parse_menu
-from tests.flow.test_engine_rules import PATHS, WORDS, menu_with, words_menu
+from tests.flow.test_engine_rules import PATHS, VALID_CARD, WORDS, menu_with, words_menu
 from tests.flow.test_matching import Basis
 
 VALUES = {"caller": {"first_name": "Maria", "zip": 94107, "blank": ""}, "n": 0}
@@ -37,7 +37,9 @@ def test_a_path_stops_at_anything_that_is_not_a_mapping():
 @pytest.mark.parametrize("text, wrong", [
     ("Hello {{ caller.first_name }}.", False), ('{{ a | "b" }}', False),
     ("Hello {{ caller.first_name }.", True), ("Hello {{ 1 + 1 }}.", True),
-    ("Hello }}.", True), ("{{ name | fallback }}", True)])
+    ("Hello }}.", True), ("{{ name | fallback }}", True),
+    # a brace too many after each of two placeholders: together they make a stray "}}"
+    ("{{ first }}}{{ last }}}", True)])
 def test_a_placeholder_that_is_not_one_is_named_as_a_mistake(text, wrong):
     errors = syntax_errors(text)
     assert bool(errors) is wrong
@@ -107,3 +109,28 @@ def test_the_first_try_uses_the_model_it_is_given():
     menu.nodes["main"].options[1].examples.append(example)
     heard = first_try(menu, "main", example, Basis(example))
     assert (heard.kind, heard.target) == ("routed", "card")
+
+
+class SameAs(Basis):
+    """A model that places one caller sentence exactly where an example lies."""
+
+    def __init__(self, alias: dict[str, str], *texts: str) -> None:
+        super().__init__(*texts)
+        self.alias = alias
+
+    def __call__(self, texts):
+        return super().__call__([self.alias.get(t, t) for t in texts])
+
+
+def test_only_the_given_model_routes_a_sentence_it_places_at_an_example():
+    example, said = "zebra crossing tonight", "purple monkey dishwasher"
+    menu = menu_with()
+    menu.nodes["main"].options[1].examples.append(example)
+    heard = first_try(menu, "main", said, SameAs({said: example}, example))
+    assert (heard.kind, heard.target) == ("routed", "card")
+    assert first_try(menu, "main", said).kind == "none"
+
+
+def test_a_first_try_at_a_number_question_routes_nowhere():
+    """The try box at a collect node: the read-back question is no menu choice."""
+    assert first_try(menu_with(), "card", VALID_CARD) == Heard("none", "none")

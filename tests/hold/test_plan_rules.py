@@ -4,7 +4,7 @@ quiz, and nobody to answer."""
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, datetime, time
 
 import pytest
 
@@ -609,3 +609,34 @@ def test_each_word_for_the_choices_lists_them(said):
 def test_switching_to_a_spoken_channel_names_it():
     step = plan.answer(joined(), W, catalog(), "channel", "4", None)
     assert texts(step)[0] == "Here's today's energy tips."
+
+
+@pytest.mark.parametrize("known, said", [
+    (dict(today=date(2026, 12, 4), next_opening=datetime(2026, 12, 7, 8, 0)),
+     "We're closed right now. We open again on Monday at 8:00\u202fAM."),
+    (dict(today=None, next_opening=datetime(2026, 12, 7, 8, 0)), "We're closed right now."),
+    (dict(today=date(2026, 12, 4), next_opening=None), "We're closed right now.")])
+def test_closed_says_when_it_opens_again_only_when_both_dates_are_known(known, said):
+    step = plan.reply(plan.HoldState(), W, catalog(unanswerable="closed", **known))
+    assert texts(step)[0] == said
+
+
+def test_closed_says_when_it_opens_again_in_the_callers_language():
+    cat = catalog(unanswerable="closed", language="es-US", today=date(2026, 12, 4),
+                  next_opening=datetime(2026, 12, 7, 8, 0))
+    assert "Volvemos a abrir el lunes" in texts(plan.reply(plan.HoldState(), W, cat))[0]
+
+
+def test_the_english_word_message_leaves_one_in_another_language_too():
+    cat = catalog(unanswerable="closed", language="es-US")
+    state = plan.reply(plan.HoldState(), W, cat).state
+    step = plan.answer(state, W, cat, "callback", None, "message")
+    assert step.actions == [plan.LeaveMessage(), plan.LeaveQueue()]
+
+
+def test_fewer_agents_with_an_estimate_no_higher_than_before_gives_no_reason():
+    """The apology explains a longer wait; an unchanged estimate needs none."""
+    state = at(joined(), 100, 7, 1200, agents=3).state
+    said = texts(at(state, 200, 6, 1200, agents=1))
+    assert not any("taking longer" in line for line in said)
+    assert any("about 15 to 25 minutes" in line for line in said)
