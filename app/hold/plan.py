@@ -270,7 +270,6 @@ class _Hold:
         if not self.state.offered:
             self.state.offered = True
             self.state.last_announce_s = self.wait.queue_time_s
-            self.state.last_agents = self.wait.agents
             self.note("hold_joined", position=self.wait.position)
             if self.catalog.unanswerable and self.callback_channel():
                 self.note("hold_unanswerable", why=self.catalog.unanswerable)

@@ -12,7 +12,7 @@ from app.flow import yesno
 from app.flow.actions import Play
 from app.flow.phrases import phrases
 from app.hold import plan
-from tests.hold.test_plan import EN, at, callback_offered, catalog, joined, kinds, texts
+from tests.hold.test_plan import EN, QUESTION, at, callback_offered, catalog, joined, kinds, texts
 
 W = plan.Wait(8, 5, 1800)
 
@@ -640,3 +640,102 @@ def test_fewer_agents_with_an_estimate_no_higher_than_before_gives_no_reason():
     said = texts(at(state, 200, 6, 1200, agents=1))
     assert not any("taking longer" in line for line in said)
     assert any("about 15 to 25 minutes" in line for line in said)
+
+
+# -- the survivors of the 03:40 UTC run ------------------------------------------------
+def test_as_many_agents_as_before_is_no_reason_for_a_higher_estimate():
+    state = at(joined(), 100, 7, 1200, agents=3).state
+    said = texts(at(state, 200, 6, 1500, agents=3))
+    assert not any("taking longer" in line for line in said)
+    assert "about 15 to 25 minutes" in said[0]  # the 1,200 s said before
+
+
+def test_agents_counted_only_now_are_no_reason_for_a_higher_estimate():
+    state = at(joined(), 100, 7, 1200).state
+    said = texts(at(state, 200, 6, 1500, agents=1))
+    assert not any("taking longer" in line for line in said)
+    assert "about 15 to 25 minutes" in said[0]
+
+
+def test_a_menu_of_exactly_25_words_keeps_three_channels():
+    names = ("smooth jazz", "classical music", "today's energy tips")
+    channels = tuple(plan.Channel(f"c{i}", name, "music", str(i))
+                     for i, name in enumerate(names, 1))
+    menu = texts(plan.reply(plan.HoldState(), plan.Wait(None, 0, None),
+                            catalog(channels=channels)))[-1]
+    assert len(menu.split()) == plan.MENU_WORDS
+    assert all(f"For {name}, press" in menu for name in names)
+
+
+def test_a_key_pressed_at_the_joining_menu_picks_that_channel():
+    step = plan.reply(plan.HoldState(), plan.Wait(None, 0, None), catalog())
+    menu = ask(step)
+    picked = plan.answer(step.state, W, catalog(), menu.purpose, "2", None)
+    assert picked.state.channel == "classical"
+    assert texts(picked) == ["Here's classical music."]
+
+
+def test_the_joining_menu_listens_for_channel_names_and_more():
+    menu = ask(plan.reply(plan.HoldState(), plan.Wait(None, 0, None), catalog()))
+    assert {"jazz", "classical music", "a quiz", "more", "all choices"} <= set(menu.hints)
+
+
+@pytest.mark.parametrize("said", ["other choices", "all choices", "everything"])
+def test_each_phrase_for_the_choices_lists_them(said):
+    step = plan.answer(joined(), W, catalog(), "listen", None, said)
+    assert texts(step)[0].startswith("Here are the choices.")
+
+
+def test_the_words_for_the_choices_in_the_callers_language_list_them():
+    cat = catalog(language="es-US")
+    state = joined(cat=cat)
+    star = plan.answer(state, W, cat, "listen", "*", None)
+    said = plan.answer(state, W, cat, "listen", None, "todas las opciones")
+    assert texts(said) == texts(star)
+
+
+def test_the_callback_offer_listens_for_yes_and_no_in_the_callers_language():
+    cat = catalog(language="es-US")
+    offer = ask(plan.answer(joined(cat=cat), W, cat, "channel", "6", None))
+    assert {"sí", "claro", "vale"} <= set(offer.hints)
+
+
+def test_a_quiz_without_music_after_an_update_still_waits_for_one_key_a_while():
+    cat = catalog(segments={"jazz": (), "classical": (), "tips": ()})
+    state = quiz_state(cat).state
+    state.quiz_current = None  # the question answered: the next poll asks the next one
+    cat = catalog(segments={"jazz": (), "classical": (), "tips": ()},
+                  questions=(QUESTION, plan.Question(8, "Which is cheaper?", ("gas", "sun"), 1)))
+    step = at(state, 100, 6, 1800, cat=cat)
+    question = ask(step)
+    assert question.purpose == "quiz" and question.prompts[0].text.startswith("You're sixth")
+    assert (question.max_digits, question.timeout_s) == (1, 8)
+
+
+def test_when_the_music_runs_out_the_quiz_moves_on_past_an_unanswered_question():
+    two = (QUESTION, plan.Question(8, "Which is cheaper?", ("gas", "sun"), 1))
+    jazz = (plan.Segment(1, "j1", "v"), plan.Segment(2, "j2", "v"))  # one under the question
+    cat = catalog(questions=two, segments={"jazz": jazz, "classical": (), "tips": ()})
+    state = quiz_state(cat).state  # question 7 asked, not answered
+    state = plan.answer(state, W, cat, "quiz", "*", None).state
+    step = plan.answer(state, W, cat, "channel", "1", None)  # back to jazz
+    step = at(step.state, 20, 8, 1800, cat=cat)  # jazz used up
+    said = " ".join(texts(step))
+    assert "Which is cheaper?" in said and "didn't catch" not in said
+
+
+@pytest.mark.parametrize("position", [7, None])
+def test_nothing_is_said_within_90_seconds_of_joining_late(position):
+    joined_late = plan.reply(plan.HoldState(), plan.Wait(position, 50, 1800), catalog())
+    assert texts(at(joined_late.state, 100, 5, 1800)) == []
+    assert texts(at(joined_late.state, 140, 5, 1800))[0].startswith("You're fifth in line")
+
+
+def test_audio_left_on_a_channel_that_became_a_quiz_is_never_played():
+    cat = catalog(segments={"jazz": (plan.Segment(1, "j", "v"),), "classical": (), "tips": (),
+                            "quiz": (plan.Segment(50, "old", "v"),)},
+                  questions=())
+    step = at(joined(cat=cat), 20, 8, 1800, cat=cat)
+    step = at(step.state, 40, 8, 1800, cat=cat)
+    assert 50 not in step.state.heard
+    assert "You've heard everything new we have today." in texts(step)
