@@ -5,45 +5,14 @@
    "New caller waiting: …" from #announce, never the whole list again. */
 // The page's Content-Security-Policy allows no inline script: the URLs and the CSRF
 // token come from data attributes of the line's table.
+import {setText, sync} from "/static/rows.js";
+
 const page = document.getElementById("console").dataset;
 const announcer = document.getElementById("announce");
 let shown = null; // keys of the waiting rows after the last poll; null before the first
 
 function minutes(s) { return s < 60 ? s + " s" : Math.round(s / 60) + " min"; }
 function at(iso) { return new Date(iso).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"}); }
-
-function newRow(key, cells) {
-  const tr = document.createElement("tr");
-  tr.dataset.key = key;
-  for (let n = 0; n < cells; n++) tr.append(document.createElement("td"));
-  return tr;
-}
-
-function setText(node, text) {
-  if (node.textContent !== String(text)) node.textContent = text;
-}
-
-// tbody shows items in order, one row per key(item): cells(item) is its texts; extra(tr,
-// item) may fill cells beyond them. With no items, one row says `empty`.
-function sync(tbody, items, key, cells, empty, extra = null) {
-  const wanted = items.length ? items.map((item) => [key(item), item]) : [["empty", null]];
-  const keys = new Set(wanted.map(([k]) => k));
-  for (const tr of [...tbody.rows]) if (!keys.has(tr.dataset.key)) tr.remove();
-  const kept = new Map([...tbody.rows].map((tr) => [tr.dataset.key, tr]));
-  let next = tbody.firstElementChild;
-  for (const [k, item] of wanted) {
-    const texts = item ? cells(item) : [empty];
-    let tr = kept.get(k);
-    if (!tr) {
-      tr = newRow(k, texts.length + (item && extra ? 1 : 0));
-      if (!item) tr.cells[0].colSpan = tbody.parentElement.tHead.rows[0].cells.length;
-    }
-    texts.forEach((text, n) => setText(tr.cells[n], text));
-    if (item && extra) extra(tr, item);
-    if (tr === next) next = next.nextElementSibling;
-    else tbody.insertBefore(tr, next); // a new row; kept rows keep their order
-  }
-}
 
 function waitingKey(r) { return r.kind + "-" + r.id; }
 

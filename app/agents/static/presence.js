@@ -1,15 +1,14 @@
 /* The agent's status and the caller offered to them, polled every 2 seconds. Only what
    changed is touched, so focus stays on the Accept button and screen readers hear an offer
    once (the alert's text changes only for a new offer). */
+import {setText as setNodeText} from "/static/rows.js";
+
 const presence = document.getElementById("presence");
 const offerBox = document.getElementById("offer");
 const STATES = {"available": "Available", "away": "Away", "offered": "A caller is offered to you",
                 "on-call": "On a call", "wrap-up": "Wrap-up"};
 let shownOffer = null;
-function setText(id, text) {
-  const node = document.getElementById(id);
-  if (node.textContent !== text) node.textContent = text;
-}
+function setText(id, text) { setNodeText(document.getElementById(id), text); }
 function stateText(data) {
   let text = STATES[data.state] || data.state;
   if (data.reason && data.state === "away") text += ` (${data.reason})`;
