@@ -145,10 +145,11 @@ def lines() -> list[Line]:
     """Each published menu (a line) and the timezone its hours run in."""
     server = current_app.config.get("CENTRE_TIMEZONE") or "UTC"
     found = []
-    for version in db.session.scalars(select(MenuVersion).where(
+    for version_id in db.session.scalars(select(MenuVersion.id).where(
             MenuVersion.status == "published")):
-        own = ((version.definition or {}).get("settings") or {}).get("timezone")
-        found.append(Line(version.menu.name, own or server, bool(own)))
+        menu = menu_by_id(version_id)  # parsed once per process, as the call path reads it
+        found.append(Line(menu.name, menu.settings.timezone or server,
+                          bool(menu.settings.timezone)))
     return sorted(found, key=lambda line: line.menu)
 
 
