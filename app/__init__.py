@@ -104,6 +104,7 @@ def register_web(app: Flask) -> None:
         menu_views,
         metrics,
         understanding_views,
+        user_views,
     )
     from .admin import views as admin  # the modules above add their routes to admin.bp
     from .agents import softphone_views  # noqa: F401  (its routes join agents.bp)

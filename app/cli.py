@@ -250,10 +250,11 @@ def users_create(username: str, role: str, display_name: str, phone: str | None,
                  skills: str, languages: str, lines: str, password: str) -> None:
     """Create an account (passwords are stored hashed)."""
     from .agents.models import AgentProfile
+    from .auth.accounts import password_problem
     from .auth.models import User
 
-    if len(password) < 10:
-        raise click.BadParameter("use at least 10 characters", param_hint="--password")
+    if problem := password_problem(password):
+        raise click.BadParameter(problem, param_hint="--password")
     if db.session.scalar(select(User).where(User.username == username)):
         raise click.UsageError(f"user {username!r} exists already")
     if role == "admin" and lines:
