@@ -7,15 +7,15 @@ endpoint. A call belongs to the day it started (UTC).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from .events import EventKind, Outcome, WaitResult
 from .hold.models import HoldChannel, HoldSegment
-from .models import Call, CallEvent, Menu, MenuVersion, db, utcnow
+from .models import Call, CallEvent, Menu, MenuVersion, PhoneRoute, db, utcnow
 
 HOLD_RESULTS = (WaitResult.ANSWERED, WaitResult.ABANDONED, WaitResult.CALLBACK)
 FUNNEL_KINDS = (EventKind.ENTERED, EventKind.HANDOFF, EventKind.ESCALATE)
@@ -119,60 +119,76 @@ def ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def in_period(period: Period):
-    return (Call.started_at >= period.start) & (Call.started_at < period.end)
+Lines = Collection[str] | None  # the lines (menu names) whose calls count; None: every call
 
 
-def summarise(period: Period, top: int = 10) -> Summary:
-    return Summary(period, calls_per_day(period), outcomes(period),
-                   escalation_reasons(period), hold_results(period), answer_waits(period),
-                   unrecognised(period, top), funnel(period), hold_channels(period))
+def in_period(period: Period | None, lines: Lines = None):
+    """Calls started in the period (any time for None) on those lines."""
+    if period is None:
+        return on_lines(lines)
+    return (Call.started_at >= period.start) & (Call.started_at < period.end) \
+        & on_lines(lines)
 
 
-def calls_per_day(period: Period) -> list[tuple[date, int]]:
-    starts = db.session.scalars(select(Call.started_at).where(in_period(period)))
+def on_lines(lines: Lines):
+    """Calls of those lines: by the menu version that answered them, or, for a call that
+    never reached a menu (the database failed first), by the number it dialled."""
+    if lines is None:
+        return true()
+    versions = select(MenuVersion.id).join(Menu).where(Menu.name.in_(lines))
+    numbers = select(PhoneRoute.number).join(Menu).where(Menu.name.in_(lines))
+    return Call.menu_version_id.in_(versions) \
+        | (Call.menu_version_id.is_(None) & Call.to_number.in_(numbers))
+
+
+def summarise(period: Period, top: int = 10, lines: Lines = None) -> Summary:
+    return Summary(period, calls_per_day(period, lines), outcomes(period, lines),
+                   escalation_reasons(period, lines), hold_results(period, lines),
+                   answer_waits(period, lines), unrecognised(period, top, lines),
+                   funnel(period, lines), hold_channels(period, lines))
+
+
+def calls_per_day(period: Period, lines: Lines = None) -> list[tuple[date, int]]:
+    starts = db.session.scalars(select(Call.started_at).where(in_period(period, lines)))
     counts = Counter(moment.date() for moment in starts)
     return [(day, counts.get(day, 0)) for day in period.days()]
 
 
-def outcomes(period: Period | None = None) -> dict[str, int]:
+def outcomes(period: Period | None = None, lines: Lines = None) -> dict[str, int]:
     """Calls by outcome; calls still in the IVR count as 'in_progress'."""
     query = select(func.coalesce(Call.outcome, Outcome.IN_PROGRESS.value), func.count(Call.id))
-    if period is not None:
-        query = query.where(in_period(period))
+    query = query.where(in_period(period, lines))
     return dict(db.session.execute(query.group_by(Call.outcome)).all())
 
 
-def escalation_reasons(period: Period | None = None) -> list[tuple[str, int]]:
+def escalation_reasons(period: Period | None = None, lines: Lines = None) -> list[tuple[str, int]]:
     query = select(Call.handoff_reason, func.count(Call.id)).where(
         Call.handoff_reason.is_not(None))
-    if period is not None:
-        query = query.where(in_period(period))
+    query = query.where(in_period(period, lines))
     rows = db.session.execute(query.group_by(Call.handoff_reason)).all()
     return sorted(((reason, count) for reason, count in rows if reason is not None),
                   key=lambda r: (-r[1], r[0]))
 
 
-def hold_results(period: Period | None = None) -> dict[str, int]:
+def hold_results(period: Period | None = None, lines: Lines = None) -> dict[str, int]:
     """Ended waits in a queue: answered, abandoned (hung up) or callback (left the line)."""
     query = select(CallEvent.kind, func.count(CallEvent.id)).join(Call).where(
         CallEvent.kind.in_([result.event for result in HOLD_RESULTS]))
-    if period is not None:
-        query = query.where(in_period(period))
+    query = query.where(in_period(period, lines))
     rows = dict(db.session.execute(query.group_by(CallEvent.kind)).all())
     return {result.value: rows.get(result.event, 0) for result in HOLD_RESULTS}
 
 
-def answer_waits(period: Period) -> list[int]:
+def answer_waits(period: Period, lines: Lines = None) -> list[int]:
     details = db.session.scalars(select(CallEvent.detail).join(Call).where(
-        CallEvent.kind == EventKind.HOLD_ANSWERED, in_period(period)))
+        CallEvent.kind == EventKind.HOLD_ANSWERED, in_period(period, lines)))
     return [int(d["wait_s"]) for d in details if d and d.get("wait_s") is not None]
 
 
-def unrecognised(period: Period, top: int = 10) -> list[tuple[str, int]]:
+def unrecognised(period: Period, top: int = 10, lines: Lines = None) -> list[tuple[str, int]]:
     """What callers said that no option matched, most frequent first."""
     details = db.session.scalars(select(CallEvent.detail).join(Call).where(
-        CallEvent.kind == EventKind.NO_MATCH, in_period(period)))
+        CallEvent.kind == EventKind.NO_MATCH, in_period(period, lines)))
     said = Counter(" ".join(str(d["speech"]).lower().split())
                    for d in details if d and d.get("speech"))
     return sorted(said.items(), key=lambda item: (-item[1], item[0]))[:top]
@@ -186,26 +202,26 @@ class Unheard:
     times: int
 
 
-def unrecognised_at_nodes(period: Period, top: int = 10) -> list[Unheard]:
+def unrecognised_at_nodes(period: Period, top: int = 10, lines: Lines = None) -> list[Unheard]:
     """Like unrecognised(), per menu and node, so each can become an option's example."""
     rows = db.session.execute(
         select(Menu.name, CallEvent.node, CallEvent.detail).select_from(CallEvent)
         .join(Call).join(MenuVersion, Call.menu_version_id == MenuVersion.id)
         .join(Menu, MenuVersion.menu_id == Menu.id)
         .where(CallEvent.kind == EventKind.NO_MATCH, CallEvent.node.is_not(None),
-               in_period(period)))
+               in_period(period, lines)))
     said = Counter((name, node, " ".join(str(d["speech"]).lower().split()))
                    for name, node, d in rows if d and d.get("speech"))
     ranked = sorted(said.items(), key=lambda item: (-item[1], item[0]))[:top]
     return [Unheard(name, node, speech, times) for (name, node, speech), times in ranked]
 
 
-def funnel(period: Period) -> list[NodeFunnel]:
+def funnel(period: Period, lines: Lines = None) -> list[NodeFunnel]:
     """Per node: how often reached, hand-offs decided there, and calls that ended there."""
     rows = db.session.execute(
         select(CallEvent.call_id, CallEvent.kind, CallEvent.node, Call.outcome)
         .join(Call).where(CallEvent.kind.in_(FUNNEL_KINDS), CallEvent.node.is_not(None),
-                          in_period(period))
+                          in_period(period, lines))
         .order_by(CallEvent.call_id, CallEvent.id)).all()
     counts: dict[str, Counter] = defaultdict(Counter)
     last_node: dict[int, tuple[str, str | None]] = {}
@@ -227,15 +243,14 @@ def funnel(period: Period) -> list[NodeFunnel]:
     return sorted(table, key=lambda n: (-n.entered, n.node))
 
 
-def hold_channels(period: Period | None = None) -> list[ChannelUse]:
+def hold_channels(period: Period | None = None, lines: Lines = None) -> list[ChannelUse]:
     """Per hold channel: how many callers chose it and how long it played to callers.
     A segment counts until the call's next event (a key press, the next segment, an
     agent answering, hanging up): callers do not always hear it to the end."""
     query = select(CallEvent.call_id, CallEvent.kind, CallEvent.at, CallEvent.detail,
                    Call.from_number).join(Call).where(
         CallEvent.kind.startswith("hold_", autoescape=True) | (CallEvent.kind == EventKind.ENDED))
-    if period is not None:
-        query = query.where(in_period(period))
+    query = query.where(in_period(period, lines))
     events = db.session.execute(query.order_by(CallEvent.call_id, CallEvent.id)).all()
     lengths = segment_lengths(e.detail.get("segment") for e in events
                               if e.kind == EventKind.HOLD_PLAYED)
@@ -253,8 +268,9 @@ def hold_channels(period: Period | None = None) -> list[ChannelUse]:
             moved_on = following.at if following is not None and same_call else now
             listened[detail["channel"]] += min(lengths.get(detail.get("segment"), 0.0),
                                                (moved_on - event.at).total_seconds())
+    shown = true() if lines is None else HoldChannel.line.in_(lines)
     channels = dict(db.session.execute(select(HoldChannel.key, HoldChannel.name)).all())
-    active = db.session.scalars(select(HoldChannel.key).where(HoldChannel.active))
+    active = db.session.scalars(select(HoldChannel.key).where(HoldChannel.active, shown))
     table = [ChannelUse(key, channels.get(key, key), len(callers[key]), listened[key])
              for key in set(callers) | set(listened) | set(active)]  # unpicked ones too
     return sorted(table, key=lambda c: (-c.callers, -c.listened_s, c.channel))

@@ -10,6 +10,8 @@ from flask import Response, render_template, request
 
 from .. import analytics
 from ..auth import role_required
+from ..auth.lines import lines_of
+from .line_filter import chosen_line, known_lines
 from .understanding_views import teachable  # its routes register on bp with it
 from .views import bp
 
@@ -63,15 +65,24 @@ def dashboard_charts(summary: analytics.Summary) -> list[dict]:
     ]
 
 
+def lines_counted() -> tuple[str | None, analytics.Lines]:
+    """The ?line= chosen (another's is a 404), and the lines whose calls count: that one,
+    else every line the operator may see (None: every call, for an unlimited one)."""
+    line = chosen_line()
+    return line, {line} if line else lines_of()
+
+
 @bp.get("/dashboard")
 @role_required("operator")
 def dashboard():
     period, problem = period_from(request.args)
-    summary = analytics.summarise(period)
+    line, lines = lines_counted()
+    summary = analytics.summarise(period, lines=lines)
     return render_template(
-        "admin/dashboard.html", summary=summary, problem=problem,
+        "admin/dashboard.html", summary=summary, problem=problem, line=line,
+        lines=known_lines(), every_line=lines_of() is None,
         service_level_s=analytics.SERVICE_LEVEL_S, charts=dashboard_charts(summary),
-        teach=teachable(period))
+        teach=teachable(period, lines))
 
 
 def safe_cell(value):
@@ -85,11 +96,12 @@ def safe_cell(value):
 @role_required("operator")
 def dashboard_csv():
     period, _ = period_from(request.args)
+    line, lines = lines_counted()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(("section", "key", "value", "handed_off", "ended_here", "hung_up_here"))
     writer.writerows([safe_cell(cell) for cell in row]
-                     for row in analytics.csv_rows(analytics.summarise(period)))
-    name = f"holdline-{period.first}-{period.last}.csv"
+                     for row in analytics.csv_rows(analytics.summarise(period, lines=lines)))
+    name = f"holdline-{line + '-' if line else ''}{period.first}-{period.last}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -46,9 +46,9 @@ class Teachable:
     options: list[tuple[int, str]]
 
 
-def teachable(period: analytics.Period) -> list[Teachable]:
+def teachable(period: analytics.Period, lines: analytics.Lines = None) -> list[Teachable]:
     found = []
-    for unheard in analytics.unrecognised_at_nodes(period):
+    for unheard in analytics.unrecognised_at_nodes(period, lines=lines):
         if not may_see_line(unheard.menu):
             continue
         menu = db.session.scalar(select(Menu).where(Menu.name == unheard.menu))
