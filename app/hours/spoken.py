@@ -3,12 +3,16 @@ at 8:00 AM."). Pure: times and weekdays as Babel formats them for the language."
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from babel.dates import format_date, format_skeleton, format_time
 
 from ..flow.phrases import N_, Phrases
 
+# Each is said with the hour on the clock as its count (gettext plural forms), so a
+# language whose article agrees with the hour gets it right: Spanish "a la 1:00" but
+# "a las 2:00". English has one form for all hours: the plural id repeats the singular.
 TODAY = N_("We open again today at {time}.")
 TOMORROW = N_("We open again tomorrow at {time}.")
 THIS_WEEK = N_("We open again on {weekday} at {time}.")
@@ -23,14 +27,23 @@ def opens_again(today: date, opening: datetime, p: Phrases) -> str:
     """`today` and `opening` are both the line's local time."""
     locale = locale_of(p)
     at = format_time(opening.time(), format="short", locale=locale)
+    hour = clock_hour(at)
     days = (opening.date() - today).days
     if days <= 0:
-        said = p.t(TODAY, time=at)
+        said = p.tn(TODAY, TODAY, hour, time=at)
     elif days == 1:
-        said = p.t(TOMORROW, time=at)
+        said = p.tn(TOMORROW, TOMORROW, hour, time=at)
     elif days < 7:
-        said = p.t(THIS_WEEK, weekday=format_date(opening.date(), "EEEE", locale=locale),
-                   time=at)
+        said = p.tn(THIS_WEEK, THIS_WEEK, hour, time=at,
+                    weekday=format_date(opening.date(), "EEEE", locale=locale))
     else:
-        said = p.t(LATER, date=format_skeleton("MMMMd", opening, locale=locale), time=at)
+        said = p.tn(LATER, LATER, hour, time=at,
+                    date=format_skeleton("MMMMd", opening, locale=locale))
     return said.replace("..", ".")  # "8:00 a.m." ends the Spanish sentence
+
+
+def clock_hour(time_said: str) -> int:
+    """The hour as the language shows it: 1 for "1:00 p.m." and for "1:00", 13 for
+    "13:00" (a 24-hour clock)."""
+    found = re.search(r"\d+", time_said)
+    return int(found.group()) if found else 0

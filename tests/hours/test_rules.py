@@ -131,6 +131,16 @@ def test_hours_written_back_read_the_same():
     ("en-US", at(28, "10:00"), "We open again on December 28 at 10:00\u202fAM."),
     ("ko-KR", at(7, "08:00"), "월요일 오전 8:00에 다시 업무를 시작합니다."),
     ("es-US", at(5, "09:00"), "Volvemos a abrir mañana a las 9:00\u202fa.m."),
+    # the article agrees with the hour on the clock: "a la una", "a las dos"
+    ("es-US", at(5, "13:00"), "Volvemos a abrir mañana a la 1:00\u202fp.m."),
+    ("es-US", at(4, "13:30"), "Volvemos a abrir hoy a la 1:30\u202fp.m."),
+    ("es-US", at(7, "01:00"), "Volvemos a abrir el lunes a la 1:00\u202fa.m."),
+    ("es-US", at(28, "01:00"), "Volvemos a abrir el 28 de diciembre a la 1:00\u202fa.m."),
+    ("es-US", at(5, "11:00"), "Volvemos a abrir mañana a las 11:00\u202fa.m."),
+    ("es-ES", at(5, "13:00"), "Volvemos a abrir mañana a las 13:00."),  # a 24-hour clock
+    ("es-ES", at(5, "01:00"), "Volvemos a abrir mañana a la 1:00."),
+    ("en-US", at(5, "13:00"), "We open again tomorrow at 1:00\u202fPM."),
+    ("ko-KR", at(5, "13:00"), "내일 오후 1:00에 다시 업무를 시작합니다."),
 ])
 def test_the_next_opening_is_said_in_the_callers_language(language, opening, said):
     assert opens_again(FRI, opening, phrases(language)).replace(" ", "\u202f") == \
