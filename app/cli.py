@@ -122,12 +122,12 @@ def menu_import(path: str, publish: bool, number: str | None) -> None:
     try:
         version = menus.save_version(menus.load_yaml(Path(path).read_text()),
                                      publish=publish, author="cli", note=f"imported {path}")
+        if number:
+            menus.route_number(number, version.menu.name)
     except (MenuInvalid, ValueError) as exc:
         db.session.rollback()
         _report(path, exc)
         sys.exit(1)
-    if number:
-        menus.route_number(number, version.menu.name)
     db.session.commit()
     click.echo(f"{version.menu.name} version {version.number} saved as {version.status}")
 

@@ -125,8 +125,9 @@ def route_number(number: str, menu_name: str) -> None:
     route = db.session.scalar(select(PhoneRoute).where(PhoneRoute.number == number))
     if route is None:
         db.session.add(PhoneRoute(number=number, menu=menu))
-    else:
-        route.menu = menu
+    elif route.menu_id != menu.id:  # moving it silently would take another line's callers
+        raise ValueError(f"number: {number} already answers with {route.menu.name}. Two "
+                         "lines cannot claim one number: remove that route first.")
 
 
 # Built once: a new call's routing is one prepared Core query.
