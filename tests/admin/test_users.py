@@ -126,7 +126,7 @@ def test_a_new_agent_gets_the_phone_the_console_rings(admin):
     assert profile.phone == "+15550102000"
 
 
-@pytest.mark.parametrize(("form", "field", "said"), [
+BAD_NEW_USERS = [  # (changed fields, the field named, what is said)
     ({"username": ""}, "username", "username: a username is needed"),
     ({"username": "ada"}, "username", "username: ada exists already"),
     ({"username": "clara smith"}, "username", "username: use letters"),
@@ -135,15 +135,19 @@ def test_a_new_agent_gets_the_phone_the_console_rings(admin):
     ({"role": "owner"}, "role", "role: owner is not one of admin"),
     ({"password": "short"}, "password", "password: use at least 10 characters"),
     ({"role": "agent", "lines": [], "phone": "call me"}, "phone", "phone: agents need a phone"),
-])
-def test_a_refused_new_user_names_the_field_and_saves_nothing(admin, form, field, said):
+]
+
+
+def test_a_refused_new_user_names_the_field_and_saves_nothing(admin):
+    """One app for every case: a refusal changes nothing, so none can affect the next."""
     before = accounts()
-    page = problems(post(admin, "/admin/users", **{**GOOD, **form}))
-    assert f'data-field="{field}">{said}' in page
-    assert accounts() == before
-    if form.get("username", "x"):  # what was typed is kept to fix, but never the password
-        assert f'value="{form.get("username", "clara")}"' in page
-    assert "a-long-password" not in page
+    for form, field, said in BAD_NEW_USERS:
+        page = problems(post(admin, "/admin/users", **{**GOOD, **form}))
+        assert f'data-field="{field}">{said}' in page, form
+        assert accounts() == before, form
+        if form.get("username", "x"):  # what was typed is kept to fix, never the password
+            assert f'value="{form.get("username", "clara")}"' in page
+        assert "a-long-password" not in page
 
 
 def test_changes_need_a_csrf_token(admin):
@@ -178,18 +182,22 @@ def test_changed_rights_apply_to_the_users_next_request(app, admin):
     assert clara_browser.get("/supervisor/").status_code == 200
 
 
-@pytest.mark.parametrize(("who", "form", "field", "said"), [
+BAD_CHANGES = [  # (whose account, changed fields, the field named, what is said)
     ("clara", {"lines": ["nowhere-line"]}, "lines", "lines: no line named nowhere-line"),
     ("clara", {"role": "admin", "lines": [CLINIC]}, "lines", "lines: admins have every line"),
     ("clara", {"role": "agent"}, "role", "role: an agent needs a phone"),
     ("ada", {"role": "operator"}, "role", "role: you cannot take away your own admin role"),
-])
-def test_a_refused_change_names_the_field_and_saves_nothing(admin, who, form, field, said):
+]
+
+
+def test_a_refused_change_names_the_field_and_saves_nothing(admin):
     add_user("clara", "operator")
     before = accounts()
-    page = problems(post(admin, f"/admin/users/{user(who).id}", **{"role": "operator", **form}))
-    assert f'data-field="{field}">{said}' in page
-    assert accounts() == before
+    for who, form, field, said in BAD_CHANGES:
+        page = problems(post(admin, f"/admin/users/{user(who).id}",
+                             **{"role": "operator", **form}))
+        assert f'data-field="{field}">{said}' in page, form
+        assert accounts() == before, form
 
 
 def test_a_disabled_user_is_signed_out_and_cannot_sign_in_until_enabled(app, admin):
