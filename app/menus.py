@@ -15,7 +15,7 @@ from .flow.validate import MenuError, MenuInvalid, parse_menu
 from .hold.models import FIRST_LINE
 from .lookups import SOURCES
 from .models import Call, Menu, MenuVersion, PhoneRoute, db, utcnow
-from .selfservice.forms import forms, shipped_forms
+from .selfservice.forms import form_lines, forms, shipped_forms
 from .selfservice.models import FormDefinition
 
 # Pages of the operator app under /admin/menus/: a menu named like one could not be opened.
@@ -36,8 +36,9 @@ NO_DATABASE_NOTE = "form ids are checked against the shipped forms only"
 def check(definition: Any, *, database: bool = True) -> MenuDef:
     """Validate against the schema and what this server has: its data sources and forms.
     database=False (none yet, see database_missing): the shipped forms, which are all
-    the forms there are until operators add their own in the app."""
-    known_forms = forms() if database else shipped_forms()
+    the forms there are until operators add their own in the app. An sms_link node may
+    name only a form of the menu's own line."""
+    known_forms = form_lines(forms() if database else shipped_forms())
     return parse_menu(definition, known_sources=SOURCES, known_forms=known_forms)
 
 

@@ -19,6 +19,7 @@ from app.hold.models import HoldChannel, QuizQuestion
 from app.lines import queue_key
 from app.models import Call, Menu, db
 from app.simulator import press, say
+from tests.selfservice.own_forms import with_own_forms
 
 DENTAL_NUMBER = "+15005550011"
 DENTAL = yaml.safe_load((Path(__file__).parent.parent
@@ -63,11 +64,11 @@ def test_a_spanish_branch_that_keeps_failing_reaches_its_own_person(simulate):
 
 
 # --- queues that collide ------------------------------------------------------------------
-def clinic(**settings) -> dict:
+def clinic(name: str = "other-clinic", **settings) -> dict:
     definition = copy.deepcopy(DENTAL)
-    definition["name"] = "other-clinic"
+    definition["name"] = name
     definition["settings"].update(settings)
-    return definition
+    return with_own_forms(definition)
 
 
 def test_sharing_a_queue_another_line_keeps_as_its_own_is_refused_by_field(app):
@@ -103,8 +104,7 @@ def test_two_lines_may_each_keep_a_queue_of_the_same_name(app):
 
 
 def test_a_queue_whose_name_on_the_server_is_too_long_is_refused(app):
-    definition = clinic()
-    definition["name"] = "clinic-with-a-long-name1"  # 24 + 1 + 21 characters
+    definition = clinic("clinic-with-a-long-name1")  # 24 + 1 + 21 characters
     definition["nodes"]["billing"]["queue"] = "billing_and_insurance"
     with pytest.raises(MenuInvalid) as refused:
         menus.save_version(definition, publish=True)

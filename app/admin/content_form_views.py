@@ -1,6 +1,10 @@
 """SMS forms in the operator app: create, edit (each save a new version), revert to the
 shipped file, and preview any version as the caller's page. Every worker reads the
-version in effect from the database, so a save needs no restart."""
+version in effect from the database, so a save needs no restart.
+
+A form belongs to a line: only that line's menus text it, and an operator limited to
+other lines neither sees it nor opens it (404, as for every other line's thing, see
+app/auth/lines.py). Form ids stay unique across lines: a link and a menu name a form by id."""
 
 from __future__ import annotations
 
@@ -9,9 +13,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth import audit, role_required
+from ..auth.lines import line_or_404, lines_of
 from ..auth.models import User
 from ..flow.phrases import phrases
-from ..models import db
+from ..lines import display_name
+from ..menus import menu_of
+from ..models import Menu, MenuVersion, db
 from ..selfservice import form_store
 from ..selfservice.forms import (
     FormDef,
@@ -19,11 +26,13 @@ from ..selfservice.forms import (
     form_at,
     form_files,
     live_forms,
+    on_line,
     read_form,
     shipped_forms,
     validate_submission,
 )
 from ..selfservice.models import FormDefinition
+from .line_filter import chosen_line, known_lines, new_line, posted_line
 from .views import bp, done
 
 RESERVED_IDS = {"new", "draft"}  # pages of their own: /admin/content/forms/new, .../draft
@@ -52,31 +61,58 @@ def editor_names(rows) -> dict[int, str]:
 @bp.get("/content/forms")
 @role_required("operator")
 def sms_forms():
-    saved = form_store.all_heads()
-    shipped = form_files()
-    return render_template("admin/content/forms.html", keys=sorted({*shipped, *saved}),
+    """Every form of the lines the operator may see, or of the line asked for."""
+    saved, shipped, line = form_store.all_heads(), form_files(), chosen_line()
+    owners = form_lines(saved)
+    allowed = lines_of()
+    keys = sorted(key for key, owner in owners.items()
+                  if (owner == line if line else allowed is None or owner in allowed))
+    return render_template("admin/content/forms.html", keys=keys, owners=owners,
                            shipped=shipped, live=live_forms(), saved=saved,
-                           editors=editor_names(saved.values()))
+                           editors=editor_names(saved.values()), lines=known_lines(),
+                           line=line)
+
+
+def form_lines(saved: dict[str, FormDefinition]) -> dict[str, str]:
+    """Each form's line, by id: its head row's (made or edited in the app), else its file's."""
+    return {key: form.line or "" for key, form in shipped_forms().items()} | {
+        key: row.line for key, row in saved.items()}
 
 
 def form_row(key: str) -> FormDefinition | None:
     """The operators' head row; a shipped form may have none. A row with an empty source
-    was reverted to shipped (kept, so its versions keep counting)."""
+    was reverted to shipped (kept, so its versions keep counting). Another line's form,
+    for an operator limited to other lines, is no page at all."""
     row = form_store.head(key)
     if row is None and key not in form_files():
         abort(404)
+    line_or_404(owner(key, row))
     return row
+
+
+def owner(key: str, row: FormDefinition | None) -> str:
+    """The line of a form that exists (as a head row, or a shipped file)."""
+    return row.line if row is not None else shipped_forms()[key].line or ""
+
+
+def line_problem(form: FormDef, line: str) -> str | None:
+    """A form keeps the line it is made for; its text may say so, not name another."""
+    if form.line is None or form.line == line:
+        return None
+    return (f"line: this form is for the line {line!r}; its text names {form.line!r}. "
+            "Remove the line from the text, or make the form for that line.")
 
 
 def render_form_editor(key: str, row: FormDefinition | None, text: str | None = None,
                        base: int | None = None, status: int = 200, **notes):
     edited = row is not None and bool(row.source)
     shipped = key in form_files()
+    line = owner(key, row)
     if text is None:
         text = row.source if row and edited else form_files()[key].read_text(encoding="utf-8")
     versions = form_store.versions_of(key)
     return render_template("admin/content/form_edit.html", key=key, row=row, edited=edited,
-                           shipped=shipped, text=text,
+                           shipped=shipped, text=text, line=line,
                            base=(row.version if row else 0) if base is None else base,
                            versions=versions,
                            editors=editor_names([*versions, row] if row else versions),
@@ -86,29 +122,30 @@ def render_form_editor(key: str, row: FormDefinition | None, text: str | None = 
 @bp.get("/content/forms/new")
 @role_required("operator")
 def new_form():
-    return render_new_form(STARTER)
+    return render_new_form(STARTER, new_line())
 
 
-def render_new_form(text: str, status: int = 200, problems=()):
-    return render_template("admin/content/form_new.html", text=text,
-                           problems=problems), status
+def render_new_form(text: str, line: str, status: int = 200, problems=()):
+    return render_template("admin/content/form_new.html", text=text, problems=problems,
+                           lines=known_lines(), line=line), status
 
 
 @bp.post("/content/forms")
 @role_required("operator")
 def create_form():
-    text = request.form.get("source", "")
+    """Nothing is saved unless the text is valid, its id new on every line, and the line
+    one the operator may change (another's is a 404)."""
+    text, line = request.form.get("source", ""), posted_line("line")
     try:
         form = read_form(text, None)
     except FormDefinitionError as exc:
-        return render_new_form(text, 422, exc.problems)
-    taken = form_taken(form.id)
-    if taken or form_store.save(form.id, text, 0, current_user.id) is None:
-        return render_new_form(text, 422, [taken or f"id: a form called {form.id!r} "
-                                                    "exists already; choose another id."])
-    audit("form.create", form.id, version=1)
-    return done(f"Created the {form.id} form (version 1). Menus can text it now.",
-                "admin.edit_form", key=form.id)
+        return render_new_form(text, line, 422, exc.problems)
+    problems = [p for p in (form_taken(form.id), line_problem(form, line)) if p]
+    if problems or form_store.save(form.id, text, 0, current_user.id, line) is None:
+        return render_new_form(text, line, 422, problems or [taken_message(form.id)])
+    audit("form.create", form.id, version=1, line=line)
+    return done(f"Created the {form.id} form (version 1). The {line} line's menus can "
+                "text it now.", "admin.edit_form", key=form.id)
 
 
 def form_taken(form_id: str) -> str | None:
@@ -116,8 +153,13 @@ def form_taken(form_id: str) -> str | None:
     if form_id in RESERVED_IDS:
         return f"id: {form_id!r} is reserved; choose another id."
     if form_id in form_files() or form_store.head(form_id) is not None:
-        return f"id: a form called {form_id!r} exists already; choose another id."
+        return taken_message(form_id)
     return None
+
+
+def taken_message(form_id: str) -> str:
+    return (f"id: a form called {form_id!r} exists already; choose another id. Form ids "
+            "are unique across every line.")
 
 
 @bp.get("/content/forms/<key>")
@@ -131,11 +173,14 @@ def edit_form(key: str):
 def save_form(key: str):
     row = form_row(key)
     text, base = request.form.get("source", ""), request.form.get("version", 0, type=int)
+    line = owner(key, row)
     try:
-        read_form(text, key)
+        problem = line_problem(read_form(text, key), line)
     except FormDefinitionError as exc:
         return render_form_editor(key, row, text, base, 422, problems=exc.problems)
-    if form_store.save(key, text, base, current_user.id) is None:
+    if problem:
+        return render_form_editor(key, row, text, base, 422, problems=[problem])
+    if form_store.save(key, text, base, current_user.id, line) is None:
         return render_form_editor(key, form_row(key), text, base, 409, conflict=True)
     audit("form.save", key, version=base + 1)
     return done(f"Saved the {key} form. New links get version {base + 1} now; links already "
@@ -152,7 +197,7 @@ def revert_form(key: str):
         abort(404)  # a form made in the app has no shipped file to go back to
     if row is None or not row.source:
         flash(f"The {key} form is already the shipped one.")
-    elif form_store.save(key, "", base, current_user.id) is None:
+    elif form_store.save(key, "", base, current_user.id, row.line) is None:
         return render_form_editor(key, form_row(key), status=409, conflict=True)
     else:
         audit("form.revert", key, version=base + 1)
@@ -165,6 +210,7 @@ def revert_form(key: str):
 @role_required("operator")
 def preview_form(key: str):
     """The caller's page for a version (?version=N; default the one in effect)."""
+    form_row(key)  # (another line's: a 404)
     form = previewed(key, request.args.get("version", type=int))
     return callers_page(form, answered=request.method == "POST")
 
@@ -175,21 +221,24 @@ def preview_draft():
     """The caller's page for text not saved yet (the editor's Preview button); the text
     rides along in the page, so answers can be tried on it too."""
     text, key = request.form.get("source", ""), request.form.get("key") or None
+    row = form_row(key) if key else None  # (another line's: a 404)
+    line = posted_line("line") if key is None else owner(key, row)
     try:
         form = read_form(text, key)
     except FormDefinitionError as exc:
         if key is None:
-            return render_new_form(text, 422, exc.problems)
-        return render_form_editor(key, form_row(key), text, request.form.get(
+            return render_new_form(text, line, 422, exc.problems)
+        return render_form_editor(key, row, text, request.form.get(
             "version", 0, type=int), 422, problems=exc.problems)
-    return callers_page(form, answered="answers" in request.form, draft=text, key=key)
+    return callers_page(on_line(form, line), answered="answers" in request.form,
+                        draft=text, key=key, line=line)
 
 
 def callers_page(form: FormDef, answered: bool, **draft):
     """The page a caller would get, or what they would get after sending these answers
     (checked as theirs would be, never stored)."""
     page = {"form": form, "t": phrases(form.language).t, "lang": form.language.split("-")[0],
-            "draft": draft}
+            "draft": draft, "brand": display_name(line_menu(form.line))}
     if not answered:
         return render_template("selfservice/form.html", **page)
     clean, errors = validate_submission(form, request.form)
@@ -198,6 +247,13 @@ def callers_page(form: FormDef, answered: bool, **draft):
                                **page), 422
     return render_template("selfservice/done.html", message=phrases(form.language).t(
         "Thanks. We've received it and texted you a confirmation."), **page)
+
+
+def line_menu(line: str | None):
+    """The line's published menu (its display name brands the caller's page), if any."""
+    version = db.session.scalar(select(MenuVersion).join(Menu).where(
+        Menu.name == line, MenuVersion.status == "published"))
+    return menu_of(version) if version is not None else None
 
 
 def previewed(key: str, number: int | None) -> FormDef:

@@ -195,7 +195,9 @@ def render_node_form(menu: Menu, source: MenuVersion, form: node_form.NodeForm, 
 def save(menu: Menu | None, checked: editor.Checked, base: int | None, refused):
     """Refuse invalid or stale edits, else write one new version (and maybe publish).
     refused(checked, status, conflict) shows the operator's form again, their input kept."""
-    if checked.ok and menu is None and not may_see_line(checked.definition.get("name")):
+    # the name's rights are said alongside the other problems: all of them at once
+    if checked.yaml_error is None and menu is None and not may_see_line(
+            checked.definition.get("name")):
         checked.errors.append(editor.MenuError(None, "name", "your account may only make "
                                                              "menus named after its lines"))
     elif checked.ok and menu is None and _name_taken(checked.definition.get("name")):

@@ -52,6 +52,8 @@ class MenuView(Protocol):
     """What a node type's `check` may read of the menu being validated."""
 
     @property
+    def name(self) -> str: ...  # the line's name
+    @property
     def settings(self) -> Settings: ...
     @property
     def nodes(self) -> Mapping[str, NodeBase]: ...
@@ -70,7 +72,7 @@ class Known:
     """What the validator knows of the installation: None means "don't check"."""
 
     sources: frozenset[str] | None = None
-    forms: frozenset[str] | None = None
+    forms: Mapping[str, str | None] | None = None  # form id: its line (None: any line's)
 
 
 @dataclass(frozen=True)

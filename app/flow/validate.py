@@ -25,9 +25,14 @@ __all__ = ["MenuError", "MenuInvalid", "accepted_at", "check_menu", "parse_menu"
            "suggested_words", "targets"]
 
 
+KnownForms = Iterable[str] | Mapping[str, str | None] | None
+
+
 def parse_menu(data: Any, known_sources: Iterable[str] | None = None,
-               known_forms: Iterable[str] | None = None) -> Menu:
-    """Parse and check a menu, raising MenuInvalid with every problem found."""
+               known_forms: KnownForms = None) -> Menu:
+    """Parse and check a menu, raising MenuInvalid with every problem found. known_forms:
+    the form ids there are, or a mapping of each to its line (None: any line's menu may
+    text it)."""
     try:
         menu = Menu.model_validate(data)
     except ValidationError as exc:
@@ -39,7 +44,7 @@ def parse_menu(data: Any, known_sources: Iterable[str] | None = None,
 
 
 def _with_schema_errors(data: Any, exc: ValidationError, known_sources: Iterable[str] | None,
-                        known_forms: Iterable[str] | None) -> list[MenuError]:
+                        known_forms: KnownForms) -> list[MenuError]:
     """Every schema error, then the checks of the nodes that did parse: fixing one error
     does not uncover the next. A check already named by a schema error is not repeated."""
     errors = [schema_errors.explain(e, Menu) for e in exc.errors()]
@@ -103,10 +108,10 @@ def targets(node: Node) -> Iterator[tuple[str, str]]:
 
 
 def check_menu(menu: Menu, known_sources: Iterable[str] | None = None,
-               known_forms: Iterable[str] | None = None,
+               known_forms: KnownForms = None,
                broken: Mapping[str, Any] = MappingProxyType({})) -> Iterator[MenuError]:
     """broken: the raw nodes that failed the schema (reported already), not checked here."""
-    known = node_types.Known(_set(known_sources), _set(known_forms))
+    known = node_types.Known(_set(known_sources), _lines(known_forms))
     exists = Exists(menu, broken)
     yield from _check_entry_points(menu, exists)
     for node_id, node in menu.nodes.items():
@@ -123,6 +128,12 @@ def check_menu(menu: Menu, known_sources: Iterable[str] | None = None,
 
 def _set(names: Iterable[str] | None) -> frozenset[str] | None:
     return None if names is None else frozenset(names)
+
+
+def _lines(forms: KnownForms) -> Mapping[str, str | None] | None:
+    if forms is None or isinstance(forms, Mapping):
+        return forms
+    return dict.fromkeys(forms)
 
 
 @dataclass(frozen=True)

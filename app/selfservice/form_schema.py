@@ -20,6 +20,7 @@ CARD_WORDS = {"card", "cardnumber", "pan", "cvv", "cvc", "cvv2", "cvc2", "csc", 
               "expiration", "exp", "securitycode", "ccnum", "cardholder"}
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z][a-z0-9_]*)\s*\}\}")
 NAME = r"^[a-z][a-z0-9_]{0,39}$"
+LINE = r"^[a-z0-9_\-]{1,60}$"  # a menu's name (app/flow/schema.py)
 
 
 class Choice(BaseModel):
@@ -116,6 +117,8 @@ class FormDef(BaseModel):
     submit_label: str = Field(default="Send", min_length=1, max_length=60)
     confirmation: str = Field(min_length=1, max_length=2000)
     language: str = Field(default="en-US", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")  # its page and texts
+    # The line whose menus may text it; a shipped file without one is the first line's.
+    line: str | None = Field(default=None, pattern=LINE)
 
     @field_validator("fields")
     @classmethod

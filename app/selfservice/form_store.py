@@ -17,12 +17,14 @@ class Stale(Exception):
     """Someone saved after the version an operator started from (rolls the save back)."""
 
 
-def heads() -> dict[str, str]:
-    """Each saved form's version in effect, by form id: two short columns, read on every
-    request that needs forms."""
-    rows = db.session.execute(select(FormDefinition.key, FormDefinition.version_id)
+def heads() -> dict[str, tuple[str, str]]:
+    """Each saved form's (version in effect, line), by form id: three short columns, read
+    on every request that needs forms."""
+    rows = db.session.execute(select(FormDefinition.key, FormDefinition.version_id,
+                                     FormDefinition.line)
                               .where(FormDefinition.version_id.is_not(None)))
-    return {key: version_id for key, version_id in rows if version_id is not None}
+    return {key: (version_id, line) for key, version_id, line in rows
+            if version_id is not None}
 
 
 def head(key: str) -> FormDefinition | None:
@@ -47,11 +49,13 @@ def versions_of(key: str) -> list[FormVersion]:
                                    .order_by(FormVersion.number.desc())))
 
 
-def save(key: str, source: str, base: int, user_id: int | None) -> FormVersion | None:
+def save(key: str, source: str, base: int, user_id: int | None,
+         line: str) -> FormVersion | None:
     """Save `source` as version base + 1 of the form, only if nobody saved since version
-    `base` (None: a conflict, nothing written). The version row and the head move together."""
+    `base` (None: a conflict, nothing written). The version row and the head move together;
+    `line` is the form's (a form keeps the line it was made for)."""
     kept = FormVersion(id=secrets.token_hex(16), key=key, number=base + 1, source=source,
-                       saved_at=utcnow(), saved_by=user_id)
+                       saved_at=utcnow(), saved_by=user_id, line=line)
     values = {"source": source, "version": base + 1, "updated_at": kept.saved_at,
               "updated_by": user_id, "version_id": kept.id}
     try:
@@ -59,7 +63,7 @@ def save(key: str, source: str, base: int, user_id: int | None) -> FormVersion |
             db.session.add(kept)
             db.session.flush()  # (key, number) is unique: a racing save of base + 1 fails
             if base == 0 and head(key) is None:
-                db.session.add(FormDefinition(key=key, **values))
+                db.session.add(FormDefinition(key=key, line=line, **values))
                 db.session.flush()
             elif rows_updated(update(FormDefinition).where(
                     FormDefinition.key == key, FormDefinition.version == base)

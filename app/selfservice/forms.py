@@ -24,13 +24,14 @@ from pydantic import ValidationError
 
 from .. import operator_yaml
 from ..flow.phrases import phrases
+from ..hold.models import FIRST_LINE
 from . import form_store
 from .form_checks import CHECKS, Problem, _problem
 from .form_schema import MAX_VALUE_CHARS, PLACEHOLDER, Choice, FormDef, FormField
 
 __all__ = ["FORMS_DIR", "Choice", "FormDef", "FormDefinitionError", "FormField", "LiveForm",
-           "entered_values", "form_at", "form_files", "forms", "live_forms", "load_form",
-           "load_forms", "parse_form", "read_form", "render_confirmation",
+           "entered_values", "form_at", "form_files", "form_lines", "forms", "live_forms",
+           "load_form", "load_forms", "on_line", "parse_form", "read_form", "render_confirmation",
            "shipped_forms", "validate_submission"]
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,19 @@ def read_form(text: str, key: str | None, source: str = "", key_is: str = "") ->
 
 
 def load_form(path: Path) -> FormDef:
-    """Read and validate one YAML/JSON form file; its id must match the file name."""
-    return read_form(path.read_text(encoding="utf-8"), path.stem, path.name, "the file name")
+    """Read and validate one YAML/JSON form file; its id must match the file name. A file
+    that names no line is the first line's (the forms shipped before lines)."""
+    form = read_form(path.read_text(encoding="utf-8"), path.stem, path.name, "the file name")
+    return form if form.line else on_line(form, FIRST_LINE)
+
+
+def on_line(form: FormDef, line: str) -> FormDef:
+    return form if form.line == line else form.model_copy(update={"line": line})
+
+
+def form_lines(found: Mapping[str, FormDef]) -> dict[str, str | None]:
+    """Each form's line, by id: what the menu validator checks an sms_link node against."""
+    return {key: form.line for key, form in found.items()}
 
 
 def form_files(directory: Path = FORMS_DIR) -> dict[str, Path]:
@@ -108,9 +120,13 @@ def live_forms() -> dict[str, LiveForm]:
     shipped = {key: LiveForm(form, None) for key, form in shipped_forms().items()}
     if not has_app_context():
         return shipped
-    saved = {key: LiveForm(form, version_id) for key, version_id in form_store.heads().items()
-             if (form := form_at(version_id)) is not None}
-    return shipped | saved
+    live = dict(shipped)
+    for key, (version_id, line) in form_store.heads().items():
+        if (form := form_at(version_id)) is not None:
+            live[key] = LiveForm(form, version_id)
+        elif key in shipped:  # reverted: the file, on the line the form has in the app
+            live[key] = LiveForm(on_line(shipped[key].form, line), None)
+    return live
 
 
 @lru_cache(maxsize=256)
@@ -124,7 +140,7 @@ def form_at(version_id: str) -> FormDef | None:
     if not kept.source:
         return None
     try:
-        return read_form(kept.source, kept.key)
+        return on_line(read_form(kept.source, kept.key), kept.line)
     except FormDefinitionError as exc:
         log.error("saved form %s is invalid, using the shipped one: %s", kept.key, exc)
         return None

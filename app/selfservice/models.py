@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..hold.models import LINE_NAME
 from ..models import Call, Model, utcnow
 
 
@@ -43,7 +44,8 @@ class FormDefinition(Model):
     overrides the shipped YAML of the same key; an empty source was reverted to it."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(40), unique=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)  # unique across lines
+    line: Mapped[str] = mapped_column(String(LINE_NAME), index=True)  # whose menus text it
     source: Mapped[str] = mapped_column(Text)  # the YAML as the operator wrote it
     version: Mapped[int] = mapped_column(default=1)  # optimistic lock: no silent overwrite
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -60,6 +62,7 @@ class FormVersion(Model):
     __table_args__ = (UniqueConstraint("key", "number"),)
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     key: Mapped[str] = mapped_column(String(40), index=True)
+    line: Mapped[str] = mapped_column(String(LINE_NAME))  # the form's line when saved
     number: Mapped[int]  # 1, 2, 3... per form, as operators see it
     source: Mapped[str] = mapped_column(Text)  # "" = back to the shipped file
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -16,6 +16,7 @@ from app.auth.models import AuditEntry
 from app.flow.validate import MenuInvalid
 from app.models import Menu, MenuVersion, PhoneRoute, db
 from tests.conftest import csrf_from
+from tests.selfservice.own_forms import with_own_forms
 
 MENU = "northwind-main"
 EDIT = f"/admin/menus/{MENU}/edit"
@@ -171,7 +172,7 @@ def test_diff_between_versions(operator, token):
 
 
 def test_new_menu_is_created_from_yaml(operator, token):
-    definition = current_yaml() | {"name": "storm-line"}
+    definition = with_own_forms(current_yaml() | {"name": "storm-line"})
     response = operator.post("/admin/menus/new", data={
         "csrf_token": token("/admin/menus/new"), "base_version": 0, "action": "draft",
         "yaml": yaml.safe_dump(definition)})
@@ -334,7 +335,7 @@ def test_node_table_links_to_the_node_form(operator):
 
 
 def test_a_menu_cannot_take_the_name_of_an_editor_page(operator, token):
-    definition = current_yaml() | {"name": "new"}
+    definition = with_own_forms(current_yaml() | {"name": "new"})
     response = operator.post("/admin/menus/new", data={
         "csrf_token": token("/admin/menus/new"), "base_version": 0, "action": "draft",
         "yaml": yaml.safe_dump(definition)})

@@ -174,7 +174,7 @@ def test_sources_and_forms_are_not_checked_when_unknown():
 
 def test_a_text_needs_a_known_form():
     assert errors_of({"text": {**NODES["text"], "form": "refund"}}) == [
-        MenuError("text", "form", "unknown form 'refund'")]
+        MenuError("text", "form", "unknown form 'refund'; this line's forms: payment")]
 
 
 # -- texted links ---------------------------------------------------------------------------

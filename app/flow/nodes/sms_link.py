@@ -43,8 +43,19 @@ def sent(turn: Turn, node: SmsLinkNode, event: LinkSent) -> None:
 
 
 def check(menu: MenuView, node_id: str, node: SmsLinkNode, known: Known) -> Iterator[MenuError]:
-    if known.forms is not None and node.form not in known.forms:
-        yield MenuError(node_id, "form", f"unknown form {node.form!r}")
+    """A line texts its own forms. Another line's is named as such, not by its line: an
+    operator of one business does not learn which others share the server."""
+    if known.forms is None:
+        return
+    if node.form not in known.forms:
+        problem = f"unknown form {node.form!r}"
+    elif known.forms[node.form] not in (None, menu.name):
+        problem = f"form {node.form!r} belongs to another line"
+    else:
+        return
+    own = sorted(key for key, line in known.forms.items() if line in (None, menu.name))
+    yield MenuError(node_id, "form", f"{problem}; this line's forms: "
+                                     f"{', '.join(own) if own else 'none yet'}")
 
 
 register(NodeType(
