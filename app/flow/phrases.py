@@ -8,6 +8,7 @@ is "catalogued" when it has a .po file. Pure: no Flask, usable by the core and t
 from __future__ import annotations
 
 import gettext
+import re
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -74,6 +75,11 @@ class Phrases:
         """Plural rules of the language ("1 minute", "2 minutes"; Korean has one form)."""
         return self._t.ngettext(singular, plural, n).format(n=n, **params)
 
+    def at_clock(self, message: str, time: str, **params: object) -> str:
+        """A sentence naming a clock time, with the hour on the clock as its plural count,
+        so that Spanish says "a la 1:00" and "hasta la 1:00" but "a las 2:00"."""
+        return self.tn(message, message, clock_hour(time), time=time, **params)
+
     def words(self, english: str) -> frozenset[str]:
         """A catalogued word list (yes words, no words): English plus this language's."""
         said = f"{english} {self._t.gettext(english)}".lower().replace(",", " ")
@@ -95,3 +101,10 @@ def phrases(language: str | None) -> Phrases:
 def N_(message: str) -> str:
     """Marks an English phrase for the catalogue where it is defined, not where it is said."""
     return message
+
+
+def clock_hour(time_said: str) -> int:
+    """The hour as the language shows it: 1 for "1:00 p.m." and for "1:00", 13 for
+    "13:00" (a 24-hour clock)."""
+    found = re.search(r"\d+", time_said)
+    return int(found.group()) if found else 0

@@ -602,8 +602,8 @@ class _Hold:
         if message:
             parts.append(self.t("Or press 3 to leave a message."))
         elif not again and (example := self.later_example()):
-            parts.append(self.t("Or say a later time today, such as after {time}.",
-                                time=said_time(example, self.p)))
+            parts.append(self.p.at_clock("Or say a later time today, such as after {time}.",
+                                             said_time(example, self.p)))
         if not again:
             parts.append(self.t("Press star to go back to the choices."))
         yes, no, _ = yesno.word_lists(self.catalog.language)
@@ -679,16 +679,16 @@ class _Hold:
                 or not minutes_of(now) < minutes_of(at) <= minutes_of(closes) \
                 or minutes_of(at) < minutes_of(opens):
             self.note("hold_callback_time_refused", at=at.isoformat())
-            said = self.t("We can call you back today until {time}.",
-                          time=said_time(closes, self.p)) if closes else \
+            said = self.p.at_clock("We can call you back today until {time}.",
+                                   said_time(closes, self.p)) if closes else \
                 self.t("We can't book a later time today.")
             self.step.actions.append(Ask("callback", (self.spoken(" ".join((said, self.t(
                 "Press 1 to confirm, or 2 to give a different number.")))),), timeout_s=6))
             return True
         self.note("hold_callback_requested", other_number=False, after=at.isoformat())
         self.step.actions.append(RequestCallback(None, after=at))
-        self.say(self.t("Thanks. We'll call you back after {time} today, and you keep your "
-                        "place in line. Goodbye.", time=said_time(at, self.p)))
+        self.say(self.p.at_clock("Thanks. We'll call you back after {time} today, and you keep "
+                                 "your place in line. Goodbye.", said_time(at, self.p)))
         self.step.actions.append(LeaveQueue())
         return True
 

@@ -3,12 +3,11 @@ at 8:00 AM."). Pure: times and weekdays as Babel formats them for the language."
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
 from babel.dates import format_date, format_skeleton, format_time
 
-from ..flow.phrases import N_, Phrases
+from ..flow.phrases import N_, Phrases, clock_hour
 
 # Each is said with the hour on the clock as its count (gettext plural forms), so a
 # language whose article agrees with the hour gets it right: Spanish "a la 1:00" but
@@ -41,9 +40,3 @@ def opens_again(today: date, opening: datetime, p: Phrases) -> str:
                     date=format_skeleton("MMMMd", opening, locale=locale))
     return said.replace("..", ".")  # "8:00 a.m." ends the Spanish sentence
 
-
-def clock_hour(time_said: str) -> int:
-    """The hour as the language shows it: 1 for "1:00 p.m." and for "1:00", 13 for
-    "13:00" (a 24-hour clock)."""
-    found = re.search(r"\d+", time_said)
-    return int(found.group()) if found else 0

@@ -16,7 +16,7 @@ from app.flow.validate import MenuInvalid, parse_menu
 
 ROOT = Path(__file__).parents[2]
 # The functions system phrases go through (see app/flow/phrases.py and forms._problem).
-KEYWORDS = {"t": None, "N_": None, "tn": (1, 2), "_problem": None}
+KEYWORDS = {"t": None, "N_": None, "tn": (1, 2), "at_clock": None, "_problem": None}
 METHODS = [("app/**.py", "python"), ("app/**/templates/**.html", "jinja2")]
 
 

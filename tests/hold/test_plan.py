@@ -215,3 +215,14 @@ def test_a_spoken_key_is_an_answer_not_a_time(said):
     step = plan.answer(callback_offered(), plan.Wait(8, 5, 1800), catalog(), "callback", None,
                        said)
     assert not any(isinstance(a, plan.RequestCallback) and a.after for a in step.actions)
+
+
+@pytest.mark.parametrize(("closes", "article"), [(time(13), "hasta la 1:00"),
+                                                 (time(14), "hasta las 2:00")])
+def test_spanish_names_the_closing_hour_with_its_article(closes, article):
+    """Spanish says "hasta la 1:00" but "hasta las 2:00": the hour picks the form."""
+    cat = catalog(language="es-US", now=time(11, 0), hours=(time(8), closes))
+    step = plan.answer(callback_offered(cat), plan.Wait(8, 5, 1800), cat, "callback", None,
+                       "a las 9 de la noche")
+    assert not any(isinstance(a, plan.RequestCallback) for a in step.actions)
+    assert article in texts(step)[0]
