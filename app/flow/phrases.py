@@ -78,7 +78,8 @@ class Phrases:
     def at_clock(self, message: str, time: str, **params: object) -> str:
         """A sentence naming a clock time, with the hour on the clock as its plural count,
         so that Spanish says "a la 1:00" and "hasta la 1:00" but "a las 2:00"."""
-        return self.tn(message, message, clock_hour(time), time=time, **params)
+        said = self.tn(message, message, clock_hour(time), time=time, **params)
+        return said.replace("..", ".")  # "8:00 a.m." may end the sentence
 
     def words(self, english: str) -> frozenset[str]:
         """A catalogued word list (yes words, no words): English plus this language's."""

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from babel.dates import format_date, format_skeleton, format_time
 
-from ..flow.phrases import N_, Phrases, clock_hour
+from ..flow.phrases import N_, Phrases
 
 # Each is said with the hour on the clock as its count (gettext plural forms), so a
 # language whose article agrees with the hour gets it right: Spanish "a la 1:00" but
@@ -26,17 +26,13 @@ def opens_again(today: date, opening: datetime, p: Phrases) -> str:
     """`today` and `opening` are both the line's local time."""
     locale = locale_of(p)
     at = format_time(opening.time(), format="short", locale=locale)
-    hour = clock_hour(at)
     days = (opening.date() - today).days
     if days <= 0:
-        said = p.tn(TODAY, TODAY, hour, time=at)
-    elif days == 1:
-        said = p.tn(TOMORROW, TOMORROW, hour, time=at)
-    elif days < 7:
-        said = p.tn(THIS_WEEK, THIS_WEEK, hour, time=at,
-                    weekday=format_date(opening.date(), "EEEE", locale=locale))
-    else:
-        said = p.tn(LATER, LATER, hour, time=at,
-                    date=format_skeleton("MMMMd", opening, locale=locale))
-    return said.replace("..", ".")  # "8:00 a.m." ends the Spanish sentence
+        return p.at_clock(TODAY, at)
+    if days == 1:
+        return p.at_clock(TOMORROW, at)
+    if days < 7:
+        return p.at_clock(THIS_WEEK, at,
+                          weekday=format_date(opening.date(), "EEEE", locale=locale))
+    return p.at_clock(LATER, at, date=format_skeleton("MMMMd", opening, locale=locale))
 

@@ -226,3 +226,4 @@ def test_spanish_names_the_closing_hour_with_its_article(closes, article):
                        "a las 9 de la noche")
     assert not any(isinstance(a, plan.RequestCallback) for a in step.actions)
     assert article in texts(step)[0]
+    assert ".." not in texts(step)[0]
