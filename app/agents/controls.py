@@ -118,6 +118,12 @@ def state(assignment: Assignment) -> dict:
             "caller": caller_label(assignment)}
 
 
+def panel(assignment: Assignment) -> dict:
+    """What the screen pop's controls are drawn from."""
+    return {"controls": state(assignment), "transfer_queues": queues(),
+            "colleagues": colleagues(assignment.agent)}
+
+
 # -- running a control --------------------------------------------------------------------
 WHY_NOT = {
     "hold": "The caller is on hold already.", "resume": "The caller is not on hold.",

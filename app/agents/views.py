@@ -21,7 +21,7 @@ from ..headers import softphone_policy
 from ..hold.models import CallbackRequest
 from ..models import db, utcnow
 from ..phone import mask
-from . import presence, routing, service, softphone
+from . import controls, presence, routing, service, softphone
 from .models import AgentProfile, Assignment
 
 bp = Blueprint("agents", __name__, url_prefix="/agent", template_folder="templates",
@@ -221,7 +221,7 @@ def screen(assignment_id: int):
             return redirect(url_for("agents.console"))
     return render_template("agents/screen.html", assignment=assignment,
                            info=service.screen_pop(assignment.call, callback_of(assignment)),
-                           dispositions=DISPOSITIONS)
+                           dispositions=DISPOSITIONS, **controls.panel(assignment))
 
 
 def callback_of(assignment: Assignment) -> CallbackRequest | None:

@@ -38,3 +38,5 @@ class FakeApi:
     requests: list[tuple[str, str, dict]]  # (method, path, form) in order
     fail_next: bool  # the next request answers a server error
     recording: bytes  # the audio any recording URL of the fake serves
+    rooms: dict[str, str]  # a conference's name -> its id (Twilio's kit)
+    members: dict[str, dict[str, bool]]  # room id -> {leg's call id: its leaving ends it}
