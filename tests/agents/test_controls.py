@@ -168,23 +168,29 @@ def test_cold_transfer_to_a_number_dials_it(client, on_call, api, signed):
     assert twiml.find("Dial").text == "+14155550123"
 
 
-@pytest.mark.parametrize("number, why", [
+ODD_NUMBERS = [
     ("4155550123", "is not a full international number"),
     ("+1555123", "is not a full international number"),
     ("+15551230001", "is not a full international number"),  # no such area code
     ("+19005550123", "is a premium-rate or special number"),
     ("+14155550100", "is one of our own lines"),
     ("+14155550177", "is an agent's phone: add them as a colleague"),
-])
-def test_odd_or_internal_numbers_are_refused_with_a_reason(client, on_call, api, agent,
-                                                            number, why):
+]
+
+
+def test_odd_or_internal_numbers_are_refused_with_a_reason(client, on_call, api, agent):
     agent("bea", "+14155550177")
     menus.route_number("+14155550100", "brightsmile-dental")
     db.session.commit()
-    answer = press(client, on_call, "transfer", number=number)
-    assert answer.status_code == 409 and why in answer.get_json()["message"]
+    for number, why in ODD_NUMBERS:
+        answer = press(client, on_call, "transfer", number=number)
+        assert answer.status_code == 409 and why in answer.get_json()["message"], number
+        consulted = press(client, on_call, "consult", number=number)  # a colleague's too
+        assert why in consulted.get_json()["message"], number
     assert api.requests == []
-    assert db.session.get(Assignment, on_call["assignment"].id).status == "connected"
+    assignment = db.session.get(Assignment, on_call["assignment"].id)
+    assert (assignment.status, assignment.on_hold, assignment.consult) == (
+        "connected", False, None)
 
 
 def test_a_queue_nobody_serves_is_refused(client, on_call, api):
