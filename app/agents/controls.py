@@ -61,17 +61,19 @@ def caller_label(assignment: Assignment) -> str:
     return info["name"] if info["matched"] else mask(assignment.call.from_number)
 
 
-def closed(assignment: Assignment) -> str | None:
-    """Why no control applies to this call any more (or yet); None while it is live."""
+def closed(assignment: Assignment) -> tuple[str, str] | None:
+    """(how the call stands, why no control applies) once it is over, or before it is
+    connected; None while it is live."""
     if assignment.status == "transferred":
-        return f"This call was transferred ({where(assignment)}): its controls are closed."
+        return (f"Transferred {where(assignment)}", f"This call was transferred "
+                f"({where(assignment)}): its controls are closed.")
     if assignment.status == "caller-gone" or assignment.status == "connected" and (
             assignment.kind == "caller" and assignment.call.ended_at is not None):
-        return "The caller has hung up: nothing was changed."
+        return "Caller hung up", "The caller has hung up: nothing was changed."
     if assignment.status == "ringing":
-        return "The caller is not connected to you yet: nothing was changed."
+        return "Ringing", "The caller is not connected to you yet: nothing was changed."
     if assignment.status != "connected":
-        return "This call has ended: nothing was changed."
+        return "Ended", "This call has ended: nothing was changed."
     return None
 
 
@@ -86,10 +88,8 @@ def where(assignment: Assignment) -> str:
 
 def label(assignment: Assignment) -> str:
     """The call's state in a few words, as the console shows it."""
-    if reason := closed(assignment):
-        return {"transferred": "Transferred " + where(assignment),
-                "ringing": "Ringing"}.get(assignment.status, "Ended" if "ended" in reason
-                                          else "Caller hung up")
+    if over := closed(assignment):
+        return over[0]
     if assignment.consult == CONSULTING:
         return f"On hold · talking to {assignment.colleague}"
     if assignment.consult == JOINED:
@@ -132,7 +132,14 @@ WHY_NOT = {
     "drop": "No colleague is on the call.",
     "leave": "Join your colleague to the call before you leave it.",
 }
-BUSY = "Finish the warm transfer first: join or drop your colleague."
+BUSY = {CONSULTING: "Finish the warm transfer first: join or drop your colleague.",
+        JOINED: "You are on a three-way call: drop your colleague or leave the call."}
+
+
+def why_not(assignment: Assignment, action: str) -> str:
+    if assignment.consult and action not in ("mute", "unmute"):
+        return BUSY[assignment.consult]
+    return WHY_NOT.get(action, "That control does not apply now.")
 
 
 def run(agent: AgentProfile, assignment: Assignment | None, action: str,
@@ -143,11 +150,10 @@ def run(agent: AgentProfile, assignment: Assignment | None, action: str,
         raise Refused("That call is not yours: nothing was changed.")
     if action not in CONTROLS:
         raise Refused("There is no such control.")
-    if reason := closed(assignment):
-        raise Refused(reason)
+    if over := closed(assignment):
+        raise Refused(over[1])
     if action not in allowed(assignment):
-        raise Refused(WHY_NOT.get(action) if assignment.consult is None or action in (
-            "resume", "mute", "unmute") else BUSY)
+        raise Refused(why_not(assignment, action))
     done, detail = CONTROLS[action](assignment, form)
     event_log.record_event(assignment.call, "agent_control", action=action,
                            agent=agent.id, assignment=assignment.id, **detail)
@@ -317,9 +323,12 @@ def colleague(assignment: Assignment, form) -> Colleague:
     choice, number = form.get("colleague", "").strip(), form.get("number", "").strip()
     if bool(choice) == bool(number):
         raise Refused("Choose a colleague or type a number to add (one of them).")
-    if number:
-        return Colleague(mask(number), diallable(number))
-    other = db.session.get(AgentProfile, int(choice)) if choice.isdigit() else None
+    if number:  # an agent's own phone typed in is that agent
+        other = db.session.scalar(select(AgentProfile).where(AgentProfile.phone == number))
+        if other is None:
+            return Colleague(mask(number), diallable(number))
+    else:
+        other = db.session.get(AgentProfile, int(choice)) if choice.isdigit() else None
     if other is None or other.id == assignment.agent_id:
         raise Refused("Choose one of your colleagues from the list.")
     if other.status in (presence.ON_CALL, presence.OFFERED):

@@ -50,10 +50,11 @@ def control(assignment_id: int, action: str):
 
 def answered(assignment_id: int, message: str, status: int):
     assignment = db.session.get(Assignment, assignment_id)
-    mine = assignment is not None and assignment.agent_id == profile().id
+    mine = assignment if assignment is not None and assignment.agent_id == profile().id \
+        else None
     if wants_json():
         return jsonify(message=message, ok=status == 200,
-                       state=controls.state(assignment) if mine else None), status
+                       state=controls.state(mine) if mine else None), status
     flash(message)
     if not mine:
         return redirect(url_for("agents.console"))

@@ -238,7 +238,8 @@ def hung_up(assignment: Assignment) -> None:
     repeated callback must not put the agent's next call into wrap-up."""
     if assignment.status != "connected":
         return
-    assignment.status = "ended"
+    # after a warm transfer's join the caller stays with the colleague (controls.py)
+    assignment.status = "transferred" if assignment.consult == "joined" else "ended"
     presence.start_wrap_up(assignment.agent, queue_of(assignment))
 
 

@@ -19,7 +19,7 @@ from tests.providers.twilio import kit
 from tests.test_accessibility import Audit
 
 
-def state_is(page, text: str) -> None:
+def state_is(page, text: str) -> None:  # noqa: F811
     page.wait_for_function("(text) => document.getElementById('call-state').textContent "
                            "=== text", arg=text, timeout=10_000)
 

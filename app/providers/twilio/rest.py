@@ -93,8 +93,9 @@ class TwilioRest:
         return found[0].sid if found else None
 
     def update_leg(self, room_id: str, call_id: str, change: LegChange) -> bool:
-        fields = {"hold": change.hold, "muted": change.muted,
-                  "end_conference_on_exit": change.ends_room}
+        fields: dict[str, bool | str | None] = {
+            "hold": change.hold, "muted": change.muted,
+            "end_conference_on_exit": change.ends_room}
         if change.music_url:
             fields |= {"hold_url": change.music_url, "hold_method": "GET"}
         return _unless_gone(call_id, lambda: self.client.conferences(room_id).participants(

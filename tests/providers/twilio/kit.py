@@ -236,9 +236,7 @@ class _Api(ProviderHandler):
         if method == "POST" and api.calls[sid] != "in-progress":
             return self.reply(400, {"code": 21220, "message": "not in progress", "status": 400})
         if method == "POST" and "Url" in form:  # new instructions: the leg leaves its room
-            for room, legs in list(api.members.items()):
-                if legs.pop(sid, False):
-                    self._end_room(room)
+            leave_room(api, sid)
         self.reply(200, {"sid": sid, "status": api.calls[sid], "duration": "125"})
 
     # https://www.twilio.com/docs/voice/api/conference-resource and its participants. A room
@@ -256,7 +254,7 @@ class _Api(ProviderHandler):
         if legs is None:
             return self.reply(404, {"code": 20404, "message": "not found", "status": 404})
         if len(parts) == 1:  # the room closed
-            self._end_room(room)
+            end_room(api, room)
             return self.reply(200, {"sid": room, "status": "completed"})
         if len(parts) == 2:  # a leg rung into the room
             sid = new_call_id()
@@ -267,10 +265,7 @@ class _Api(ProviderHandler):
         if leg not in legs:
             return self.reply(404, {"code": 20404, "message": "not found", "status": 404})
         if method == "DELETE":
-            ends = legs.pop(leg)
-            api.calls[leg] = "completed"
-            if ends:
-                self._end_room(room)
+            hang_up(api, leg)
             self.send_response(204)
             self.end_headers()
             return None
@@ -280,10 +275,6 @@ class _Api(ProviderHandler):
                                 "hold": form.get("Hold") == "true",
                                 "muted": form.get("Muted") == "true"})
 
-    def _end_room(self, room: str) -> None:
-        for leg in self.state.members.pop(room, {}):
-            self.state.calls[leg] = "completed"
-
     def do_GET(self):  # noqa: N802
         self._answer("GET")
 
@@ -292,6 +283,25 @@ class _Api(ProviderHandler):
 
     def do_POST(self):  # noqa: N802
         self._answer("POST")
+
+
+def leave_room(api, leg: str) -> None:
+    """A leg leaves its room (new instructions, removed, hung up); if its leaving ends the
+    room (endConferenceOnExit), everyone else in it is hung up."""
+    for room, legs in list(api.members.items()):
+        if legs.pop(leg, False):
+            end_room(api, room)
+
+
+def end_room(api, room: str) -> None:
+    for leg in api.members.pop(room, {}):
+        api.calls[leg] = "completed"
+
+
+def hang_up(api, leg: str) -> None:
+    """A phone in a room hangs up (or is removed from it)."""
+    api.calls[leg] = "completed"
+    leave_room(api, leg)
 
 
 @contextmanager
