@@ -10,6 +10,7 @@ that goes through is a call event, for the screen pop and analytics.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 
 import phonenumbers
@@ -26,6 +27,7 @@ from . import presence, service, softphone
 from .models import AgentProfile, Assignment, QueueRouting
 
 CONSULTING, JOINED = "consulting", "joined"  # a warm transfer: talking first, then three-way
+CONSULTABLE = (presence.AVAILABLE, presence.WRAP_UP)  # an agent free to be rung as a colleague
 # Numbers a caller may be sent to: not premium-rate, shared-cost, pagers or invalid ones.
 DIALLABLE = {phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE,
              phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
@@ -308,6 +310,7 @@ def transferred_to(assignment: Assignment | None) -> tuple[str, str]:
 class Colleague:
     label: str
     address: str  # where their phone or softphone rings
+    agent: AgentProfile | None = None  # an agent of ours (else an outside number)
 
 
 def colleagues(agent: AgentProfile) -> list[AgentProfile]:
@@ -331,29 +334,32 @@ def colleague(assignment: Assignment, form) -> Colleague:
         other = db.session.get(AgentProfile, int(choice)) if choice.isdigit() else None
     if other is None or other.id == assignment.agent_id:
         raise Refused("Choose one of your colleagues from the list.")
-    if other.status in (presence.ON_CALL, presence.OFFERED):
-        raise Refused(f"{agent_name(other)} is on a call: choose someone else.")
-    return Colleague(agent_name(other), softphone.ring_address(other))
+    if other.status not in CONSULTABLE:
+        raise Refused(f"{agent_name(other)} is {other.status}: choose someone else.")
+    return Colleague(agent_name(other), softphone.ring_address(other), other)
 
 
 def consult(assignment: Assignment, form) -> tuple[str, dict]:
-    """Warm, first step: the caller on hold, the colleague rung into the room to talk."""
+    """Warm, first step: the caller on hold, the colleague rung into the room to talk. A
+    colleague agent is on a call from now on, so nobody offers them a caller meanwhile."""
     who = colleague(assignment, form)
+    if who.agent and not presence.move(who.agent, presence.ON_CALL, "consulted",
+                                       allowed=CONSULTABLE):
+        raise Refused(f"{who.label} just became busy: choose someone else.")
     was_on_hold = assignment.on_hold
     if not was_on_hold:
         _hold_caller(assignment, True)
     room = room_id(assignment)
-    status = external_url("voice.colleague_status", a=assignment.id)
+    status = external_url("voice.colleague_status", a=assignment.id,
+                          agent=who.agent.id if who.agent else None)
     try:
         leg = _ask(f"add {mask(who.address)}", lambda rest: rest.add_leg(
             room, who.address, telephony.our_number(), status),
             providers.current().local_call_id())
     except Failed:
         if not was_on_hold:  # as it was: the caller back with the agent
-            try:
+            with suppress(Failed):
                 _hold_caller(assignment, False)
-            except Failed:
-                pass
         raise
     assignment.consult, assignment.colleague, assignment.colleague_leg = (
         CONSULTING, who.label, leg)
@@ -396,9 +402,16 @@ def leave(assignment: Assignment, form) -> tuple[str, dict]:
         "colleague": assignment.colleague}
 
 
-def colleague_left(assignment: Assignment, leg: str) -> None:
-    """The colleague's phone ended before a join (no answer, or they hung up): the caller
-    stays on hold with the agent, who can resume or try someone else."""
+def colleague_left(assignment: Assignment, leg: str, agent: AgentProfile | None) -> None:
+    """The colleague's phone ended. Before a join (no answer, or they hung up) the caller
+    stays on hold with the agent, who can resume or try someone else. A colleague agent is
+    free again: after a join they talked to the caller, so first the queue's wrap-up."""
+    if agent is not None:
+        if assignment.consult == JOINED and assignment.colleague_leg == leg:
+            presence.start_wrap_up(agent, service.queue_of(assignment))
+        else:
+            presence.move(agent, presence.AVAILABLE, "consultation over",
+                          allowed=(presence.ON_CALL,))
     if assignment.consult != CONSULTING or assignment.colleague_leg != leg:
         return
     event_log.record_event(assignment.call, "agent_control", action="colleague-left",

@@ -15,7 +15,7 @@ from ..voice.security import provider_signed
 from ..voice.views import bp as voice_bp
 from ..voice.views import reply, this_call
 from . import controls
-from .models import Assignment
+from .models import AgentProfile, Assignment
 from .views import bp, profile
 
 
@@ -89,7 +89,9 @@ def colleague_status():
     assignment = _assignment()
     status = providers.current().leg_status(request.form)
     if assignment is not None and not status.live:
-        controls.colleague_left(assignment, this_call().call_id)
+        ident = request.args.get("agent", "")
+        colleague = db.session.get(AgentProfile, int(ident)) if ident.isdigit() else None
+        controls.colleague_left(assignment, this_call().call_id, colleague)
         db.session.commit()
     return Response(status=204)
 

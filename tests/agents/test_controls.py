@@ -119,12 +119,20 @@ def test_mute_and_unmute_the_agent_not_the_caller(client, on_call, api):
     assert db.session.get(Assignment, on_call["assignment"].id).muted is False
 
 
-def test_holding_twice_is_refused_without_asking_the_provider(client, on_call, api):
+def test_controls_that_do_not_apply_now_are_refused_without_asking_the_provider(
+        client, on_call, api, agent):
+    busy = agent("bea", "+14155550177")
+    busy.status = presence.ON_CALL
+    db.session.commit()
     press(client, on_call, "hold")
     asked = len(api.requests)
     again = press(client, on_call, "hold")
     assert (again.status_code, again.get_json()["message"]) == (
         409, "The caller is on hold already.")
+    consulted = press(client, on_call, "consult", colleague=str(busy.id))
+    assert consulted.get_json()["message"] == "bea is on-call: choose someone else."
+    assert press(client, on_call, "join").get_json()["message"] == (
+        "No colleague is waiting to join: add one first.")
     assert len(api.requests) == asked
 
 
@@ -214,10 +222,19 @@ def consult_bea(client, on_call, api, agent, *, by_phone=False) -> tuple[AgentPr
     assert form["To"] == "+14155550177" and form["From"] == "+15005550006"
     assert form["EndConferenceOnExit"] == "false"  # she may hang up: the caller stays
     assert form["StatusCallback"] == (f"{BASE}/voice/colleague-status?"
-                                      f"a={on_call['assignment'].id}")
+                                      f"a={on_call['assignment'].id}&agent={bea.id}")
     leg = db.session.get(Assignment, on_call["assignment"].id).colleague_leg
     assert api.members[on_call["room"]][leg] is False
+    assert db.session.get(AgentProfile, bea.id).status == presence.ON_CALL  # not offered
     return bea, leg
+
+
+def colleague_hung_up(signed, on_call, bea, leg, status="completed") -> AgentProfile:
+    """Twilio reports the colleague's leg ended; returns the colleague as they are now."""
+    signed(f"/voice/colleague-status?a={on_call['assignment'].id}&agent={bea.id}",
+           {"CallSid": leg, "CallStatus": status})
+    db.session.expire_all()
+    return db.session.get(AgentProfile, bea.id)
 
 
 def test_warm_transfer_join_then_the_first_agent_leaves_and_the_caller_stays(
@@ -244,7 +261,7 @@ def test_warm_transfer_join_then_the_first_agent_leaves_and_the_caller_stays(
 
 
 def test_after_a_join_the_first_agent_may_just_hang_up(client, on_call, api, agent, signed):
-    _bea, leg = consult_bea(client, on_call, api, agent)
+    bea, leg = consult_bea(client, on_call, api, agent)
     press(client, on_call, "join")
     kit.hang_up(api, on_call["agent_leg"])  # Andy puts his phone down
     signed(f"/voice/agent-status?a={on_call['assignment'].id}&leg=agent",
@@ -254,25 +271,27 @@ def test_after_a_join_the_first_agent_may_just_hang_up(client, on_call, api, age
     assert (assignment.status, assignment.agent.status) == ("transferred", presence.WRAP_UP)
     kit.hang_up(api, leg)  # and when Bea hangs up, the room closes: nobody is left alone
     assert api.calls[on_call["caller"]] == kit.ENDED
+    assert colleague_hung_up(signed, on_call, bea, leg).status == presence.WRAP_UP
 
 
 def test_warm_transfer_drop_removes_the_colleague_and_resumes_the_caller(
-        client, on_call, api, agent):
-    _bea, leg = consult_bea(client, on_call, api, agent, by_phone=True)
+        client, on_call, api, agent, signed):
+    bea, leg = consult_bea(client, on_call, api, agent, by_phone=True)
     dropped = press(client, on_call, "drop").get_json()
     assert dropped["state"]["label"] == "Connected"
     (remove, _, _), (_, path, form) = api.requests[-2][:3], api.requests[-1]
     assert remove == "DELETE" and api.requests[-2][1].endswith(f"/Participants/{leg}.json")
     assert path.endswith(f"/Participants/{on_call['caller']}.json") and form == {
         "Hold": "false"}
-    assert api.calls[on_call["caller"]] == kit.LIVE
+    assert api.calls[on_call["caller"]] == kit.LIVE and api.calls[leg] == kit.ENDED
+    assert colleague_hung_up(signed, on_call, bea, leg).status == presence.AVAILABLE
 
 
 def test_a_colleague_who_does_not_answer_leaves_the_caller_on_hold_with_the_agent(
         client, on_call, api, agent, signed):
-    _bea, leg = consult_bea(client, on_call, api, agent)
-    signed(f"/voice/colleague-status?a={on_call['assignment'].id}",
-           {"CallSid": leg, "CallStatus": "no-answer"})
+    bea, leg = consult_bea(client, on_call, api, agent)
+    assert colleague_hung_up(signed, on_call, bea, leg, "no-answer").status == \
+        presence.AVAILABLE
     state = client.get(f"/agent/assignment/{on_call['assignment'].id}/controls.json")
     assert state.get_json()["state"]["label"] == "On hold"
     assert state.get_json()["state"]["allowed"][0] == "resume"
@@ -356,12 +375,15 @@ def test_a_provider_failure_changes_nothing(client, on_call, api):
     assert press(client, on_call, "hold").status_code == 200  # and it works once it is back
 
 
-def test_a_warm_transfer_the_provider_fails_leaves_the_call_as_it_was(
+def test_a_colleague_the_provider_cannot_ring_leaves_the_call_as_it_was(
         client, on_call, api, agent):
     bea = agent("bea", "+14155550177")
-    api.fail_next = True
+    api.fail_path = "/Participants.json"  # the caller is held, then adding the leg fails
     answer = press(client, on_call, "consult", colleague=str(bea.id))
     assert answer.status_code == 502 and answer.get_json()["state"]["label"] == "Connected"
+    held, _add, resumed = api.requests[-3:]
+    assert (held[2]["Hold"], resumed[2]) == ("true", {"Hold": "false"})  # back with Andy
     assignment = db.session.get(Assignment, on_call["assignment"].id)
     assert (assignment.consult, assignment.colleague_leg, assignment.on_hold) == (
         None, None, False)
+    assert db.session.get(AgentProfile, bea.id).status == presence.AVAILABLE

@@ -217,7 +217,7 @@ class _Api(ProviderHandler):
         form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode() or query).items()}
         api = self.state
         api.requests.append((method, path, form))
-        if api.fail_next:
+        if api.fail_next or api.fail_path and path.endswith(api.fail_path):
             api.fail_next = False
             return self.reply(500, {"code": 20500, "message": "internal", "status": 500})
         if "/Conferences" in path:
@@ -312,6 +312,7 @@ def fake_api(config: dict):
     state = FakeApi()
     state.calls, state.requests, state.fail_next, state.recording = {}, [], False, b""
     state.rooms, state.members = {}, {}  # room name -> sid; sid -> {leg: ends the room}
+    state.fail_path = None
     server = fake_provider(SimpleNamespace(config=config),
                            type("Api", (_Api,), {"state": state}))
     config.update(TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_AUTH_TOKEN="rest-token")
