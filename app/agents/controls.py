@@ -57,12 +57,6 @@ def joined(assignment: Assignment, *, agent_leg: str | None = None,
 
 
 # -- how the call stands ------------------------------------------------------------------
-def caller_label(assignment: Assignment) -> str:
-    """The caller as the agent knows them: the customer's name, else the masked number."""
-    info = service.context(assignment.call)
-    return info["name"] if info["matched"] else mask(assignment.call.from_number)
-
-
 def closed(assignment: Assignment) -> tuple[str, str] | None:
     """(how the call stands, why no control applies) once it is over, or before it is
     connected; None while it is live."""
@@ -117,7 +111,7 @@ def state(assignment: Assignment) -> dict:
     return {"label": label(assignment), "allowed": allowed(assignment),
             "on_hold": assignment.on_hold, "muted": assignment.muted,
             "consult": assignment.consult, "colleague": assignment.colleague,
-            "caller": caller_label(assignment)}
+            "caller": service.caller_name(assignment.call)}
 
 
 def panel(assignment: Assignment) -> dict:

@@ -14,6 +14,7 @@ from ..hold import service as hold
 from ..hold.models import CallbackRequest, HoldSession
 from ..menus import language_of
 from ..models import Call, db, rows_updated, utcnow
+from ..phone import mask
 from ..providers.port import QueueExit
 from . import presence
 from .context import agent_phrases, context, screen_pop, whisper  # noqa: F401  (the agent's view)
@@ -190,6 +191,13 @@ def languages_of(call: Call) -> tuple[str, str]:
 
 def primary(language: str | None) -> str:
     return (language or "").split("-")[0].lower()
+
+
+def caller_name(call: Call, info: dict | None = None) -> str:
+    """The caller as buttons name them: the customer, or the masked number. info: the
+    call's context(), when the caller already has it."""
+    info = info or context(call)
+    return info["name"] if info["matched"] else mask(call.from_number)
 
 
 def queue_of(assignment: Assignment) -> str:
