@@ -387,3 +387,25 @@ def test_a_colleague_the_provider_cannot_ring_leaves_the_call_as_it_was(
     assert (assignment.consult, assignment.colleague_leg, assignment.on_hold) == (
         None, None, False)
     assert db.session.get(AgentProfile, bea.id).status == presence.AVAILABLE
+
+
+def test_without_provider_credentials_controls_go_to_the_local_outbox(
+        simulate, agent, client, login, signed):
+    """`flask run` with no Twilio account: the buttons still work, their requests are kept
+    in the outbox (/outbox lists them) as the other call requests are."""
+    from app.models import Message
+    from tests.agents.test_agents import answer_as_agent
+
+    waiting_caller(simulate)
+    assignment = service.take_next(agent())
+    db.session.commit()
+    assert answer_as_agent(signed, assignment).find("Dial/Conference") is not None
+    login("andy")
+    token = csrf_from(client.get(f"/agent/assignment/{assignment.id}").get_data(as_text=True))
+    answer = client.post(f"/agent/assignment/{assignment.id}/control/hold",
+                         data={"csrf_token": token}, headers=JSON)
+    assert answer.get_json()["state"]["label"] == "On hold"
+    kept = db.session.scalars(select(Message.body).where(
+        Message.body.startswith("control "))).all()
+    assert kept[0] == f"control find holdline-{assignment.id}"
+    assert "hold=True" in kept[1] and "hold-music.wav" in kept[1]
