@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import phonenumbers
 from flask import current_app
@@ -189,7 +189,8 @@ def _change(assignment: Assignment, leg: str | None, change: LegChange,
     if not leg:
         raise Refused("Your phone is not in the call yet: nothing was changed.")
     room = room_id(assignment)
-    _ask(f"{change} {leg}", lambda rest: rest.update_leg(room, leg, change), gone=gone)
+    what = ", ".join(f"{k}={v}" for k, v in asdict(change).items() if v is not None)
+    _ask(f"{leg} {what}", lambda rest: rest.update_leg(room, leg, change), gone=gone)
 
 
 def _hold_caller(assignment: Assignment, hold: bool) -> None:
