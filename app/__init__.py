@@ -81,6 +81,7 @@ def register_security(app: Flask) -> CSRFProtect:
 
 def register_voice(app: Flask, csrf: CSRFProtect) -> None:
     """The provider's webhooks and callbacks."""
+    from .agents import controls_views  # noqa: F401  (its routes join voice.bp, agents.bp)
     from .selfservice import views as selfservice
     from .voice import agent_views, hold_views, person, stream_views, voicemail_views  # noqa: F401
     from .voice import views as voice  # the modules above add their routes to voice.bp

@@ -71,6 +71,8 @@ class EventKind(StrEnum):
     HOLD_ABANDONED = "hold_abandoned"
     HOLD_CALLBACK = "hold_callback"
     HOLD_VOICEMAIL = "hold_voicemail"
+    # an agent's in-call control (hold, mute, transfer, end), with its action in detail
+    AGENT_CONTROL = "agent_control"
 
 
 class Outcome(StrEnum):
@@ -111,3 +113,4 @@ class HandoffReason(StrEnum):
     CALL_REPLAYED = "call replayed"
     LEFT_VOICEMAIL = "left a voicemail"
     NOBODY_ANSWERED = "nobody could answer"
+    AGENT_TRANSFER = "transferred by an agent"

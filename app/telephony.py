@@ -9,7 +9,9 @@ the simulator prints and /outbox lists.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -20,6 +22,7 @@ from .phone import mask
 from .providers.port import CallEnded, DeliveryStatus, ProviderError, Rest
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 RATE_LIMIT = (3, timedelta(hours=1))  # texts per number per window
 
 
@@ -108,6 +111,22 @@ def redirect_call(sid: str, url: str) -> bool:
         return rest.update_call(sid, url)
     except ProviderError as exc:
         log.warning("could not redirect call %s: %s", sid, exc)
+        raise SendFailed("provider error") from exc
+
+
+def in_room(what: str, request: Callable[[Rest], T], local: T) -> T:
+    """An agent's in-call control (hold, mute, a leg added or removed, a room closed)
+    through the provider. Locally it is kept in the outbox and answers `local`; SendFailed
+    when the provider failed (the call goes on as it was)."""
+    rest = client()
+    if rest is None:
+        db.session.add(Message(to_number="", from_number="", body=f"control {what}"[:1600],
+                               channel="voice", status="outbox"))
+        return local
+    try:
+        return request(rest)
+    except ProviderError as exc:
+        log.warning("in-call control %s failed: %s", what, exc)
         raise SendFailed("provider error") from exc
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
@@ -87,5 +87,15 @@ class Assignment(Model):
     rung_at: Mapped[datetime | None]  # a browser agent is rung once their softphone is ready
     disposition: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(Text)
+    # In-call controls (controls.py): the legs in the agent's room and how they stand.
+    agent_leg: Mapped[str | None] = mapped_column(String(64))
+    caller_leg: Mapped[str | None] = mapped_column(String(64))
+    room_id: Mapped[str | None] = mapped_column(String(64))  # the provider's, once looked up
+    on_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
+    muted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    consult: Mapped[str | None] = mapped_column(String(10))  # consulting | joined (warm)
+    colleague: Mapped[str | None] = mapped_column(String(80))  # who, as the agent sees them
+    colleague_leg: Mapped[str | None] = mapped_column(String(64))
+    transfer_to: Mapped[str | None] = mapped_column(String(80))  # queue:<name> | number:<e164>
     agent: Mapped[AgentProfile] = relationship()
     call: Mapped[Call] = relationship()

@@ -14,6 +14,7 @@ from ..hold import service as hold
 from ..hold.models import CallbackRequest, HoldSession
 from ..menus import language_of
 from ..models import Call, db, rows_updated, utcnow
+from ..phone import mask
 from ..providers.port import QueueExit
 from . import presence
 from .context import agent_phrases, context, screen_pop, whisper  # noqa: F401  (the agent's view)
@@ -192,6 +193,13 @@ def primary(language: str | None) -> str:
     return (language or "").split("-")[0].lower()
 
 
+def caller_name(call: Call, info: dict | None = None) -> str:
+    """The caller as buttons name them: the customer, or the masked number. info: the
+    call's context(), when the caller already has it."""
+    info = info or context(call)
+    return info["name"] if info["matched"] else mask(call.from_number)
+
+
 def queue_of(assignment: Assignment) -> str:
     row = (db.session.get(HoldSession, assignment.hold_session_id) if assignment.hold_session_id
            else callback_of(assignment))
@@ -238,7 +246,8 @@ def hung_up(assignment: Assignment) -> None:
     repeated callback must not put the agent's next call into wrap-up."""
     if assignment.status != "connected":
         return
-    assignment.status = "ended"
+    # after a warm transfer's join the caller stays with the colleague (controls.py)
+    assignment.status = "transferred" if assignment.consult == "joined" else "ended"
     presence.start_wrap_up(assignment.agent, queue_of(assignment))
 
 

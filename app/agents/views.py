@@ -20,8 +20,7 @@ from ..auth import audit, role_required
 from ..headers import softphone_policy
 from ..hold.models import CallbackRequest
 from ..models import db, utcnow
-from ..phone import mask
-from . import presence, routing, service, softphone
+from . import controls, presence, routing, service, softphone
 from .models import AgentProfile, Assignment
 
 bp = Blueprint("agents", __name__, url_prefix="/agent", template_folder="templates",
@@ -121,9 +120,9 @@ def line_json():
 def _who(call) -> dict:
     info = service.context(call)
     # "caller" names the row's Take button: the customer, or the masked number
-    caller = info["name"] if info["matched"] else mask(call.from_number)
-    return {"name": info["name"], "caller": caller, "reason": info["reason"] or "",
-            "intent": info["intent"] or "", "context": "; ".join(info["done"][-2:])}
+    return {"name": info["name"], "caller": service.caller_name(call, info),
+            "reason": info["reason"] or "", "intent": info["intent"] or "",
+            "context": "; ".join(info["done"][-2:])}
 
 
 def _tries(callback: CallbackRequest | None) -> dict:
@@ -221,7 +220,7 @@ def screen(assignment_id: int):
             return redirect(url_for("agents.console"))
     return render_template("agents/screen.html", assignment=assignment,
                            info=service.screen_pop(assignment.call, callback_of(assignment)),
-                           dispositions=DISPOSITIONS)
+                           dispositions=DISPOSITIONS, **controls.panel(assignment))
 
 
 def callback_of(assignment: Assignment) -> CallbackRequest | None:

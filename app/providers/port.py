@@ -223,6 +223,16 @@ class StreamOther:
 StreamEvent = StreamStart | StreamAudio | StreamDigit | StreamMark | StreamStop | StreamOther
 
 
+@dataclass(frozen=True)
+class LegChange:
+    """What an agent's control changes on one leg in the room; None leaves it as it is."""
+
+    hold: bool | None = None
+    music_url: str | None = None  # played to the leg while on hold
+    muted: bool | None = None
+    ends_room: bool | None = None  # whether this leg leaving closes the room
+
+
 class Headers(Protocol):
     """A request's headers, looked up by name (Flask's are case-insensitive; a dict does)."""
 
@@ -238,6 +248,13 @@ class Rest(Protocol):
                  status_callback: str | None) -> tuple[str, DeliveryStatus]: ...
     def fetch_call(self, call_id: str) -> CallEnded | None: ...
     def fetch_recording(self, url: str) -> bytes | None: ...
+    # In-call controls on an agent's room (JoinRoom) and the legs in it. Each returns
+    # False when the room or leg is gone (hung up); ProviderError when it may live.
+    def find_room(self, name: str) -> str | None: ...
+    def update_leg(self, room_id: str, call_id: str, change: LegChange) -> bool: ...
+    def add_leg(self, room_id: str, to: str, from_: str, status_callback: str) -> str: ...
+    def remove_leg(self, room_id: str, call_id: str) -> bool: ...
+    def end_room(self, room_id: str) -> bool: ...
 
 
 class Provider(Protocol):

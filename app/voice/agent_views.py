@@ -7,7 +7,7 @@ import logging
 from flask import request
 
 from .. import providers, telephony
-from ..agents import routing
+from ..agents import controls, routing
 from ..agents import service as agents
 from ..agents.models import Assignment
 from ..calls import session as calls
@@ -27,7 +27,7 @@ def _assignment() -> Assignment | None:
 
 
 def _room(assignment: Assignment) -> JoinRoom:
-    return JoinRoom(f"holdline-{assignment.id}")
+    return JoinRoom(controls.room_name(assignment))
 
 
 def _not_reached(assignment: Assignment) -> str:
@@ -103,6 +103,7 @@ def agent_connect():
         db.session.commit()
         return _goodbye(_not_reached(assignment))
     assignment.status, assignment.connected_at = "connected", utcnow()
+    controls.joined(assignment, agent_leg=this_call().call_id)  # for mute, and to leave
     db.session.commit()
     return reply([_room(assignment)])
 
@@ -113,6 +114,8 @@ def caller_join():
     assignment = _assignment()
     if assignment is None:  # we cannot tell whose call this is: the business's language
         return reply([Say("Sorry, we lost the connection to the agent. Please call us again.")])
+    controls.joined(assignment, caller_leg=this_call().call_id)  # a callback's is a new leg
+    db.session.commit()
     language, voice = calls.call_language(assignment.call)
     return reply([Say(phrases(language).t("Thanks for waiting. Connecting you now."),
                       language=language, voice=voice), _room(assignment)])

@@ -37,4 +37,7 @@ class FakeApi:
     calls: dict[str, str]  # call id -> the provider's status word for it
     requests: list[tuple[str, str, dict]]  # (method, path, form) in order
     fail_next: bool  # the next request answers a server error
+    fail_path: str | None  # so does every request whose path ends so (None: none)
     recording: bytes  # the audio any recording URL of the fake serves
+    rooms: dict[str, str]  # a conference's name -> its id (Twilio's kit)
+    members: dict[str, dict[str, bool]]  # room id -> {leg's call id: its leaving ends it}

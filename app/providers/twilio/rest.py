@@ -13,7 +13,14 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from ..port import CallEnded, DeliveryStatus, LegStatus, ProviderError, provider_int
+from ..port import (
+    CallEnded,
+    DeliveryStatus,
+    LegChange,
+    LegStatus,
+    ProviderError,
+    provider_int,
+)
 from .fields import MAX_CALL_S
 from .statuses import call_status, delivery_status
 
@@ -72,16 +79,46 @@ class TwilioRest:
 
     def update_call(self, call_id: str, url: str) -> bool:
         """False when the call is gone (hung up); ProviderError when it may live."""
+        return _unless_gone(call_id, lambda: self.client.calls(call_id).update(
+            url=url, method="POST"))
+
+    # In-call controls: https://www.twilio.com/docs/voice/api/conference-participant-resource
+    def find_room(self, name: str) -> str | None:
+        """The conference our <Conference> of that name made, while it is in progress."""
         try:
-            self.client.calls(call_id).update(url=url, method="POST")
-            return True
-        except TwilioRestException as exc:
-            if exc.status == 404 or exc.code == CALL_NOT_IN_PROGRESS:
-                log.info("call %s is gone: %s", call_id, exc.msg)
-                return False
-            raise ProviderError(str(exc)) from exc
+            found = self.client.conferences.list(friendly_name=name, status="in-progress",
+                                                 limit=1)
         except (TwilioException, OSError) as exc:
             raise ProviderError(str(exc)) from exc
+        return found[0].sid if found else None
+
+    def update_leg(self, room_id: str, call_id: str, change: LegChange) -> bool:
+        fields: dict[str, bool | str | None] = {
+            "hold": change.hold, "muted": change.muted,
+            "end_conference_on_exit": change.ends_room}
+        if change.music_url:
+            fields |= {"hold_url": change.music_url, "hold_method": "GET"}
+        return _unless_gone(call_id, lambda: self.client.conferences(room_id).participants(
+            call_id).update(**{k: v for k, v in fields.items() if v is not None}))
+
+    def add_leg(self, room_id: str, to: str, from_: str, status_callback: str) -> str:
+        """Ring `to` into the room; it may leave without closing the room."""
+        try:
+            return self.client.conferences(room_id).participants.create(
+                from_=from_, to=to, end_conference_on_exit=False, beep="false", timeout=20,
+                status_callback=status_callback, status_callback_event=["completed"],
+                status_callback_method="POST").call_sid
+        except (TwilioException, OSError) as exc:
+            raise ProviderError(str(exc)) from exc
+
+    def remove_leg(self, room_id: str, call_id: str) -> bool:
+        return _unless_gone(call_id, lambda: self.client.conferences(room_id).participants(
+            call_id).delete())
+
+    def end_room(self, room_id: str) -> bool:
+        """Close the room: every leg still in it is hung up."""
+        return _unless_gone(room_id, lambda: self.client.conferences(room_id).update(
+            status="completed"))
 
     def send_sms(self, to: str, from_: str, body: str,
                  status_callback: str | None) -> tuple[str, DeliveryStatus]:
@@ -119,3 +156,18 @@ class TwilioRest:
             log.warning("could not fetch a recording: %s", exc)
             return None
         return response.content if response.status_code == 200 else None
+
+
+def _unless_gone(sid: str, request) -> bool:
+    """Run one update: False when its call or room is gone (hung up, closed);
+    ProviderError when it may live."""
+    try:
+        request()
+        return True
+    except TwilioRestException as exc:
+        if exc.status == 404 or exc.code == CALL_NOT_IN_PROGRESS:
+            log.info("%s is gone: %s", sid, exc.msg)
+            return False
+        raise ProviderError(str(exc)) from exc
+    except (TwilioException, OSError) as exc:
+        raise ProviderError(str(exc)) from exc

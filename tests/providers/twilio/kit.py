@@ -213,12 +213,15 @@ class _Api(ProviderHandler):
 
     def _answer(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-        api, path = self.state, self.path.split("?")[0]
+        path, _, query = self.path.partition("?")
+        form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode() or query).items()}
+        api = self.state
         api.requests.append((method, path, form))
-        if api.fail_next:
+        if api.fail_next or api.fail_path and path.endswith(api.fail_path):
             api.fail_next = False
             return self.reply(500, {"code": 20500, "message": "internal", "status": 500})
+        if "/Conferences" in path:
+            return self._conference(method, path, form)
         if path.endswith(".wav"):
             return self.reply(200, api.recording, "audio/wav")
         if path.endswith("/Messages.json"):
@@ -232,13 +235,73 @@ class _Api(ProviderHandler):
             return self.reply(404, {"code": 20404, "message": "not found", "status": 404})
         if method == "POST" and api.calls[sid] != "in-progress":
             return self.reply(400, {"code": 21220, "message": "not in progress", "status": 400})
+        if method == "POST" and "Url" in form:  # new instructions: the leg leaves its room
+            leave_room(api, sid)
         self.reply(200, {"sid": sid, "status": api.calls[sid], "duration": "125"})
+
+    # https://www.twilio.com/docs/voice/api/conference-resource and its participants. A room
+    # ends when a leg that ends it leaves (endConferenceOnExit), hanging up the others.
+    def _conference(self, method: str, path: str, form: dict) -> None:
+        api = self.state
+        parts = path.removesuffix(".json").split("/Conferences")[1].strip("/").split("/")
+        if parts == [""]:  # the list, by friendly name
+            sid = api.rooms.get(form.get("FriendlyName", ""))
+            found = [{"sid": sid, "friendly_name": form["FriendlyName"],
+                      "status": "in-progress"}] if sid in api.members else []
+            return self.reply(200, {"conferences": found, "meta": {
+                "key": "conferences", "next_page_url": None}})
+        room, legs = parts[0], api.members.get(parts[0])
+        if legs is None:
+            return self.reply(404, {"code": 20404, "message": "not found", "status": 404})
+        if len(parts) == 1:  # the room closed
+            end_room(api, room)
+            return self.reply(200, {"sid": room, "status": "completed"})
+        if len(parts) == 2:  # a leg rung into the room
+            sid = new_call_id()
+            api.calls[sid], legs[sid] = "in-progress", form.get("EndConferenceOnExit") == "true"
+            return self.reply(201, {"call_sid": sid, "conference_sid": room,
+                                    "status": "queued"})
+        leg = parts[2]
+        if leg not in legs:
+            return self.reply(404, {"code": 20404, "message": "not found", "status": 404})
+        if method == "DELETE":
+            hang_up(api, leg)
+            self.send_response(204)
+            self.end_headers()
+            return None
+        if "EndConferenceOnExit" in form:
+            legs[leg] = form["EndConferenceOnExit"] == "true"
+        return self.reply(200, {"call_sid": leg, "conference_sid": room,
+                                "hold": form.get("Hold") == "true",
+                                "muted": form.get("Muted") == "true"})
 
     def do_GET(self):  # noqa: N802
         self._answer("GET")
 
+    def do_DELETE(self):  # noqa: N802
+        self._answer("DELETE")
+
     def do_POST(self):  # noqa: N802
         self._answer("POST")
+
+
+def leave_room(api, leg: str) -> None:
+    """A leg leaves its room (new instructions, removed, hung up); if its leaving ends the
+    room (endConferenceOnExit), everyone else in it is hung up."""
+    for room, legs in list(api.members.items()):
+        if legs.pop(leg, False):
+            end_room(api, room)
+
+
+def end_room(api, room: str) -> None:
+    for leg in api.members.pop(room, {}):
+        api.calls[leg] = "completed"
+
+
+def hang_up(api, leg: str) -> None:
+    """A phone in a room hangs up (or is removed from it)."""
+    api.calls[leg] = "completed"
+    leave_room(api, leg)
 
 
 @contextmanager
@@ -248,6 +311,8 @@ def fake_api(config: dict):
 
     state = FakeApi()
     state.calls, state.requests, state.fail_next, state.recording = {}, [], False, b""
+    state.rooms, state.members = {}, {}  # room name -> sid; sid -> {leg: ends the room}
+    state.fail_path = None
     server = fake_provider(SimpleNamespace(config=config),
                            type("Api", (_Api,), {"state": state}))
     config.update(TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_AUTH_TOKEN="rest-token")
