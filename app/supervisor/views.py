@@ -1,9 +1,12 @@
-"""The wallboard page and the JSON its script polls, both from rows.current_board()."""
+"""The wallboard page, its live stream and the JSON a page without one polls, all from
+rows.current_board()."""
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
 
+from .. import live
+from ..agents import heartbeat
 from ..auth import role_required
 from .figures import AgentFigures, Board, QueueFigures
 from .rows import current_board
@@ -22,6 +25,18 @@ def wallboard():
 @role_required("supervisor")
 def board_json():
     return jsonify(as_json(current_board()))
+
+
+@bp.get("/live")
+@role_required("supervisor")
+def live_stream():
+    """The wallboard's Server-Sent Events: the board, sent when a figure on it changed."""
+    return live.stream(board_state)
+
+
+def board_state() -> dict:
+    heartbeat.tick()  # the board shows agents' states: keep them current
+    return as_json(current_board())
 
 
 def as_json(board: Board) -> dict:
