@@ -71,14 +71,15 @@ def stream(state: Callable[[], dict]) -> Response:
 
 
 def _events(state: Callable[[], dict], tick_s: float, lifetime_s: float) -> Iterator[str]:
-    """The stream's text. Between ticks no database connection is held: each tick's
-    session is closed, so open streams never use up the pool or pin a transaction."""
+    """The stream's text. Between ticks no database connection is held: each tick ends
+    its transaction (which returns the connection to the pool), so open streams never use
+    up the pool or pin a snapshot."""
     yield f"retry: {RETRY_MS}\n\n"
     start = last_write = time.monotonic()
     sent = None
     while True:
         now_state = state()
-        db.session.close()
+        db.session.commit()
         ident = digest(now_state)
         if ident != sent:
             sent = ident

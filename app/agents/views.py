@@ -61,6 +61,7 @@ def presence_json():
 @role_required("agent")
 def live_stream():
     """The console's Server-Sent Events: its status and line, sent when they change."""
+    profile()  # no agent profile: 403 now, not a broken stream
     return live.stream(console_state)
 
 
