@@ -46,7 +46,8 @@ def as_json(board: Board) -> dict:
         "threshold_s": board.threshold_s,
         "queues": [{"key": q.queue, "cells": queue_cells(q), "queue": q.queue,
                     "waiting": q.waiting, "longest_wait_s": q.longest_wait_s,
-                    "service_level": q.service_level, "answered": q.answered,
+                    "service_level": q.service_level,
+                    "service_level_1h": q.last_hour.service_level, "answered": q.answered,
                     "abandoned": q.abandoned, "callbacks_pending": q.callbacks_pending}
                    for q in board.queues],
         "agents": [{"key": str(a.key), "cells": agent_cells(a), "name": a.name,
@@ -55,9 +56,13 @@ def as_json(board: Board) -> dict:
 
 
 def queue_cells(q: QueueFigures) -> list[str]:
-    level = "none ended" if q.service_level is None else f"{q.service_level:.0%}"
     return [q.queue, str(q.waiting), duration(q.longest_wait_s) if q.waiting else "none waiting",
-            level, str(q.answered), str(q.abandoned), str(q.callbacks_pending)]
+            percent(q.service_level), percent(q.last_hour.service_level), str(q.answered),
+            str(q.abandoned), str(q.callbacks_pending)]
+
+
+def percent(level: float | None) -> str:
+    return "none ended" if level is None else f"{level:.0%}"
 
 
 def agent_cells(a: AgentFigures) -> list[str]:
