@@ -54,7 +54,7 @@ def presence_json():
     agent = profile()
     heartbeat.seen(agent)  # first: an agent back after a while is not taken for gone
     heartbeat.route_now()
-    return jsonify(presence_state(agent))
+    return jsonify({**presence_state(agent), "in_state_s": presence.time_in_state_s(agent)})
 
 
 @bp.get("/live")
@@ -75,10 +75,11 @@ def console_state() -> dict:
 
 
 def presence_state(agent: AgentProfile) -> dict:
+    """Only what the console shows (not the time in state, which would change the stream's
+    digest every second for nothing)."""
     offer = routing.open_offer(agent)
     db.session.commit()
     return dict(state=agent.status, reason=agent.status_reason,
-                in_state_s=presence.time_in_state_s(agent),
                 wrap_up_left_s=presence.wrap_up_left_s(agent), offer=_offered(offer))
 
 
