@@ -6,46 +6,13 @@ Server-Sent Events (no poll) over streams short enough to reconnect during the t
 from __future__ import annotations
 
 import re
-import threading
-
-import pytest
-from werkzeug.serving import make_server
 
 from app.agents.models import AgentProfile
 from app.models import db
 from app.simulator import Http, Simulator, press, say
 from tests.admin.test_browser import page, pytestmark, shot, sign_in  # noqa: F401
 from tests.agents.test_agents import MARIA
-from tests.conftest import demo_app
-
-# Every EventSource the page opens, to see it open (the page's own code keeps none global).
-RECORD_SOURCES = """() => {
-  const Original = window.EventSource;
-  window.sources = [];
-  window.EventSource = class extends Original {
-    constructor(...args) { super(...args); window.sources.push(this); }
-  };
-}"""
-STREAMING = "() => window.sources.some((s) => s.readyState === EventSource.OPEN)"
-
-
-@pytest.fixture
-def app(tmp_path):
-    """A file database: the server's threads and the test each have a connection, so a
-    live stream can hold one thread while others answer."""
-    with demo_app(f"sqlite:///{tmp_path}/live.db", tmp_path / "instance",
-                  LIVE_STREAM_S=3) as application:
-        yield application
-
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+from tests.live_server import RECORD_SOURCES, STREAMING, app, live_server, polls  # noqa: F401
 
 # Marks each row element: a rebuilt row would come back without the mark.
 MARK_ROWS = "() => document.querySelectorAll('tbody tr').forEach(tr => tr.marked = true)"
@@ -60,7 +27,7 @@ def test_the_wallboard_shows_a_waiting_caller_then_an_agent_going_busy(
     db.session.commit()  # from here on only the live server touches the database
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
-    page.add_init_script(f"({RECORD_SOURCES})()")
+    page.add_init_script(RECORD_SOURCES)
 
     sign_in(page, "sam")
     assert page.url.endswith("/supervisor/")
@@ -99,5 +66,5 @@ def test_the_wallboard_shows_a_waiting_caller_then_an_agent_going_busy(
     assert len(streams()) >= 2
     page.wait_for_function(STREAMING, timeout=10_000)
     assert page.locator("#agent-rows tr td").nth(1).inner_text() == "on-call"
-    assert [u for u in requests if u.endswith(".json")] == []  # not one poll
+    assert polls(requests) == []  # not one poll
     shot(page, "supervisor-wallboard", tmp_path)
