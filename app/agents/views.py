@@ -31,10 +31,13 @@ DISPOSITIONS = ("resolved", "follow-up needed", "transferred", "no action")
 
 
 def profile() -> AgentProfile:
+    """The signed-in agent, marked seen: any console request (its stream, a poll, a
+    click) shows they are still there, so one just back from a call is not taken for gone."""
     agent = db.session.scalar(select(AgentProfile).where(
         AgentProfile.user_id == current_user.id))
     if agent is None:
         abort(403, description="no agent profile: ask an admin to add your phone and skills")
+    heartbeat.seen(agent)
     return agent
 
 
@@ -51,8 +54,7 @@ def console():
 def presence_json():
     """Polled by a console without a live stream: the agent's state and the caller offered
     to them. Each poll is also a routing decision, and marks the agent still there."""
-    agent = profile()
-    heartbeat.seen(agent)  # first: an agent back after a while is not taken for gone
+    agent = profile()  # first: an agent back after a while is not taken for gone
     heartbeat.route_now()
     return jsonify({**presence_state(agent), "in_state_s": presence.time_in_state_s(agent)})
 
@@ -69,7 +71,6 @@ def console_state() -> dict:
     """What the console shows, as its two polls return it; each tick marks the agent seen
     and drives the routing clock (app/agents/heartbeat.py)."""
     agent = profile()
-    heartbeat.seen(agent)
     heartbeat.tick()
     return {"presence": presence_state(agent), "line": line_state(agent)}
 
@@ -234,6 +235,7 @@ def screen(assignment_id: int):
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or assignment.agent.user_id != current_user.id:
         abort(404)
+    heartbeat.seen(assignment.agent)
     if request.method == "POST":
         disposition = request.form.get("disposition", "")
         if disposition not in DISPOSITIONS:

@@ -209,3 +209,20 @@ def test_a_browser_agent_who_closed_the_page_before_the_softphone_rang_frees_the
     session = db.session.scalar(select(HoldSession))
     assert session.claimed_by is None and session.joined_at == joined  # same place
     assert [w.call.id for w in service.line(["general"])] == [maria.id]
+
+
+def test_an_agent_back_from_a_long_call_is_not_taken_for_gone(simulate, agent, client, login,
+                                                              signed):
+    from tests.agents.test_presence import talked_and_hung_up
+
+    andy = agent()
+    login("andy")
+    assignment = talked_and_hung_up(simulate, client, signed)
+    andy.last_seen_at = utcnow() - timedelta(minutes=10)  # on the screen pop all along
+    db.session.commit()
+    screen = f"/agent/assignment/{assignment.id}"
+    token = csrf_from(client.get(screen).get_data(as_text=True))
+    client.post(screen, data={"csrf_token": token, "disposition": "resolved", "note": ""})
+    heartbeat.route_now()  # another worker's tick, before the console's stream opens
+    db.session.expire_all()
+    assert andy.status == "available"
