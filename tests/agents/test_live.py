@@ -98,7 +98,8 @@ def test_a_reconnecting_console_gets_its_whole_state_first(client, login, agent)
 
 
 def test_past_the_cap_a_worker_answers_204_and_the_page_polls(app, client, login, make_user):
-    app.config.update(LIVE_STREAMS_PER_WORKER=1, LIVE_STREAM_S=30)
+    already = live.slots.open  # a browser test's stream may still be winding down
+    app.config.update(LIVE_STREAMS_PER_WORKER=already + 1, LIVE_STREAM_S=30)
     make_user("sam", "supervisor")
     login("sam")
     held = client.get("/supervisor/live")
@@ -106,7 +107,7 @@ def test_past_the_cap_a_worker_answers_204_and_the_page_polls(app, client, login
     assert client.get("/supervisor/live").status_code == 204  # EventSource gives up: polls
     assert client.get("/supervisor/board.json").status_code == 200  # the poll it falls to
     held.close()
-    assert live.slots.open == 0
+    assert live.slots.open <= already  # the closed stream gave its slot back
     again = client.get("/supervisor/live")
     assert again.status_code == 200 and again.mimetype == "text/event-stream"
     again.close()
