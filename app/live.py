@@ -47,12 +47,13 @@ class StreamSlots:
 slots = StreamSlots()
 
 
+def as_text(state: dict) -> str:
+    return json.dumps(state, sort_keys=True, default=str)
+
+
 def digest(state: dict) -> str:
-    return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def event(state: dict, ident: str) -> str:
-    return f"id: {ident}\ndata: {json.dumps(state, default=str)}\n\n"
+    """The event id: the same state always gives the same id."""
+    return hashlib.sha256(as_text(state).encode()).hexdigest()[:16]
 
 
 def stream(state: Callable[[], dict]) -> Response:
@@ -84,7 +85,7 @@ def _events(state: Callable[[], dict], tick_s: float, lifetime_s: float) -> Iter
         if ident != sent:
             sent = ident
             last_write = time.monotonic()
-            yield event(now_state, ident)
+            yield f"id: {ident}\ndata: {as_text(now_state)}\n\n"
         elif time.monotonic() - last_write >= KEEP_ALIVE_S:
             last_write = time.monotonic()
             yield ": still here\n\n"
