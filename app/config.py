@@ -57,6 +57,15 @@ class Config:
     # for queues that set none of their own (app/agents/models.py QueueRouting).
     AGENT_OFFER_S = int(os.environ.get("HOLDLINE_AGENT_OFFER_S", 20))
     WRAP_UP_S = int(os.environ.get("HOLDLINE_WRAP_UP_S", 30))
+    # An agent whose console has not been seen for this long is gone (closed the page):
+    # made away, and a caller they took whose softphone never rang goes back in line.
+    AGENT_GONE_S = int(os.environ.get("HOLDLINE_AGENT_GONE_S", 15))
+    # Live pages (app/live.py): a stream's check interval, its length before the browser
+    # reconnects, and the streams one gunicorn worker serves (of its 32 threads) before
+    # pages poll instead.
+    LIVE_TICK_S = 1.0
+    LIVE_STREAM_S = int(os.environ.get("HOLDLINE_LIVE_STREAM_S", 55))
+    LIVE_STREAMS_PER_WORKER = int(os.environ.get("HOLDLINE_LIVE_STREAMS_PER_WORKER", 8))
     # Closed or nobody available: offer a voicemail next to the callback ("0" to not).
     UNANSWERED_VOICEMAIL = os.environ.get("HOLDLINE_UNANSWERED_VOICEMAIL", "1") == "1"
     # Background jobs (app/jobs.py): Redis for several machines, else SQLite in instance/.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 
 import click
@@ -19,7 +20,7 @@ from huey import Huey, crontab
 from huey.consumer import Consumer
 from huey.storage import RedisStorage, SqliteStorage
 
-from .agents.routing import route
+from .agents import heartbeat
 from .calls.voicemail import stuck_transcripts, transcribe_message
 from .hold.feeds import refresh_all, refresh_by_id
 from .models import CallEvent
@@ -83,9 +84,19 @@ def reconcile_calls() -> None:
 
 @huey.periodic_task(crontab(minute="*"))
 def route_callers() -> None:
-    """Offers expire and wrap-ups end even when no console is open to poll (each console
-    poll routes too, so this is the slowest clock, not the usual one)."""
-    in_app(route)
+    """Offers expire and wrap-ups end even if the routing clock below stopped (each live
+    console routes too, so this is the slowest clock, not the usual one)."""
+    in_app(heartbeat.route_now)
+
+
+def routing_clock(stop: threading.Event, every_s: float = 1.0) -> None:
+    """Push routing every second beside the jobs (huey's periodic tasks are a minute
+    apart): an offer reaches an available agent, and a gone agent is made away, with no
+    page open to poll. Ends when stop is set."""
+    while True:
+        in_app(heartbeat.route_now)
+        if stop.wait(every_s):
+            return
 
 
 @huey.task()
@@ -109,7 +120,13 @@ def run_jobs(workers: int) -> None:
     if huey.immediate:
         raise click.ClickException("jobs run inline in this configuration")
     click.echo(f"running jobs from {huey.storage.__class__.__name__} with {workers} workers")
-    Consumer(huey, workers=workers, worker_type="thread", periodic=True).run()
+    stop = threading.Event()
+    threading.Thread(target=routing_clock, args=(stop,), name="routing-clock",
+                     daemon=True).start()
+    try:
+        Consumer(huey, workers=workers, worker_type="thread", periodic=True).run()
+    finally:
+        stop.set()
 
 
 @calls_cli.command("reconcile")

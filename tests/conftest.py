@@ -81,7 +81,10 @@ def _psycopg(url: str) -> str:
 
 @pytest.fixture
 def live_server(app):
-    """The test's app on a real socket (in-memory SQLite is one shared connection)."""
+    """The test's app on a real socket (in-memory SQLite is one shared connection). One
+    thread: a live stream would hold it, so pages get no stream and poll (the fallback);
+    tests of the streams serve a file database on threads (tests/live_server.py)."""
+    app.config["LIVE_STREAMS_PER_WORKER"] = 0
     server = make_server("127.0.0.1", 0, app, threaded=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

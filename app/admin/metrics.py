@@ -76,17 +76,23 @@ class QueueGauges:
                                     labels=["queue"])
         level = GaugeMetricFamily(
             "holdline_service_level_ratio",
-            f"Share of ended waits answered within {board.threshold_s} s (window: today UTC; "
-            "NaN before the first answered or abandoned wait)", labels=["queue", "window"])
+            f"Share of ended waits answered within {board.threshold_s} s (window: today UTC, "
+            "or 1h rolling; NaN before the first answered or abandoned wait)",
+            labels=["queue", "window"])
         for queue in board.queues:
             waiting.add_metric([queue.queue], queue.waiting)
             longest.add_metric([queue.queue], queue.longest_wait_s)
-            ratio = queue.service_level
-            level.add_metric([queue.queue, "today"], ratio if ratio is not None else float("nan"))
+            for window, ratio in (("today", queue.service_level),
+                                  ("1h", queue.last_hour.service_level)):
+                level.add_metric([queue.queue, window], nan_if_none(ratio))
         agents = GaugeMetricFamily("holdline_agents", "Agents by state now", labels=["state"])
         for state, count in board.agents_by_state().items():
             agents.add_metric([state], count)
         yield from (waiting, longest, level, agents)
+
+
+def nan_if_none(ratio: float | None) -> float:
+    return ratio if ratio is not None else float("nan")
 
 
 def metrics_token() -> str:

@@ -27,6 +27,8 @@ class AgentProfile(Model):
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Where an offered call rings: "phone" (the number above) or "browser" (the softphone)
     delivery: Mapped[str] = mapped_column(String(8), default="phone", server_default="phone")
+    # When their console (its live stream or poll) last reached us; None: never opened.
+    last_seen_at: Mapped[datetime | None]
     user: Mapped[User] = relationship()
 
 

@@ -16,11 +16,12 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import live
 from ..auth import audit, role_required
 from ..headers import softphone_policy
 from ..hold.models import CallbackRequest
 from ..models import db, utcnow
-from . import controls, presence, routing, service, softphone
+from . import controls, heartbeat, presence, routing, service, softphone
 from .models import AgentProfile, Assignment
 
 bp = Blueprint("agents", __name__, url_prefix="/agent", template_folder="templates",
@@ -29,10 +30,13 @@ DISPOSITIONS = ("resolved", "follow-up needed", "transferred", "no action")
 
 
 def profile() -> AgentProfile:
+    """The signed-in agent, marked seen: any console request (its stream, a poll, a
+    click) shows they are still there, so one just back from a call is not taken for gone."""
     agent = db.session.scalar(select(AgentProfile).where(
         AgentProfile.user_id == current_user.id))
     if agent is None:
         abort(403, description="no agent profile: ask an admin to add your phone and skills")
+    heartbeat.seen(agent)
     return agent
 
 
@@ -47,15 +51,36 @@ def console():
 @bp.get("/presence.json")
 @role_required("agent")
 def presence_json():
-    """Polled by the console: the agent's state and the caller offered to them. Each poll is
-    also a routing decision, which is what expires offers nobody answered (no timer)."""
-    routing.route_soon()
+    """Polled by a console without a live stream: the agent's state and the caller offered
+    to them. Each poll is also a routing decision, and marks the agent still there."""
+    agent = profile()  # first: an agent back after a while is not taken for gone
+    heartbeat.route_now()
+    return jsonify({**presence_state(agent), "in_state_s": presence.time_in_state_s(agent)})
+
+
+@bp.get("/live")
+@role_required("agent")
+def live_stream():
+    """The console's Server-Sent Events: its status and line, sent when they change."""
+    profile()  # no agent profile: 403 now, not a broken stream
+    return live.stream(console_state)
+
+
+def console_state() -> dict:
+    """What the console shows, as its two polls return it; each tick marks the agent seen
+    and drives the routing clock (app/agents/heartbeat.py)."""
     agent = profile()
+    heartbeat.tick()
+    return {"presence": presence_state(agent), "line": line_state(agent)}
+
+
+def presence_state(agent: AgentProfile) -> dict:
+    """Only what the console shows (not the time in state, which would change the stream's
+    digest every second for nothing)."""
     offer = routing.open_offer(agent)
     db.session.commit()
-    return jsonify(state=agent.status, reason=agent.status_reason,
-                   in_state_s=presence.time_in_state_s(agent),
-                   wrap_up_left_s=presence.wrap_up_left_s(agent), offer=_offered(offer))
+    return dict(state=agent.status, reason=agent.status_reason,
+                wrap_up_left_s=presence.wrap_up_left_s(agent), offer=_offered(offer))
 
 
 def _offered(offer) -> dict | None:
@@ -103,9 +128,14 @@ def accept(offer_id: int):
 @bp.get("/line.json")
 @role_required("agent")
 def line_json():
-    """Polled every 2 s by the console: who waits, how long and why; callbacks waiting
-    for their next try, and those that ran out of tries."""
-    queues = profile().skills or ["general"]
+    """Polled every 2 s by a console without a live stream."""
+    return jsonify(line_state(profile()))
+
+
+def line_state(agent: AgentProfile) -> dict:
+    """Who waits, how long and why; callbacks waiting for their next try, and those that
+    ran out of tries."""
+    queues = agent.skills or ["general"]
     line = [{**_who(w.call), **_tries(w.callback), "kind": w.kind, "id": w.ident,
              "queue": w.queue, "position": w.position, "wait_s": w.wait_s,
              "offered": w.offered}
@@ -114,7 +144,7 @@ def line_json():
                 for c in service.retrying(queues)]
     failed = [{**_who(c.call), **_tries(c), "queue": c.queue}
               for c in service.failed_callbacks(queues)]
-    return jsonify(line=line, retrying=retrying, failed=failed)
+    return dict(line=line, retrying=retrying, failed=failed)
 
 
 def _who(call) -> dict:
@@ -204,6 +234,7 @@ def screen(assignment_id: int):
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or assignment.agent.user_id != current_user.id:
         abort(404)
+    heartbeat.seen(assignment.agent)
     if request.method == "POST":
         disposition = request.form.get("disposition", "")
         if disposition not in DISPOSITIONS:

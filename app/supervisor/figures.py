@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..analytics import service_level
 from ..events import WaitResult
@@ -32,6 +32,23 @@ class Agent:
 
 
 @dataclass(frozen=True)
+class Ended:
+    """Waits that ended within a window: answered (and of them, within the threshold) and
+    abandoned."""
+
+    answered: int = 0
+    in_time: int = 0
+    abandoned: int = 0
+
+    @property
+    def service_level(self) -> float | None:
+        return service_level(self.in_time, self.answered, self.abandoned)
+
+
+ROLLING = timedelta(hours=1)  # the rolling window beside "today"
+
+
+@dataclass(frozen=True)
 class QueueFigures:
     queue: str
     waiting: int
@@ -40,6 +57,7 @@ class QueueFigures:
     answered_in_time: int  # today, within the service-level threshold
     abandoned: int  # today
     callbacks_pending: int
+    last_hour: Ended = Ended()  # waits that ended in the rolling hour up to now
 
     @property
     def service_level(self) -> float | None:
@@ -78,10 +96,18 @@ def waited_s(entry: Entry) -> int:
     return seconds(entry.joined_at, entry.ended_at or entry.joined_at)
 
 
+def ended(entries: list[Entry], since: datetime, threshold_s: int) -> Ended:
+    done = [e for e in entries if e.outcome and e.ended_at and e.ended_at >= since]
+    answered = [e for e in done if e.outcome == WaitResult.ANSWERED]
+    return Ended(len(answered), sum(1 for e in answered if waited_s(e) <= threshold_s),
+                 sum(1 for e in done if e.outcome == WaitResult.ABANDONED))
+
+
 def board(entries: list[Entry], callbacks: list[str], agents: list[Agent], now: datetime,
           threshold_s: int, queues: Sequence[str] = (), states: tuple[str, ...] = ()) -> Board:
     """Per queue (those named, and any with a row): who waits and how long, today's
-    answered, in-time and abandoned waits (ended since midnight UTC), pending callbacks
+    answered, in-time and abandoned waits (ended since midnight UTC) and the last hour's,
+    pending callbacks
     (one queue name per callback). Agents with their time in state, and a count for
     each of `states` and any other state an agent is in."""
     midnight = datetime.combine(now.date(), datetime.min.time())
@@ -93,12 +119,11 @@ def board(entries: list[Entry], callbacks: list[str], agents: list[Agent], now: 
     for name in sorted({*queues, *by_queue, *callbacks}):
         mine = by_queue[name]
         waiting = [e for e in mine if e.outcome is None]
-        today = [e for e in mine if e.outcome and e.ended_at and e.ended_at >= midnight]
-        answered = [e for e in today if e.outcome == WaitResult.ANSWERED]
+        today = ended(mine, midnight, threshold_s)
         figures.append(QueueFigures(
             name, len(waiting), max((seconds(e.joined_at, now) for e in waiting), default=0),
-            len(answered), sum(1 for e in answered if waited_s(e) <= threshold_s),
-            sum(1 for e in today if e.outcome == WaitResult.ABANDONED), pending[name]))
+            today.answered, today.in_time, today.abandoned, pending[name],
+            ended(mine, now - ROLLING, threshold_s)))
     people = [AgentFigures(a.key, a.name, a.state, seconds(a.since, now) if a.since else None)
               for a in sorted(agents, key=lambda a: a.name.lower())]
     return Board(figures, people, threshold_s, tuple(states))

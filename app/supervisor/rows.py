@@ -13,7 +13,7 @@ from ..agents.models import AgentProfile
 from ..analytics import SERVICE_LEVEL_S
 from ..hold.models import CallbackRequest, HoldSession
 from ..models import Call, db, utcnow
-from .figures import Agent, Board, Entry, board
+from .figures import ROLLING, Agent, Board, Entry, board
 
 # The states an agent can be in (AgentProfile.status), with agent_states() the only place
 # the wallboard knows about presence.
@@ -38,8 +38,8 @@ def threshold_s() -> int:
 
 def queue_entries(now: datetime) -> list[Entry]:
     """Callers still waiting (whose call has not ended: a hang-up the queue did not report
-    is not a waiting caller) and waits that ended today."""
-    midnight = datetime.combine(now.date(), datetime.min.time())
+    is not a waiting caller) and waits that ended today or in the rolling hour."""
+    midnight = min(datetime.combine(now.date(), datetime.min.time()), now - ROLLING)
     rows = db.session.execute(
         select(HoldSession.queue, HoldSession.joined_at, HoldSession.outcome,
                HoldSession.ended_at, HoldSession.wait_s).join(Call)

@@ -1,9 +1,12 @@
-"""The wallboard page and the JSON its script polls, both from rows.current_board()."""
+"""The wallboard page, its live stream and the JSON a page without one polls, all from
+rows.current_board()."""
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
 
+from .. import live
+from ..agents import heartbeat
 from ..auth import role_required
 from .figures import AgentFigures, Board, QueueFigures
 from .rows import current_board
@@ -24,6 +27,18 @@ def board_json():
     return jsonify(as_json(current_board()))
 
 
+@bp.get("/live")
+@role_required("supervisor")
+def live_stream():
+    """The wallboard's Server-Sent Events: the board, sent when a figure on it changed."""
+    return live.stream(board_state)
+
+
+def board_state() -> dict:
+    heartbeat.tick()  # the board shows agents' states: keep them current
+    return as_json(current_board())
+
+
 def as_json(board: Board) -> dict:
     """The board's figures, and each row's cells as the page shows them: the page renders
     the same texts, and the script rewrites only the cells whose text changed."""
@@ -31,7 +46,8 @@ def as_json(board: Board) -> dict:
         "threshold_s": board.threshold_s,
         "queues": [{"key": q.queue, "cells": queue_cells(q), "queue": q.queue,
                     "waiting": q.waiting, "longest_wait_s": q.longest_wait_s,
-                    "service_level": q.service_level, "answered": q.answered,
+                    "service_level": q.service_level,
+                    "service_level_1h": q.last_hour.service_level, "answered": q.answered,
                     "abandoned": q.abandoned, "callbacks_pending": q.callbacks_pending}
                    for q in board.queues],
         "agents": [{"key": str(a.key), "cells": agent_cells(a), "name": a.name,
@@ -40,9 +56,13 @@ def as_json(board: Board) -> dict:
 
 
 def queue_cells(q: QueueFigures) -> list[str]:
-    level = "none ended" if q.service_level is None else f"{q.service_level:.0%}"
     return [q.queue, str(q.waiting), duration(q.longest_wait_s) if q.waiting else "none waiting",
-            level, str(q.answered), str(q.abandoned), str(q.callbacks_pending)]
+            percent(q.service_level), percent(q.last_hour.service_level), str(q.answered),
+            str(q.abandoned), str(q.callbacks_pending)]
+
+
+def percent(level: float | None) -> str:
+    return "none ended" if level is None else f"{level:.0%}"
 
 
 def agent_cells(a: AgentFigures) -> list[str]:

@@ -76,3 +76,16 @@ def test_agents_with_their_time_in_state_and_counts_by_state():
     assert [(a.name, a.state, a.in_state_s) for a in result.agents] == [
         ("Andy", "available", None), ("bea", "busy", 75), ("cy", "busy", 3)]
     assert result.agents_by_state() == {"available": 1, "away": 0, "busy": 2}
+
+
+def test_the_rolling_hour_keeps_the_last_60_minutes_across_midnight():
+    early = ended("abandoned", 30, at=NOW - timedelta(hours=2))  # today, not the last hour
+    recent = [ended("answered", 5, at=NOW - timedelta(minutes=59)), ended("answered", 50)]
+    general, = only([early, *recent]).queues
+    assert (general.service_level, general.last_hour.service_level) == (1 / 3, 0.5)
+    assert (general.last_hour.answered, general.last_hour.abandoned) == (2, 0)
+
+    after_midnight = MIDNIGHT + timedelta(minutes=20)
+    late_last_night = ended("answered", 5, at=MIDNIGHT - timedelta(minutes=30))
+    general, = board([late_last_night], [], [], after_midnight, 20).queues
+    assert general.service_level is None and general.last_hour.service_level == 1.0

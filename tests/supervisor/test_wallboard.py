@@ -82,9 +82,12 @@ def test_the_board_json_has_each_queue_and_agent_figure(client, login, make_user
             general["callbacks_pending"]) == (1, 1, 1, 1)
     assert 65 <= general["longest_wait_s"] < 70
     assert general["service_level"] == 0.5  # 12 s answered in 20 s; 40 s abandoned
-    assert general["cells"][:2] + general["cells"][3:] == ["general", "1", "50%", "1", "1", "1"]
+    assert general["service_level_1h"] == 0.5  # both ended just now
+    assert general["cells"][:2] + general["cells"][3:] == ["general", "1", "50%", "50%", "1",
+                                                            "1", "1"]
     assert re.fullmatch(r"1 min 0[5-9] s", general["cells"][2])
-    assert sales["cells"] == ["sales", "0", "none waiting", "none ended", "0", "0", "0"]
+    assert sales["cells"] == ["sales", "0", "none waiting", "none ended", "none ended", "0",
+                              "0", "0"]
     andy, bea = board["agents"]
     assert (andy["name"], andy["state"], bea["state"]) == ("andy", "on-call", "away")
     assert 90 <= andy["in_state_s"] < 95 and 300 <= bea["in_state_s"] < 305
@@ -106,8 +109,9 @@ def test_metrics_expose_the_queue_and_agent_gauges(client, app, busy_day):
     assert samples[("holdline_queue_waiting", (("queue", "general"),))] == 1
     assert samples[("holdline_queue_waiting", (("queue", "sales"),))] == 0
     assert 65 <= samples[("holdline_queue_longest_wait_seconds", (("queue", "general"),))] < 70
-    assert samples[("holdline_service_level_ratio",
-                    (("queue", "general"), ("window", "today")))] == 0.5
+    for window in ("today", "1h"):
+        assert samples[("holdline_service_level_ratio",
+                        (("queue", "general"), ("window", window)))] == 0.5
     assert math.isnan(samples[("holdline_service_level_ratio",
                                (("queue", "sales"), ("window", "today")))])
     assert {state: samples[("holdline_agents", (("state", state),))]

@@ -1,15 +1,18 @@
-/* The agent console: the waiting line and callbacks, polled every 2 seconds.
-   A poll changes only what changed: rows are keyed (a caller or callback by kind and id),
+/* The agent console: the waiting line and callbacks, and the agent's status
+   (presence.js), live by Server-Sent Events or, without them, polled every 2 seconds
+   (/static/live.js). An update changes only what changed: rows are keyed (a caller or callback by kind and id),
    a kept row has only its changed cells rewritten, new rows are inserted and gone ones
-   removed. So a focused Take button survives every poll, and a screen reader hears only
+   removed. So a focused Take button survives every update, and a screen reader hears only
    "New caller waiting: …" from #announce, never the whole list again. */
 // The page's Content-Security-Policy allows no inline script: the URLs and the CSRF
 // token come from data attributes of the line's table.
+import {live} from "/static/live.js";
 import {setText, sync} from "/static/rows.js";
+import {applyPresence, pollPresence} from "./presence.js";
 
 const page = document.getElementById("console").dataset;
 const announcer = document.getElementById("announce");
-let shown = null; // keys of the waiting rows after the last poll; null before the first
+let shown = null; // keys of the waiting rows after the last update; null before the first
 
 function minutes(s) { return s < 60 ? s + " s" : Math.round(s / 60) + " min"; }
 function at(iso) { return new Date(iso).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"}); }
@@ -38,7 +41,7 @@ function takeButton(tr, r) {
   setText(cell.querySelector("button span"), " " + (r.caller || r.name));
 }
 
-// Only callers who were not in the line at the last poll are announced.
+// Only callers who were not in the line at the last update are announced.
 function announceNew(line) {
   const keys = new Set(line.map(waitingKey));
   if (shown !== null) {
@@ -49,10 +52,7 @@ function announceNew(line) {
   shown = keys;
 }
 
-async function refresh() {
-  const response = await fetch(page.lineUrl, {credentials: "same-origin"});
-  if (!response.ok) return;
-  const data = await response.json();
+function applyLine(data) {
   sync(document.getElementById("line"), data.line, waitingKey, waitingCells,
        "Nobody is waiting.", takeButton);
   announceNew(data.line);
@@ -63,5 +63,11 @@ async function refresh() {
   sync(document.getElementById("failed"), data.failed, callbackKey, (r) => [r.name, r.number,
        r.queue, `tried ${r.tried} of ${r.of}`, r.last_result], "None.");
 }
-refresh();
-setInterval(refresh, 2000);
+
+async function pollLine() {
+  const response = await fetch(page.lineUrl, {credentials: "same-origin"});
+  if (response.ok) applyLine(await response.json());
+}
+
+live(page.streamUrl, (state) => { applyPresence(state.presence); applyLine(state.line); },
+     () => { pollPresence(); pollLine(); });

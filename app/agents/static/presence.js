@@ -1,4 +1,4 @@
-/* The agent's status and the caller offered to them, polled every 2 seconds. Only what
+/* The agent's status and the caller offered to them, as console.js receives them. Only what
    changed is touched, so focus stays on the Accept button and screen readers hear an offer
    once (the alert's text changes only for a new offer). */
 import {setText as setNodeText} from "/static/rows.js";
@@ -26,14 +26,13 @@ function showOffer(offer) {
   }
   setText("offer-left", `Accept within ${offer.expires_in_s} s, or the caller goes to the next agent.`);
 }
-async function refreshPresence() {
-  const response = await fetch(presence.dataset.url, {credentials: "same-origin"});
-  if (!response.ok) return;
-  const data = await response.json();
+export function applyPresence(data) {
   setText("presence-state", stateText(data));  // a live region: no countdown in it
   setText("presence-left", data.wrap_up_left_s === null ? "" :
           `Wrap-up ends in ${data.wrap_up_left_s} s.`);
   showOffer(data.offer);
 }
-refreshPresence();
-setInterval(refreshPresence, 2000);
+export async function pollPresence() {
+  const response = await fetch(presence.dataset.url, {credentials: "same-origin"});
+  if (response.ok) applyPresence(await response.json());
+}
