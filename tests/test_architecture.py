@@ -30,7 +30,7 @@ LAYERS = {
                  "app.doctor", "app.supervisor"),
     "application": ("app.calls", "app.demo"),
     "edges": ("app.voice", "app.admin", "app.agents.views", "app.agents.softphone_views",
-              "app.agents.controls_views",
+              "app.agents.controls_views", "app.live",
               "app.selfservice.views", "app.auth.views", "app.supervisor.views", "app.cli",
               "app.jobs", "app.simulator", "app.stale_calls",
               "app.providers.twilio.simulator", "app.providers.twilio.stream_caller",
