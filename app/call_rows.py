@@ -11,6 +11,7 @@ is added to the session as before.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -32,9 +33,12 @@ WRITTEN = "_holdline_written"
 def load(call_sid: str) -> Call | None:
     """The call with this provider id, detached, or None."""
     row = db.session.connection().execute(BY_SID, {"sid": call_sid}).first()
-    if row is None:
-        return None
-    call = Call(**row._mapping)
+    return None if row is None else detached(row._mapping)
+
+
+def detached(values: Mapping[str, Any]) -> Call:
+    """The call of a row just read (every column), written back at commit if it changed."""
+    call = Call(**values)
     make_transient_to_detached(call)  # as if loaded: attaching it later means no INSERT
     _written(call)
     keep(call)
