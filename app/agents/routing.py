@@ -59,12 +59,22 @@ def route() -> list[Offer]:
 
 def route_soon() -> None:
     """Routing after a committed change: a failure must not fail the request that made the
-    change (a webhook never answers 500); the next poll or the minutely job routes again."""
+    change (a webhook never answers 500); the next poll or the minutely job routes again.
+    The one function a periodic job or a live loop calls to route whoever is waiting."""
     try:
         route()
     except Exception:
         log.exception("routing failed; retried on the next decision")
         db.session.rollback()
+
+
+def worth_routing(queue: str, agents) -> bool:
+    """Whether a caller joining `queue` could be offered now: an agent who serves it is
+    available (or in wrap-up, which routing may end). From the agents' status and skills
+    the hold request has read anyway: no statement; else the caller waits for the next
+    routing decision (an agent's change, a console poll, the minutely job)."""
+    return any(a.status in (AVAILABLE, presence.WRAP_UP) and queue in (a.skills or ["general"])
+               for a in agents)
 
 
 def serves(agent: AgentProfile, item: service.Waiting, heard: tuple[str, str]) -> bool:

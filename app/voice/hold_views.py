@@ -86,8 +86,8 @@ def on_hold(decide) -> Response:
                                               agents=agents, recent=recent), agents)
         hold.save(call, session, step, wait_info, recent)
         db.session.commit()
-        if joining:  # a new caller in line: an idle agent may be offered them now
-            routing.route_soon()
+        if joining and routing.worth_routing(session.queue, agents):
+            routing.route_soon()  # a new caller in line, and an agent who may take them
         return on_hold_reply(step.actions, queue)
     except Exception:
         log.exception("hold request failed for call %s", call.call_sid)
