@@ -25,6 +25,7 @@ BY_SID = select(CALL).where(CALL.c.call_sid == bindparam("sid"))
 INSERT = insert(CALL)
 # With no values of its own, an UPDATE sets the columns whose values it is given.
 UPDATE = update(CALL).where(CALL.c.id == bindparam("row_id"))
+NEW_CALL = Call.__mapper__.class_manager.new_instance
 KEPT = "holdline.kept_calls"
 # On the instance: its column values as last read or written; None while not inserted.
 WRITTEN = "_holdline_written"
@@ -37,8 +38,10 @@ def load(call_sid: str) -> Call | None:
 
 
 def detached(values: Mapping[str, Any]) -> Call:
-    """The call of a row just read (every column), written back at commit if it changed."""
-    call = Call(**values)
+    """The call of a row just read (every column), written back at commit if it changed.
+    Made as the ORM makes a loaded object (no constructor, no attribute events)."""
+    call = NEW_CALL()
+    call.__dict__.update(values)
     make_transient_to_detached(call)  # as if loaded: attaching it later means no INSERT
     _written(call)
     keep(call)
