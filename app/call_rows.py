@@ -37,7 +37,7 @@ def load(call_sid: str) -> Call | None:
     return None if row is None else detached(row._mapping)
 
 
-def detached(values: Mapping[str, Any]) -> Call:
+def detached(values: Mapping[Any, Any]) -> Call:
     """The call of a row just read (every column), written back at commit if it changed.
     Made as the ORM makes a loaded object (no constructor, no attribute events)."""
     call = NEW_CALL()

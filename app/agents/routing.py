@@ -5,7 +5,8 @@ first) is offered to the longest-idle available agent who serves the queue and s
 caller's language. An offer reserves the caller for one agent for AGENT_OFFER_S seconds;
 unanswered, the agent becomes away ("missed offer") and the caller, who never lost their
 place, goes to the next agent. There is no timer: offers expire on the next routing
-decision (every console poll, agent change, caller joining, and the minutely job).
+decision (every console poll, agent change, the minutely job, and a caller joining while
+an agent who serves their queue is available or in wrap-up).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from ..models import db
 
 _agents = cast(Table, AgentProfile.__table__)
 AGENTS = select(_agents.c.status, _agents.c.skills)
-Agent = Row[Any]  # an agent's status and skills, as a hold request reads them once
+Agent = Row[Any, Any]  # an agent's status and skills, as a hold request reads them once
 
 
 def agent_states() -> Sequence[Agent]:

@@ -27,12 +27,8 @@ from . import plan
 from .hours import Agent, agent_states, unanswerable
 from .models import (
     CallbackRequest,
-    HoldChannel,
-    HoldSegment,
     HoldSession,
     PlayHistory,
-    PodcastFeed,
-    QuizQuestion,
 )
 
 HISTORY_DAYS = 7  # a caller does not hear the same track again within this many days
