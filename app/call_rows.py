@@ -11,6 +11,7 @@ is added to the session as before.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -24,6 +25,7 @@ BY_SID = select(CALL).where(CALL.c.call_sid == bindparam("sid"))
 INSERT = insert(CALL)
 # With no values of its own, an UPDATE sets the columns whose values it is given.
 UPDATE = update(CALL).where(CALL.c.id == bindparam("row_id"))
+NEW_CALL = Call.__mapper__.class_manager.new_instance
 KEPT = "holdline.kept_calls"
 # On the instance: its column values as last read or written; None while not inserted.
 WRITTEN = "_holdline_written"
@@ -32,9 +34,14 @@ WRITTEN = "_holdline_written"
 def load(call_sid: str) -> Call | None:
     """The call with this provider id, detached, or None."""
     row = db.session.connection().execute(BY_SID, {"sid": call_sid}).first()
-    if row is None:
-        return None
-    call = Call(**row._mapping)
+    return None if row is None else detached(row._mapping)
+
+
+def detached(values: Mapping[Any, Any]) -> Call:
+    """The call of a row just read (every column), written back at commit if it changed.
+    Made as the ORM makes a loaded object (no constructor, no attribute events)."""
+    call = NEW_CALL()
+    call.__dict__.update(values)
     make_transient_to_detached(call)  # as if loaded: attaching it later means no INSERT
     _written(call)
     keep(call)

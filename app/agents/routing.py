@@ -5,7 +5,8 @@ first) is offered to the longest-idle available agent who serves the queue and s
 caller's language. An offer reserves the caller for one agent for AGENT_OFFER_S seconds;
 unanswered, the agent becomes away ("missed offer") and the caller, who never lost their
 place, goes to the next agent. There is no timer: offers expire on the next routing
-decision (every console poll, agent change, caller joining, and the minutely job).
+decision (every console poll, agent change, the minutely job, and a caller joining while
+an agent who serves their queue is available or in wrap-up).
 """
 
 from __future__ import annotations
@@ -59,12 +60,22 @@ def route() -> list[Offer]:
 
 def route_soon() -> None:
     """Routing after a committed change: a failure must not fail the request that made the
-    change (a webhook never answers 500); the next poll or the minutely job routes again."""
+    change (a webhook never answers 500); the next poll or the minutely job routes again.
+    The one function a periodic job or a live loop calls to route whoever is waiting."""
     try:
         route()
     except Exception:
         log.exception("routing failed; retried on the next decision")
         db.session.rollback()
+
+
+def worth_routing(queue: str, agents) -> bool:
+    """Whether a caller joining `queue` could be offered now: an agent who serves it is
+    available (or in wrap-up, which routing may end). From the agents' status and skills
+    the hold request has read anyway: no statement; else the caller waits for the next
+    routing decision (an agent's change, a console poll, the minutely job)."""
+    return any(a.status in (AVAILABLE, presence.WRAP_UP) and queue in (a.skills or ["general"])
+               for a in agents)
 
 
 def serves(agent: AgentProfile, item: service.Waiting, heard: tuple[str, str]) -> bool:

@@ -5,32 +5,30 @@ from __future__ import annotations
 import hashlib
 import hmac
 import statistics
+import time as clock
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.orm import make_transient_to_detached
 
-from .. import event_log
-from ..agents.models import AgentProfile
+from .. import call_rows, event_log
 from ..events import EventKind, WaitResult
 from ..flow.phrases import phrases
 from ..hours.service import line_timezone, status, zone
 from ..menus import call_language, line_of
 from ..models import Call, CallEvent, db, utcnow
 from ..providers.port import QueueExit
+from . import content as hold_content
 from . import plan
-from .hours import unanswerable
+from .hours import Agent, agent_states, unanswerable
 from .models import (
     CallbackRequest,
-    HoldChannel,
-    HoldSegment,
     HoldSession,
     PlayHistory,
-    PodcastFeed,
-    QuizQuestion,
 )
 
 HISTORY_DAYS = 7  # a caller does not hear the same track again within this many days
@@ -41,6 +39,32 @@ POPULAR_SAMPLE = 2000
 # How a wait ended, as the hold session keeps it (a caller who left chose a callback,
 # unless the planner already said voicemail).
 OUTCOMES = {QueueExit.ANSWERED: "answered", QueueExit.LEFT: "callback"}
+POPULAR = "holdline.most_chosen"
+POPULAR_TTL_S = 60.0  # a month's choices do not change in a minute
+
+# The waitUrl path's statements, built once (building one cost more than running it).
+_sessions = cast(Table, HoldSession.__table__)
+_events = cast(Table, CallEvent.__table__)
+_heard = cast(Table, PlayHistory.__table__)
+WAITING = (select(call_rows.CALL, *(c.label(f"hold_{c.key}") for c in _sessions.c))
+           .select_from(call_rows.CALL.outerjoin(
+               _sessions, _sessions.c.call_id == call_rows.CALL.c.id))
+           .where(call_rows.CALL.c.call_sid == bindparam("sid")))
+NEW_SESSION = insert(_sessions)
+# With no values of its own, an UPDATE sets the columns whose values it is given.
+SESSION_UPDATE = update(_sessions).where(_sessions.c.id == bindparam("session_id"))
+PLAYED = insert(_heard)
+CHOSEN = (select(_events.c.detail).where(_events.c.kind == EventKind.HOLD_CHANNEL.value,
+                                         _events.c.at >= bindparam("since"))
+          .order_by(_events.c.id.desc()).limit(POPULAR_SAMPLE))
+HEARD_BEFORE = select(_heard.c.track).where(
+    _heard.c.caller_hash == bindparam("caller"), _heard.c.heard_at >= bindparam("since"),
+    _heard.c.heard_at < bindparam("started"))
+RECENT_WAITS = (select(_sessions.c.wait_s, _sessions.c.entry_position).where(
+    _sessions.c.queue == bindparam("queue"), _sessions.c.outcome == WaitResult.ANSWERED.value,
+    _sessions.c.wait_s.is_not(None), _sessions.c.entry_position > 0,
+    _sessions.c.ended_at >= bindparam("since"))
+    .order_by(_sessions.c.ended_at.desc()).limit(ESTIMATE_SAMPLE))
 
 
 def caller_hash(number: str) -> str:
@@ -49,36 +73,30 @@ def caller_hash(number: str) -> str:
     return hmac.new(key, number.encode(), hashlib.sha256).hexdigest()
 
 
-def session_for(call: Call, queue: str, position: int | None) -> HoldSession:
-    session = db.session.scalar(select(HoldSession).where(HoldSession.call_id == call.id))
-    if session is None:
-        session = HoldSession(call=call, queue=queue, entry_position=position)
-        db.session.add(session)
-        db.session.flush()
-    return session
-
-
 def catalog(call: Call, queue: str, segment_url: Callable[[plan.Segment], str],
-            fallback_url: str | None, joining: bool = True) -> plan.Catalog:
+            fallback_url: str | None, joining: bool = True,
+            agents: Sequence[Agent] | None = None,
+            recent: frozenset[str] | None = None) -> plan.Catalog:
     """joining: the first request of the wait, the only one whose menu needs to know what
-    callers chose most (a query not worth making every 30 s)."""
+    callers chose most (a query not worth making every 30 s). agents: as agent_states()
+    read them for this request; recent: the caller's recent tracks, when already known."""
     opening = status(queue, line_timezone(call))
     line = line_of(call)  # callers hear their own line's channels and quiz only
-    channels = db.session.scalars(select(HoldChannel).where(
-        HoldChannel.active.is_(True), HoldChannel.line == line)
-        .order_by(HoldChannel.position)).all()
+    content = hold_content.of_line(line, db.session.connection())
     language, voice = call_language(call)
     said = phrases(language).content
     return plan.Catalog(
         channels=tuple(plan.Channel(c.key, said(c.name), c.kind, c.digit,
                                     tuple(dict.fromkeys((*c.phrases, c.name))))
-                       for c in channels),
-        segments=todays_segments({c.id: c.key for c in channels}, language=language),
-        questions=questions(line, said),
-        recent_tracks=recent_tracks(call), caller_last4=call.from_number[-4:],
+                       for c in content.channels),
+        segments=arranged(content.segments, content.fed,
+                          {c.id: c.key for c in content.channels}, utcnow(), language),
+        questions=quiz(content.questions, said, utcnow()),
+        recent_tracks=recent_tracks(call) if recent is None else recent,
+        caller_last4=call.from_number[-4:],
         fallback_url=fallback_url, segment_url=segment_url,
         language=language, voice=voice,
-        unanswerable=unanswerable(queue, opening),
+        unanswerable=unanswerable(queue, opening, agents),
         voicemail=current_app.config["UNANSWERED_VOICEMAIL"],
         popular=most_chosen() if joining else (), now=opening.now.time(),
         hours=opening.today, next_opening=opening.next_opening, today=opening.now.date())
@@ -92,33 +110,40 @@ def callback_at(after: time, timezone: str | None = None) -> datetime:
 
 
 def most_chosen() -> tuple[str, ...]:
-    """Channel keys callers picked themselves lately, most chosen first."""
-    rows = db.session.scalars(select(CallEvent.detail).where(
-        CallEvent.kind == EventKind.HOLD_CHANNEL, CallEvent.at >= utcnow() - POPULAR_WINDOW)
-        .order_by(CallEvent.id.desc()).limit(POPULAR_SAMPLE))
+    """Channel keys callers picked themselves lately, most chosen first: over 30 days, so
+    each process counts again only every POPULAR_TTL_S seconds."""
+    kept = current_app.extensions.get(POPULAR)
+    if kept is not None and clock.monotonic() - kept[0] < POPULAR_TTL_S:
+        return kept[1]
+    rows = db.session.connection().scalars(CHOSEN, {"since": utcnow() - POPULAR_WINDOW})
     counts = Counter(d.get("channel") for d in rows if (d or {}).get("why") == "caller chose")
-    return tuple(key for key, _ in counts.most_common())
+    chosen = tuple(key for key, _ in counts.most_common())
+    current_app.extensions[POPULAR] = (clock.monotonic(), chosen)
+    return chosen
 
 
 def todays_segments(channel_keys: dict[int, str], today: datetime | None = None,
                     language: str = "en-US") -> dict[str, tuple[plan.Segment, ...]]:
-    """Plain rows, not ORM objects: this runs on every waitUrl request. Tracks start at
-    another place each date; a podcast keeps its order (newest episode first). Spoken
-    content in another language than the caller's is left out."""
-    today = today or utcnow()
-    rows = db.session.execute(select(
-        HoldSegment.channel_id, HoldSegment.id, HoldSegment.track, HoldSegment.sha256)
-        .where(HoldSegment.channel_id.in_(channel_keys),
-               (HoldSegment.weekday.is_(None)) | (HoldSegment.weekday == today.weekday()),
-               (HoldSegment.language.is_(None))
-               | (HoldSegment.language == language.split("-")[0]))
-        .order_by(HoldSegment.channel_id, HoldSegment.position, HoldSegment.id))
+    """These channels' segments for today, read now (the call path reads the line's
+    content from hold_content)."""
+    connection, ids = db.session.connection(), list(channel_keys)
+    return arranged(tuple(connection.execute(hold_content.SEGMENTS, {"channels": ids})),
+                    frozenset(connection.scalars(hold_content.FED, {"channels": ids})),
+                    channel_keys, today or utcnow(), language)
+
+
+def arranged(rows: Iterable, fed: frozenset[int], channel_keys: dict[int, str],
+             today: datetime, language: str) -> dict[str, tuple[plan.Segment, ...]]:
+    """Per channel, today's segments in play order. Tracks start at another place each
+    date; a podcast keeps its order (newest episode first). Spoken content in another
+    language than the caller's, and tips of another weekday, are left out."""
+    spoken = language.split("-")[0]
     tracks: dict[str, dict[str, list[plan.Segment]]] = {k: {} for k in channel_keys.values()}
-    for channel_id, segment_id, track, sha in rows:
-        tracks[channel_keys[channel_id]].setdefault(track, []).append(
-            plan.Segment(segment_id, track, sha[:16]))
-    fed = set(db.session.scalars(select(PodcastFeed.channel_id).where(
-        PodcastFeed.channel_id.in_(channel_keys))))
+    for channel_id, segment_id, track, sha, weekday, segment_language in rows:
+        if (channel_id in channel_keys and weekday in (None, today.weekday())
+                and segment_language in (None, spoken)):
+            tracks[channel_keys[channel_id]].setdefault(track, []).append(
+                plan.Segment(segment_id, track, sha[:16]))
     ordered = {}
     for channel_id, key in channel_keys.items():
         parts = list(tracks[key].values())
@@ -142,28 +167,31 @@ def for_the_day(items: list[T], day: datetime) -> list[T]:
 
 def questions(line: str, said: Callable[[str], str] = str,
               today: datetime | None = None) -> tuple[plan.Question, ...]:
-    """The line's active quiz for today, each text in the caller's language where the
-    catalogue has it."""
+    """The line's active quiz for today, read now."""
+    return quiz(tuple(db.session.connection().execute(hold_content.QUIZ, {"line": line})),
+                said, today or utcnow())
+
+
+def quiz(rows: Iterable, said: Callable[[str], str], today: datetime
+         ) -> tuple[plan.Question, ...]:
+    """Each text in the caller's language where the catalogue has it, starting at another
+    question each date."""
     return tuple(for_the_day([
         plan.Question(q.id, said(q.question), tuple(map(said, q.choices)), q.answer,
-                      said(q.fact))
-        for q in db.session.scalars(select(QuizQuestion).where(
-            QuizQuestion.active.is_(True), QuizQuestion.line == line)
-            .order_by(QuizQuestion.position))], today or utcnow()))
+                      said(q.fact)) for q in rows], today))
 
 
 def recent_tracks(call: Call) -> frozenset[str]:
+    """Tracks this number heard on its calls before this one (fixed for the whole call)."""
     since = utcnow() - timedelta(days=current_app.config.get("HOLD_HISTORY_DAYS",
                                                               HISTORY_DAYS))
-    rows = db.session.scalars(select(PlayHistory.track).where(
-        PlayHistory.caller_hash == caller_hash(call.from_number),
-        PlayHistory.heard_at >= since, PlayHistory.heard_at < call.started_at))
-    return frozenset(rows)
+    return frozenset(db.session.connection().scalars(HEARD_BEFORE, {
+        "caller": caller_hash(call.from_number), "since": since, "started": call.started_at}))
 
 
-def agents_on(queue: str) -> int | None:
+def agents_on(queue: str, agents: Sequence[Agent] | None = None) -> int | None:
     """Agents serving this queue who are not away (None: no profiles, so unknown)."""
-    serving = [a for a in db.session.scalars(select(AgentProfile))
+    serving = [a for a in (agent_states() if agents is None else agents)
                if queue in (a.skills or [])]
     return sum(a.status != "away" for a in serving) if serving else None
 
@@ -175,11 +203,8 @@ def estimate_s(queue: str, position: int | None, provider_avg_s: int | None,
     the provider's average wait spread over the places they joined at."""
     if not position:
         return None
-    recent = db.session.execute(select(HoldSession.wait_s, HoldSession.entry_position).where(
-        HoldSession.queue == queue, HoldSession.outcome == WaitResult.ANSWERED,
-        HoldSession.wait_s.is_not(None), HoldSession.entry_position > 0,
-        HoldSession.ended_at >= utcnow() - ESTIMATE_WINDOW)
-        .order_by(HoldSession.ended_at.desc()).limit(ESTIMATE_SAMPLE)).all()
+    recent = db.session.connection().execute(RECENT_WAITS, {
+        "queue": queue, "since": utcnow() - ESTIMATE_WINDOW}).all()
     per_place = [w / p for w, p in recent if w is not None and p]  # (the query has no None)
     if per_place:
         return round(position * statistics.median(per_place))
@@ -191,23 +216,75 @@ def estimate_s(queue: str, position: int | None, provider_avg_s: int | None,
     return None
 
 
-def save(call: Call, session: HoldSession, step: plan.HoldStep, wait: plan.Wait) -> None:
-    session.state = {**step.state.to_dict(), "wait": [wait.position, wait.queue_time_s]}
+def waiting(call_sid: str) -> tuple[Call, HoldSession | None] | None:
+    """A waiting caller's call and hold session (None before their first wait request),
+    in one statement, both detached: save() writes the session, commit the call."""
+    row = db.session.connection().execute(WAITING, {"sid": call_sid}).first()
+    if row is None:
+        return None
+    values = row._mapping
+    call = call_rows.detached({c.key: values[c] for c in call_rows.CALL.c})
+    if values["hold_id"] is None:
+        return call, None
+    session = HoldSession(**{c.key: values[f"hold_{c.key}"] for c in _sessions.c})
+    make_transient_to_detached(session)
+    return call, session
+
+
+def joined(call: Call, queue: str, position: int | None) -> HoldSession:
+    """A caller's first wait request: their session, inserted by save()."""
+    return HoldSession(call_id=call.id, queue=queue, entry_position=position,
+                       joined_at=utcnow(), state={})
+
+
+def save(call: Call, session: HoldSession, step: plan.HoldStep, wait: plan.Wait,
+         recent: frozenset[str] = frozenset()) -> None:
+    """The session in one INSERT or UPDATE; what was played in one INSERT; the events at
+    commit. recent: the tracks of the caller's earlier calls, kept for the wait's next
+    requests."""
+    outcome = session.outcome
+    session.state = {**step.state.to_dict(), "wait": [wait.position, wait.queue_time_s],
+                     "recent": sorted(recent)}
     event_log.record(call, step.trace)
-    for item in step.trace:
-        if item.kind == EventKind.HOLD_PLAYED:
-            db.session.add(PlayHistory(caller_hash=caller_hash(call.from_number),
-                                       track=item.detail["track"]))
+    played = [{"caller_hash": caller_hash(call.from_number), "track": item.detail["track"],
+               "heard_at": utcnow()}
+              for item in step.trace if item.kind == EventKind.HOLD_PLAYED]
     for action in step.actions:
         if isinstance(action, plan.RequestCallback):
             db.session.add(CallbackRequest(
-                call=call, number=action.number or call.from_number, queue=session.queue,
-                joined_at=session.joined_at,
+                call_id=call.id, number=action.number or call.from_number,
+                queue=session.queue, joined_at=session.joined_at,
                 next_attempt_at=callback_at(action.after, line_timezone(call))
                 if action.after else None))
             session.outcome = WaitResult.CALLBACK
         elif isinstance(action, plan.LeaveMessage):
             session.outcome = WaitResult.VOICEMAIL
+    write(session, outcome_changed=session.outcome != outcome)
+    if played:
+        db.session.connection().execute(PLAYED, played)
+
+
+def write(session: HoldSession, outcome_changed: bool) -> None:
+    """A new session's row, or its state (and its outcome only when this request set it:
+    the end of the wait, reported meanwhile to another worker, is not overwritten)."""
+    connection = db.session.connection()
+    outcome = None if session.outcome is None else str(session.outcome)
+    if session.id is None:
+        key = connection.execute(NEW_SESSION, {
+            "call_id": session.call_id, "queue": session.queue, "joined_at": session.joined_at,
+            "entry_position": session.entry_position, "state": session.state,
+            "outcome": outcome}).inserted_primary_key
+        assert key is not None  # an INSERT of one row always has it
+        session.id = key[0]
+    else:
+        connection.execute(SESSION_UPDATE, {"session_id": session.id, "state": session.state,
+                                            **({"outcome": outcome} if outcome_changed else {})})
+
+
+def recent_of(call: Call, session: HoldSession) -> frozenset[str]:
+    """The caller's earlier tracks: read at the wait's first request, then kept."""
+    kept = (session.state or {}).get("recent")
+    return recent_tracks(call) if kept is None else frozenset(kept)
 
 
 def last_wait(session: HoldSession) -> plan.Wait:

@@ -8,10 +8,10 @@ from flask import Response, current_app, request, send_file
 
 from .. import providers
 from ..agents import routing
-from ..calls import session as calls
 from ..flow.actions import Input
 from ..hold import library, plan
 from ..hold import service as hold
+from ..hold.hours import agent_states
 from ..hold.models import HoldSegment
 from ..models import db
 from ..providers.port import Redirect, Turn
@@ -41,12 +41,12 @@ def fallback(queue: str) -> Response:
 @bp.post("/wait")
 @provider_signed
 def wait():
-    def next_piece(call, session, state, catalog):
+    def next_piece(call, session, state, catalog, agents):
         figures = providers.current().queue_wait(request.form)
         position, queue_time = figures.position, figures.queue_time_s or 0
         wait_info = plan.Wait(position, queue_time, hold.estimate_s(
             session.queue, position, figures.average_s, session.entry_position, queue_time),
-            hold.agents_on(session.queue))
+            hold.agents_on(session.queue, agents))
         return plan.reply(state, wait_info, catalog), wait_info
 
     return on_hold(next_piece)
@@ -55,7 +55,7 @@ def wait():
 @bp.post("/hold-input")
 @provider_signed
 def hold_input():
-    def answered(call, session, state, catalog):
+    def answered(call, session, state, catalog, agents):
         wait_info = hold.last_wait(session)
         heard = providers.current().caller_input(request.form)
         said = heard if isinstance(heard, Input) else Input()
@@ -69,21 +69,25 @@ def on_hold(decide) -> Response:
     """Load the caller's hold session, let the planner decide, save, render. Any failure
     (or a call we do not know) keeps the caller in the queue with music."""
     queue = request.args.get("queue", current_app.config["DEFAULT_QUEUE"])[:40]
-    call = calls.find_call(this_call().call_id)
-    if call is None:
+    found = hold.waiting(this_call().call_id)
+    if found is None:
         log.warning("hold request for a call we have no record of; playing music")
         return fallback(queue)
+    call, session = found
     try:
-        session = hold.session_for(call, queue,
-                                   providers.current().queue_wait(request.form).position)
+        if session is None:
+            session = hold.joined(call, queue,
+                                  providers.current().queue_wait(request.form).position)
         joining = not (session.state or {}).get("offered")
+        agents, recent = agent_states(), hold.recent_of(call, session)
         step, wait_info = decide(call, session, plan.HoldState.from_dict(session.state),
                                  hold.catalog(call, queue, segment_url,
-                                              url("voice.hold_music"), joining=joining))
-        hold.save(call, session, step, wait_info)
+                                              url("voice.hold_music"), joining=joining,
+                                              agents=agents, recent=recent), agents)
+        hold.save(call, session, step, wait_info, recent)
         db.session.commit()
-        if joining:  # a new caller in line: an idle agent may be offered them now
-            routing.route_soon()
+        if joining and routing.worth_routing(session.queue, agents):
+            routing.route_soon()  # a new caller in line, and an agent who may take them
         return on_hold_reply(step.actions, queue)
     except Exception:
         log.exception("hold request failed for call %s", call.call_sid)
