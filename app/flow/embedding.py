@@ -108,10 +108,11 @@ _lock = threading.RLock()  # shared() loads the word vectors under it too
 
 
 def prepare_before_fork() -> None:
-    """In gunicorn's master: WordLlama's vectors and MiniLM's built model (bytes and
-    tokenizer), whose pages every worker then shares. Never an onnxruntime session: its
-    state must not cross a fork (a worker inheriting one deadlocks when it exits), so each
-    worker makes its own from the shared bytes (`shared()`)."""
+    """In gunicorn's master: WordLlama's vectors and MiniLM's built model (bytes, weight
+    arrays and tokenizer), whose pages every worker then shares. Never an onnxruntime
+    session: its state must not cross a fork (a worker inheriting one deadlocks when it
+    exits), so each worker makes its own from the shared bytes, running on the shared
+    weight arrays (`shared()`)."""
     from . import minilm
 
     word_vectors()
