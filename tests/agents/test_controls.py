@@ -8,7 +8,9 @@ import uuid
 import xml.etree.ElementTree as ET
 
 import pytest
+import requests
 from sqlalchemy import select
+from twilio.request_validator import RequestValidator
 
 from app import menus
 from app.agents import presence, service
@@ -38,6 +40,32 @@ def seat(api, twiml: str, leg: str) -> str:
     api.members.setdefault(room, {})[leg] = conference.get("endConferenceOnExit") == "true"
     api.calls[leg] = kit.LIVE
     return room
+
+
+def webhook(live_server, app, url: str, **params) -> str:
+    """Twilio's signed request, over HTTP to the live server (the test's own thread keeps
+    off the database the server is using)."""
+    path = url.removeprefix(app.config["PUBLIC_BASE_URL"])
+    signature = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(
+        app.config["PUBLIC_BASE_URL"] + path, params)
+    answer = requests.post(live_server + path, data=params, timeout=10,
+                           headers={"X-Twilio-Signature": signature})
+    assert answer.status_code == 200, answer.text
+    return answer.text
+
+
+def answered_over_http(live_server, app, api, assignment: int, caller_leg: str) -> None:
+    """Twilio's side for a browser test: the agent's phone answers, and the caller is
+    brought into the agent's room. The fake's request log starts empty after that."""
+    agent_leg = next(sid for sid in api.calls if sid != caller_leg)
+    api.calls[agent_leg] = kit.LIVE
+    whisper = ET.fromstring(webhook(live_server, app, f"/voice/agent-leg?a={assignment}",
+                                    CallSid=agent_leg))
+    seat(api, webhook(live_server, app, whisper.find("Redirect").text, CallSid=agent_leg),
+         agent_leg)
+    seat(api, webhook(live_server, app, f"/voice/caller-join?a={assignment}",
+                      CallSid=caller_leg), caller_leg)
+    api.requests.clear()
 
 
 @pytest.fixture
