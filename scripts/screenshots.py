@@ -1,6 +1,7 @@
-"""README screenshots of the agent console (presence and an offer) and the live wallboard,
-taken in a real Chromium against the demo app on a throwaway database, with calls made
-through the real webhooks by the call simulator.
+"""README screenshots of the agent console (presence and an offer), the live wallboard and
+the screen pop with its in-call controls (the caller on hold), taken in a real Chromium
+against the demo app on a throwaway database, with calls made through the real webhooks
+by the call simulator and the provider's REST API played by the tests' local fake Twilio.
 
     .venv/bin/python scripts/screenshots.py            # writes docs/screenshots/*.png
     .venv/bin/python scripts/screenshots.py /tmp/shots
@@ -27,8 +28,11 @@ from app.config import TestConfig  # noqa: E402
 from app.hold.models import HoldSession  # noqa: E402
 from app.models import Call, db, utcnow  # noqa: E402
 from app.simulator import Http, Simulator, press, say  # noqa: E402
+from tests.agents.test_controls import answered_over_http  # noqa: E402
+from tests.providers.twilio import kit  # noqa: E402
 
 PASSWORD = "a-long-password"
+SHOTS = ("agent-console-offer.png", "supervisor-wallboard.png", "agent-screen-pop-on-hold.png")
 CALLERS = ("+15551230001", "+15559990055")  # Maria Lopez (a demo customer), a stranger
 
 
@@ -73,6 +77,19 @@ def sign_in(browser, base_url: str, username: str):
     return page
 
 
+def on_hold(console, base: str, app, path: Path) -> None:
+    """Andy accepts Maria, his phone answers, she joins his room, and he puts her on hold."""
+    maria = db.session.scalar(db.select(Call.call_sid).where(Call.from_number == CALLERS[0]))
+    with kit.fake_api(app.config) as api:
+        api.calls[maria] = kit.LIVE
+        console.click("#accept-offer")
+        console.wait_for_url("**/agent/assignment/*")
+        answered_over_http(base, app, api, int(console.url.rsplit("/", 1)[-1]), maria)
+        console.get_by_role("button", name="Hold Maria Lopez").click()
+        console.get_by_role("button", name="Resume Maria Lopez").wait_for()
+        console.screenshot(path=str(path), full_page=True)
+
+
 def main(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="holdline-shots-"))
@@ -106,9 +123,10 @@ def main(folder: Path) -> None:
                                     ".textContent === '2'")
             board.wait_for_timeout(1500)  # a pushed update or two: the waits tick on
             board.screenshot(path=str(folder / "supervisor-wallboard.png"), full_page=True)
+            on_hold(console, base, app, folder / "agent-screen-pop-on-hold.png")
             browser.close()
         server.shutdown()
-    for name in ("agent-console-offer.png", "supervisor-wallboard.png"):
+    for name in SHOTS:
         print(folder / name, (folder / name).stat().st_size, "bytes")
 
 

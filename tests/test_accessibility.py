@@ -17,8 +17,11 @@ from app.hold.models import HoldChannel, QuizQuestion
 from app.models import Call, Message, db
 from app.simulator import Http, Simulator, press, say
 from tests.admin.test_browser import page, pytestmark, sign_in  # noqa: F401
+from tests.admin.test_dashboard_lines import CLINIC
 from tests.agents.test_agents import MARIA, waiting_caller
+from tests.agents.test_controls import answered_over_http
 from tests.hold.test_hold import library  # noqa: F401
+from tests.providers.twilio import kit
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 HANGUL = re.compile("[\uac00-\ud7a3]")
@@ -70,13 +73,13 @@ def sms_link(simulate, script) -> str:
 
 
 @pytest.mark.markup
-def test_every_page_state_has_no_axe_violations(page, app, make_user, simulate,  # noqa: F811
-                                                library):  # noqa: F811
+def test_every_page_state_has_no_axe_violations(page, live_server, app, make_user,  # noqa: F811
+                                                simulate, library):  # noqa: F811
     simulate([say("my power is out"), press("1")], caller=MARIA)
     simulate([say("gas leak"), say("gas leak"), say("gas leak")])
     outage_form = sms_link(simulate, [say("my power is out"), say("report")])
     start_form = sms_link(simulate, [say("I need to start service"), say("start")])
-    waiting_caller(simulate)
+    maria = waiting_caller(simulate).call_sid
     db.session.add(AgentProfile(user=make_user("ada", "admin"), phone="+15550007777",
                                 skills=["general"]))
     question = db.session.scalar(select(QuizQuestion).limit(1)).id
@@ -93,6 +96,8 @@ def test_every_page_state_has_no_axe_violations(page, app, make_user, simulate, 
     sign_in(page, "ada")
     menu = "/admin/menus/northwind-main"
     for state, path in [("menus list", "/admin/"), ("dashboard", "/admin/dashboard"),
+                        ("dashboard of one line", f"/admin/dashboard?line={CLINIC}"),
+                        ("users", "/admin/users"),
                         ("menu versions", menu), ("version page", f"{menu}/versions/1"),
                         ("new menu", "/admin/menus/new"), ("editor", f"{menu}/edit"),
                         ("node form (Korean menu)", f"{menu}/nodes/ko_main/edit?from=1"),
@@ -100,6 +105,7 @@ def test_every_page_state_has_no_axe_violations(page, app, make_user, simulate, 
                         ("content", "/admin/content"), ("quiz", "/admin/content/quiz"),
                         ("quiz question", f"/admin/content/quiz/{question}"),
                         ("forms", "/admin/content/forms"),
+                        ("forms of one line", f"/admin/content/forms?line={CLINIC}"),
                         ("form", "/admin/content/forms/report_outage"),
                         ("music channel", f"/admin/content/channels/{channel}"),
                         ("spoken channel", "/admin/content/channels/tips"),
@@ -107,8 +113,26 @@ def test_every_page_state_has_no_axe_violations(page, app, make_user, simulate, 
                         ("new form", "/admin/content/forms/new"),
                         ("form preview", "/admin/content/forms/report_outage/preview"),
                         ("hours", "/admin/hours"), ("hours of a queue", "/admin/hours/general"),
-                        ("outbox", "/outbox"), ("wallboard", "/supervisor/")]:
+                        ("outbox", "/outbox")]:
         audit.visit(state, path)
+    # the pages' new parts are there to be audited
+    page.goto("/admin/content/forms/new")
+    assert page.get_by_label("Line (whose menus text it)").locator("option").count() >= 2
+    page.goto("/admin/dashboard")
+    assert page.get_by_label("Line").locator(f'option[value="{CLINIC}"]').count() == 1
+    page.goto("/admin/content/forms")
+    assert page.get_by_role("navigation", name="Line").get_by_role("link", name=CLINIC).count()
+    assert page.locator("#forms td.line, td.line").count() >= 1
+
+    page.goto("/admin/users")
+    page.fill("#password", "short")
+    page.click("#new-user button[type=submit]")  # no username, a short password
+    page.wait_for_selector("#problems")
+    audit.check("users, a refused new user")
+
+    audit.visit("wallboard loading", "/supervisor/")
+    page.wait_for_selector("#queue-rows tr[data-key=general]")
+    audit.check("wallboard with a caller waiting and its agent")
 
     page.goto(f"{menu}/versions/1")
     page.fill("#script", "press: 9\nsay: 정전")
@@ -148,9 +172,18 @@ def test_every_page_state_has_no_axe_violations(page, app, make_user, simulate, 
     page.wait_for_selector("#line tr.waiting")
     audit.check("agent console with a caller waiting")
     assert page.get_by_role("button", name="Take Maria Lopez").count() == 1
-    page.click("#line tr.waiting button")
-    page.wait_for_url("**/agent/assignment/*")
-    audit.check("screen pop")
+    with kit.fake_api(app.config) as api:  # Twilio's REST API, here
+        api.calls[maria] = kit.LIVE
+        page.click("#line tr.waiting button")
+        page.wait_for_url("**/agent/assignment/*")
+        audit.check("screen pop, ringing")
+        answered_over_http(live_server, app, api,
+                           int(page.url.rsplit("/", 1)[-1]), maria)
+        page.get_by_role("button", name="Hold Maria Lopez").wait_for()
+        audit.check("screen pop with in-call controls")
+        page.get_by_role("button", name="Hold Maria Lopez").click()
+        page.get_by_role("button", name="Resume Maria Lopez").wait_for()
+        audit.check("screen pop, the caller on hold")
 
     for state, path in [("SMS form, start", start_form), ("SMS form, outage", outage_form)]:
         audit.visit(state, path)
@@ -162,7 +195,7 @@ def test_every_page_state_has_no_axe_violations(page, app, make_user, simulate, 
     assert page.evaluate("document.activeElement.id") == "f-problem-1"  # its first radio
     audit.visit("SMS link that does not work", "/s/not-a-real-link", 404)
 
-    assert len(audit.states) >= 34
+    assert len(audit.states) >= 41
     assert audit.violations == {}, "axe-core found:\n" + audit.report()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Response, flash, jsonify, redirect, request, url_for
 
-from .. import providers
+from .. import live, providers
 from ..auth import role_required
 from ..flow.actions import Enqueue, Say, Transfer
 from ..flow.phrases import phrases
@@ -31,6 +31,22 @@ def controls_json(assignment_id: int):
     if assignment is None or assignment.agent_id != profile().id:
         return jsonify(message="That call is not yours."), 404
     return jsonify(state=controls.state(assignment))
+
+
+@bp.get("/assignment/<int:assignment_id>/controls/live")
+@role_required("agent")
+def controls_stream(assignment_id: int):
+    """The screen pop's Server-Sent Events (app/live.py): the call's state, sent when it
+    changes (a colleague who did not answer, a caller who hung up)."""
+    agent = profile()
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.agent_id != agent.id:
+        return jsonify(message="That call is not yours."), 404
+
+    def state() -> dict:  # read again each tick: the previous tick ended its transaction
+        profile()  # an agent on a call is still there
+        return {"state": controls.state(db.session.get(Assignment, assignment_id))}
+    return live.stream(state)
 
 
 @bp.post("/assignment/<int:assignment_id>/control/<action>")

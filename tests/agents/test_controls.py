@@ -8,7 +8,9 @@ import uuid
 import xml.etree.ElementTree as ET
 
 import pytest
+import requests
 from sqlalchemy import select
+from twilio.request_validator import RequestValidator
 
 from app import menus
 from app.agents import presence, service
@@ -16,6 +18,7 @@ from app.agents.models import AgentProfile, Assignment
 from app.hold.models import HoldSession
 from app.models import CallEvent, db
 from tests.agents.test_agents import post_signed, waiting_caller
+from tests.agents.test_live import read
 from tests.conftest import csrf_from
 from tests.hold.test_hold import library  # noqa: F401  (segments on disk, so hold plays music)
 from tests.providers.twilio import kit
@@ -37,6 +40,32 @@ def seat(api, twiml: str, leg: str) -> str:
     api.members.setdefault(room, {})[leg] = conference.get("endConferenceOnExit") == "true"
     api.calls[leg] = kit.LIVE
     return room
+
+
+def webhook(live_server, app, url: str, **params) -> str:
+    """Twilio's signed request, over HTTP to the live server (the test's own thread keeps
+    off the database the server is using)."""
+    path = url.removeprefix(app.config["PUBLIC_BASE_URL"])
+    signature = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(
+        app.config["PUBLIC_BASE_URL"] + path, params)
+    answer = requests.post(live_server + path, data=params, timeout=10,
+                           headers={"X-Twilio-Signature": signature})
+    assert answer.status_code == 200, answer.text
+    return answer.text
+
+
+def answered_over_http(live_server, app, api, assignment: int, caller_leg: str) -> None:
+    """Twilio's side for a browser test: the agent's phone answers, and the caller is
+    brought into the agent's room. The fake's request log starts empty after that."""
+    agent_leg = next(sid for sid in api.calls if sid != caller_leg)
+    api.calls[agent_leg] = kit.LIVE
+    whisper = ET.fromstring(webhook(live_server, app, f"/voice/agent-leg?a={assignment}",
+                                    CallSid=agent_leg))
+    seat(api, webhook(live_server, app, whisper.find("Redirect").text, CallSid=agent_leg),
+         agent_leg)
+    seat(api, webhook(live_server, app, f"/voice/caller-join?a={assignment}",
+                      CallSid=caller_leg), caller_leg)
+    api.requests.clear()
 
 
 @pytest.fixture
@@ -295,6 +324,23 @@ def test_a_colleague_who_does_not_answer_leaves_the_caller_on_hold_with_the_agen
     state = client.get(f"/agent/assignment/{on_call['assignment'].id}/controls.json")
     assert state.get_json()["state"]["label"] == "On hold"
     assert state.get_json()["state"]["allowed"][0] == "resume"
+
+
+def test_the_screen_pops_stream_sends_the_calls_state_and_then_its_changes(
+        app, client, on_call, api, agent, login):
+    """What controls.js listens to (app/live.py, as the console's stream): the state first,
+    then again only when it changed, e.g. after the provider's side or a button moved it."""
+    app.config.update(LIVE_TICK_S=0.05, LIVE_STREAM_S=0.5)
+    url = f"/agent/assignment/{on_call['assignment'].id}/controls/live"
+    first = read(client.get(url))[1]
+    assert [e["state"]["label"] for e in first] == ["Connected"]  # ten ticks, one event
+    assert "hold" in first[0]["state"]["allowed"]
+    press(client, on_call, "hold")
+    [held] = read(client.get(url))[1]
+    assert held["state"]["label"] == "On hold" and held["state"]["allowed"][0] == "resume"
+    agent("bea", "+14155550177")
+    login("bea")
+    assert client.get(url).status_code == 404  # not her call: no stream
 
 
 def test_cold_transfer_during_a_consultation_is_refused(client, on_call, api, agent):

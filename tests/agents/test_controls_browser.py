@@ -5,15 +5,10 @@ real call would carry needs a real Twilio account."""
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-
-import requests
-from twilio.request_validator import RequestValidator
-
 from app.models import db
 from tests.admin.test_browser import page, pytestmark, sign_in  # noqa: F401
 from tests.agents.test_agents import waiting_caller
-from tests.agents.test_controls import api, seat  # noqa: F401
+from tests.agents.test_controls import answered_over_http, api  # noqa: F401
 from tests.hold.test_hold import library  # noqa: F401
 from tests.providers.twilio import kit
 from tests.test_accessibility import Audit
@@ -22,18 +17,6 @@ from tests.test_accessibility import Audit
 def state_is(page, text: str) -> None:  # noqa: F811
     page.wait_for_function("(text) => document.getElementById('call-state').textContent "
                            "=== text", arg=text, timeout=10_000)
-
-
-def webhook(live_server, app, url: str, **params) -> str:
-    """Twilio's signed request, over HTTP to the live server (the test's own thread keeps
-    off the database the server is using)."""
-    path = url.removeprefix(app.config["PUBLIC_BASE_URL"])
-    signature = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(
-        app.config["PUBLIC_BASE_URL"] + path, params)
-    answer = requests.post(live_server + path, data=params, timeout=10,
-                           headers={"X-Twilio-Signature": signature})
-    assert answer.status_code == 200, answer.text
-    return answer.text
 
 
 def test_agent_holds_resumes_and_transfers_a_call_from_the_screen_pop(
@@ -48,19 +31,9 @@ def test_agent_holds_resumes_and_transfers_a_call_from_the_screen_pop(
     state_is(page, "Ringing")
     assert page.get_by_role("button", name="Hold Maria Lopez").is_hidden()
 
-    # Twilio's side: Andy's phone answers, and Maria is brought into his room.
     assignment = int(page.url.rsplit("/", 1)[-1])
-    agent_leg = next(sid for sid in api.calls if sid != call.call_sid)
-    api.calls[agent_leg] = kit.LIVE
-    whisper = ET.fromstring(webhook(live_server, app, f"/voice/agent-leg?a={assignment}",
-                                    CallSid=agent_leg))
-    seat(api, webhook(live_server, app, whisper.find("Redirect").text, CallSid=agent_leg),
-         agent_leg)
-    seat(api, webhook(live_server, app, f"/voice/caller-join?a={assignment}",
-                      CallSid=call.call_sid), call.call_sid)
-    api.requests.clear()
-
-    state_is(page, "Connected")  # the page's poll: no reload
+    answered_over_http(live_server, app, api, assignment, call.call_sid)
+    state_is(page, "Connected")  # the page's poll (its stream where it has one): no reload
     audit = Audit(page)
     audit.check("screen pop with in-call controls")
     page.get_by_role("button", name="Hold Maria Lopez").click()

@@ -1,7 +1,9 @@
 /* In-call controls on the screen pop: each form is sent without a reload and the page shows
-   the call's new state; a poll every 3 s catches what the provider changed (a colleague who
-   did not answer, a caller who hung up). Only changed text is rewritten, so focus stays put.
-   No inline script (the CSP): the state's URL is a data attribute of the section. */
+   the call's new state; the call's live stream (or, without one, a poll every 2 s:
+   /static/live.js, as the console and wallboard) brings what the provider changed (a
+   colleague who did not answer, a caller who hung up). Only changed text is rewritten, so
+   focus stays put. No inline script (the CSP): the URLs are data attributes of the section. */
+import {live} from "/static/live.js";
 import {setText} from "/static/rows.js";
 
 const section = document.getElementById("call-controls");
@@ -45,5 +47,5 @@ if (section) {
   for (const form of section.querySelectorAll("form[data-control]")) {
     form.addEventListener("submit", send);
   }
-  setInterval(refresh, 3000);
+  live(section.dataset.stream, (data) => show(data.state), refresh);
 }
