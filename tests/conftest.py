@@ -85,7 +85,12 @@ def live_server(app):
     thread: a live stream would hold it, so pages get no stream and poll (the fallback);
     tests of the streams serve a file database on threads (tests/live_server.py)."""
     app.config["LIVE_STREAMS_PER_WORKER"] = 0
-    server = make_server("127.0.0.1", 0, app, threaded=False)
+    yield from serving(app, threaded=False)
+
+
+def serving(app, threaded: bool):
+    """Serve `app` on a free port in a thread while the test runs; yields its address."""
+    server = make_server("127.0.0.1", 0, app, threaded=threaded)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

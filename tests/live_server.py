@@ -5,12 +5,9 @@ so a test also sees EventSource reconnect. Import `app` and `live_server` from h
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import demo_app
+from tests.conftest import demo_app, serving
 
 # Every EventSource a page opens, to see it open (the page's own code keeps none global).
 RECORD_SOURCES = """(() => {
@@ -32,12 +29,7 @@ def app(tmp_path):
 
 @pytest.fixture
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    yield from serving(app, threaded=True)
 
 
 def polls(requests: list[str]) -> list[str]:
