@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Annotated, Any
 
 from flask import current_app
+from pydantic import TypeAdapter, ValidationError
 
 from .flow.actions import Action
 from .flow.errors import MenuError
@@ -44,6 +45,20 @@ def keyed(menu: MenuDef, action: Action) -> Action:
         return action
     named: Any = action  # each action that has a queue is a dataclass with that field
     return dataclasses.replace(named, queue=menu_queue_key(menu, queue))
+
+
+# A line is named by its menu's name: a line id is checked by the menu's own rule.
+LINE_ID = TypeAdapter(Annotated[str, *MenuDef.model_fields["name"].metadata])
+
+
+def line_id_problem(name: str) -> str | None:
+    """Why `name` cannot name a line (None: it can), as the menu's `name` would be told."""
+    try:
+        LINE_ID.validate_python(name)
+    except ValidationError:
+        return (f"{name!r} is not a line id: up to 60 lowercase letters, digits, - and _ "
+                "(the name its menu will have)")
+    return None
 
 
 def display_name(menu: MenuDef | None) -> str:

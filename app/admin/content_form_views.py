@@ -16,7 +16,7 @@ from ..auth import audit, role_required
 from ..auth.lines import line_or_404, lines_of
 from ..auth.models import User
 from ..flow.phrases import phrases
-from ..lines import display_name
+from ..lines import display_name, line_id_problem
 from ..menus import menu_of
 from ..models import Menu, MenuVersion, db
 from ..selfservice import form_store
@@ -127,7 +127,21 @@ def new_form():
 
 def render_new_form(text: str, line: str, status: int = 200, problems=()):
     return render_template("admin/content/form_new.html", text=text, problems=problems,
-                           lines=known_lines(), line=line), status
+                           lines=known_lines(), line=line, every_line=lines_of() is None,
+                           typed_line=request.form.get("new_line", "")), status
+
+
+def form_line() -> tuple[str, str | None]:
+    """The line a new form is for, and why not (None: it may be). An unlimited operator
+    may name a line that has nothing yet (a new business starts with its forms, and its
+    menu's sms_link nodes can then name them); anyone else picks one of their lines."""
+    typed = request.form.get("new_line", "").strip()
+    if not typed:
+        return posted_line("line"), None
+    if lines_of() is not None:
+        return line_or_404(typed) or typed, None  # (their own, or no page at all)
+    problem = line_id_problem(typed)
+    return (posted_line("line"), f"new_line: {problem}") if problem else (typed, None)
 
 
 @bp.post("/content/forms")
@@ -135,17 +149,26 @@ def render_new_form(text: str, line: str, status: int = 200, problems=()):
 def create_form():
     """Nothing is saved unless the text is valid, its id new on every line, and the line
     one the operator may change (another's is a 404)."""
-    text, line = request.form.get("source", ""), posted_line("line")
+    text, (line, line_refused) = request.form.get("source", ""), form_line()
     try:
         form = read_form(text, None)
     except FormDefinitionError as exc:
-        return render_new_form(text, line, 422, exc.problems)
-    problems = [p for p in (form_taken(form.id), line_problem(form, line)) if p]
+        return render_new_form(text, line, 422, [*exc.problems, *filter(None, [line_refused])])
+    problems = [p for p in (line_refused, form_taken(form.id), line_problem(form, line)) if p]
     if problems or form_store.save(form.id, text, 0, current_user.id, line) is None:
         return render_new_form(text, line, 422, problems or [taken_message(form.id)])
     audit("form.create", form.id, version=1, line=line)
     return done(f"Created the {form.id} form (version 1). The {line} line's menus can "
-                "text it now.", "admin.edit_form", key=form.id)
+                f"text it now{'' if has_menu(line) else menu_to_come(line)}.",
+                "admin.edit_form", key=form.id)
+
+
+def has_menu(line: str) -> bool:
+    return db.session.scalar(select(Menu.id).where(Menu.name == line)) is not None
+
+
+def menu_to_come(line: str) -> str:
+    return f" (it has no menu yet: the menu named {line} will be its, sms_link nodes and all)"
 
 
 def form_taken(form_id: str) -> str | None:
@@ -222,9 +245,11 @@ def preview_draft():
     rides along in the page, so answers can be tried on it too."""
     text, key = request.form.get("source", ""), request.form.get("key") or None
     row = form_row(key) if key else None  # (another line's: a 404)
-    line = posted_line("line") if key is None else owner(key, row)
+    line, line_refused = form_line() if key is None else (owner(key, row), None)
     try:
         form = read_form(text, key)
+        if line_refused:
+            raise FormDefinitionError([line_refused])
     except FormDefinitionError as exc:
         if key is None:
             return render_new_form(text, line, 422, exc.problems)
@@ -250,9 +275,11 @@ def callers_page(form: FormDef, answered: bool, **draft):
 
 
 def line_menu(line: str | None):
-    """The line's published menu (its display name brands the caller's page), if any."""
-    version = db.session.scalar(select(MenuVersion).join(Menu).where(
-        Menu.name == line, MenuVersion.status == "published"))
+    """The line's menu whose display name brands the caller's page: the published one,
+    else its newest draft (a new line's, before it answers calls), if any."""
+    version = db.session.scalar(select(MenuVersion).join(Menu).where(Menu.name == line)
+                                .order_by(MenuVersion.status != "published",
+                                          MenuVersion.number.desc()).limit(1))
     return menu_of(version) if version is not None else None
 
 

@@ -9,13 +9,16 @@ from sqlalchemy import select
 from ..auth.lines import line_or_404, lines_of, visible
 from ..hold.models import FIRST_LINE, HoldChannel
 from ..models import Menu, db
+from ..selfservice.models import FormDefinition
 
 
 def known_lines() -> list[str]:
-    """Every menu's line, and any line hold content names (a menu may come later)."""
+    """Every menu's line (a draft's too), any line hold content or a form names (its menu
+    may come later), and the lines of a limited operator's account, menu or not."""
     menus = db.session.scalars(select(Menu.name))
     held = db.session.scalars(select(HoldChannel.line).distinct())
-    return visible(sorted({*menus, *held}))
+    texted = db.session.scalars(select(FormDefinition.line).distinct())
+    return visible(sorted({*menus, *held, *texted, *(lines_of() or ())}))
 
 
 def chosen_line() -> str | None:

@@ -57,7 +57,7 @@ class TestCall:
 
 def run_test_call(menu: MenuDef, script: list[Input | NoInput],
                   caller_number: str = "") -> TestCall:
-    result, texts = TestCall(), RecordedLinks()
+    result, texts = TestCall(), RecordedLinks(menu.name)
     effects = Effects(texts)
     state = _turn(menu, CallState(), Start(caller_profile(customer_at(caller_number))),
                   effects, result)

@@ -58,26 +58,29 @@ class SmsLinks:
 
     call: Call
     brand: str  # the line's display name, which the text starts with
+    line: str  # its menu's name: it texts only its own forms
 
     def __call__(self, form_id: str) -> LinkSent:
         if self.call.id is None:  # a call's first turn: its row goes in before the link's
             call_rows.insert_now(self.call)
         return selfservice.send_link(
             self.call, form_id, lambda token: external_url("selfservice.form_page", token=token),
-            external_url("sms.sms_status"), self.brand)
+            external_url("sms.sms_status"), self.brand, self.line)
 
 
 @dataclass
 class RecordedLinks:
     """Texts nothing: notes which form would have been texted (the test-call panel). An
-    unknown form fails as it would in a real call."""
+    unknown form, or another line's, fails as it would in a real call."""
 
+    line: str
     would_text: list[str] = field(default_factory=list)
 
     def __call__(self, form_id: str) -> LinkSent:
-        form = selfservice.forms().get(form_id)
-        if form is None:
-            return LinkSent(ok=False, error="unknown form")
+        refused = selfservice.texted_form(selfservice.forms().get(form_id), form_id,
+                                          self.line)
+        if refused:
+            return LinkSent(ok=False, error=refused)
         self.would_text.append(form_id)
         return LinkSent(ok=True)
 

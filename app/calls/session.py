@@ -73,7 +73,7 @@ def advance(call: Call, event: Event) -> list[Action]:
     assert call.menu_version_id is not None
     menu = menu_by_id(call.menu_version_id)
     actions, state = run_turn(menu, CallState.from_dict(call.state), event,
-                              Effects(SmsLinks(call, display_name(menu))),
+                              Effects(SmsLinks(call, display_name(menu), menu.name)),
                               lambda result: record(call, result.trace))
     call.state = state.to_dict()
     note_outcome(call, actions, state)

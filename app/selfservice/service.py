@@ -13,13 +13,15 @@ from .. import telephony
 from ..event_log import record_event
 from ..events import EventKind, Outcome
 from ..flow.actions import LinkSent
+from ..flow.nodes.sms_link import may_text
 from ..flow.phrases import phrases
 from ..models import Call, db, rows_updated, utcnow
 from .forms import FormDef, form_at, forms, live_forms, render_confirmation
 from .links import make_token, new_link_id
 from .models import FormSubmission, SmsLink
 
-__all__ = ["form_of", "forms", "mark_opened", "open_link_for", "send_link", "submit"]
+__all__ = ["form_of", "forms", "mark_opened", "open_link_for", "send_link", "submit",
+           "texted_form"]
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +49,14 @@ def form_of(link: TextedLink) -> FormDef | None:
 
 
 def send_link(call: Call, form_id: str, link_url, status_url: str | None,
-              brand: str) -> LinkSent:
+              brand: str, line: str) -> LinkSent:
     """Text the caller a link to the form, under their line's name; the result goes back
-    to the engine."""
+    to the engine. Another line's form is not sent (see `texted_form`)."""
     live = live_forms().get(form_id)
-    if live is None:
-        return LinkSent(ok=False, error="unknown form")
+    refused = texted_form(live.form if live else None, form_id, line)
+    if refused:
+        return LinkSent(ok=False, error=refused)
+    assert live is not None
     form = live.form
     max_age = current_app.config["LINK_MAX_AGE_S"]
     # By id: the call's row is the call path's to write (app/call_rows.py), not the link's.
@@ -73,6 +77,20 @@ def send_link(call: Call, form_id: str, link_url, status_url: str | None,
         db.session.delete(link)
         return LinkSent(ok=False, error=str(exc))
     return LinkSent(ok=True)
+
+
+def texted_form(form: FormDef | None, form_id: str, line: str) -> str | None:
+    """Why this line's call may not text the form (None: it may). A menu published before
+    forms had lines may name another line's: its caller would get a text under this
+    line's name leading to another business's page and answers. So the text fails like
+    any failed text (the caller is handed to a person) and the log says why."""
+    if form is None:
+        return "unknown form"
+    if not may_text(line, form.line):
+        log.warning("line %s asked to text form %s of line %s: not sent (fix its sms_link "
+                    "node)", line, form_id, form.line)
+        return "another line's form"
+    return None
 
 
 # Built once: every new call asks it (the caller's profile), and reads the row only.

@@ -42,6 +42,12 @@ def sent(turn: Turn, node: SmsLinkNode, event: LinkSent) -> None:
                       apology=turn.t("Sorry, I couldn't send the text message right now."))
 
 
+def may_text(line: str, form_line: str | None) -> bool:
+    """A line texts its own forms and those of no line (every line's): the validator's rule
+    and the call path's, so a menu published before forms had lines obeys it too."""
+    return form_line in (None, line)
+
+
 def check(menu: MenuView, node_id: str, node: SmsLinkNode, known: Known) -> Iterator[MenuError]:
     """A line texts its own forms. Another line's is named as such, not by its line: an
     operator of one business does not learn which others share the server."""
@@ -49,11 +55,11 @@ def check(menu: MenuView, node_id: str, node: SmsLinkNode, known: Known) -> Iter
         return
     if node.form not in known.forms:
         problem = f"unknown form {node.form!r}"
-    elif known.forms[node.form] not in (None, menu.name):
+    elif not may_text(menu.name, known.forms[node.form]):
         problem = f"form {node.form!r} belongs to another line"
     else:
         return
-    own = sorted(key for key, line in known.forms.items() if line in (None, menu.name))
+    own = sorted(key for key, line in known.forms.items() if may_text(menu.name, line))
     yield MenuError(node_id, "form", f"{problem}; this line's forms: "
                                      f"{', '.join(own) if own else 'none yet'}")
 
