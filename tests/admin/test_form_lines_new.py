@@ -123,7 +123,7 @@ def test_a_limited_operator_only_picks_their_lines_even_one_with_no_menu(  # noq
 
 
 def test_a_published_menu_texting_another_lines_form_hands_the_caller_to_a_person(
-        app, simulate):
+        operator, simulate):
     """Published before forms had lines: valid then, so it is in effect now. The call path
     refuses the text rather than send the caller to another business's page."""
     version = menus.save_version(menus.load_yaml(harbour_menu()), publish=True)
@@ -140,3 +140,8 @@ def test_a_published_menu_texting_another_lines_form_hands_the_caller_to_a_perso
     assert db.session.scalars(select(Message).where(Message.to_number == CALLER)).all() == []
     call = db.session.scalar(select(Call).where(Call.to_number == NUMBER))
     assert call.queue == f"{HARBOUR}.front_desk"  # the line's person, as for any failed text
+
+    panel = operator.post(f"/admin/menus/{HARBOUR}/versions/1/test", data={
+        "csrf_token": csrf(operator, "/admin/"), "script": "press: 1"}).get_data(as_text=True)
+    assert "Sorry, I couldn&#39;t send the text message right now." in panel
+    assert "would have texted" not in panel  # the operator's test call fails as the call did
