@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app import menus
 from app.flow.validate import parse_menu
-from app.models import Call, Message, MenuVersion, db
+from app.models import Call, MenuVersion, Message, db
 from app.selfservice.forms import forms
 from app.simulator import press
 from tests.admin.test_content_forms import WELCOME
@@ -104,8 +104,8 @@ def test_a_malformed_new_line_is_refused_with_the_field_named_and_nothing_saved(
     assert saved() == before and "welcome_pack" not in forms()
 
 
-def test_a_limited_operator_only_picks_their_lines_even_one_with_no_menu(  # noqa: F811
-        clinic_operator):
+def test_a_limited_operator_only_picks_their_lines_even_one_with_no_menu(
+        clinic_operator):  # noqa: F811
     from app.auth.models import User
 
     clara = db.session.scalar(select(User).where(User.username == "clara"))
