@@ -80,7 +80,16 @@ def presence_state(agent: AgentProfile) -> dict:
     offer = routing.open_offer(agent)
     db.session.commit()
     return dict(state=agent.status, reason=agent.status_reason,
-                wrap_up_left_s=presence.wrap_up_left_s(agent), offer=_offered(offer))
+                wrap_up_left_s=presence.wrap_up_left_s(agent), offer=_offered(offer),
+                call=_on_call(agent))
+
+
+def _on_call(agent: AgentProfile) -> dict | None:
+    """The call the agent is on, linked to its screen pop (one a colleague handed over,
+    too: it was never offered on this console)."""
+    assignment = service.current_call(agent)
+    return assignment and {"name": service.caller_name(assignment.call),
+                           "url": url_for("agents.screen", assignment_id=assignment.id)}
 
 
 def _offered(offer) -> dict | None:
