@@ -45,7 +45,7 @@ def controls_stream(assignment_id: int):
 
     def state() -> dict:  # read again each tick: the previous tick ended its transaction
         profile()  # an agent on a call is still there
-        return {"state": controls.state(db.session.get(Assignment, assignment_id))}
+        return {"state": controls.state(db.session.get_one(Assignment, assignment_id))}
     return live.stream(state)
 
 

@@ -34,9 +34,10 @@ def hand_over(assignment: Assignment) -> Assignment | None:
     """The joined colleague's leg is the call now: theirs, if they are an agent of ours.
     They are on a call already (consulting them put them there), and stay so."""
     asked = consulted(assignment) or {}
-    colleague = asked.get("colleague_agent") and db.session.get(
-        AgentProfile, asked["colleague_agent"])
-    if not colleague:
+    if "colleague_agent" not in asked:  # a plain number: nothing of theirs in the app
+        return None
+    colleague = db.session.get(AgentProfile, asked["colleague_agent"])
+    if colleague is None:
         return None
     taken = Assignment(agent=colleague, call=assignment.call, kind=assignment.kind,
                        hold_session_id=assignment.hold_session_id,

@@ -44,7 +44,8 @@ def profile() -> AgentProfile:
 @softphone_policy
 @role_required("agent")
 def console():
-    return render_template("agents/console.html", agent=profile(),
+    agent = profile()
+    return render_template("agents/console.html", agent=agent, call=_on_call(agent),
                            away_reasons=presence.AWAY_REASONS)
 
 
@@ -88,8 +89,10 @@ def _on_call(agent: AgentProfile) -> dict | None:
     """The call the agent is on, linked to its screen pop (one a colleague handed over,
     too: it was never offered on this console)."""
     assignment = service.current_call(agent)
-    return assignment and {"name": service.caller_name(assignment.call),
-                           "url": url_for("agents.screen", assignment_id=assignment.id)}
+    if assignment is None:
+        return None
+    return {"name": service.caller_name(assignment.call),
+            "url": url_for("agents.screen", assignment_id=assignment.id)}
 
 
 def _offered(offer) -> dict | None:

@@ -9,10 +9,13 @@ from sqlalchemy import select
 from app.agents import presence
 from app.agents.models import AgentProfile, Assignment
 from app.models import db
-from tests.agents.test_controls import (JSON, api, colleague_hung_up, consult_bea,  # noqa: F401
-                                        controls_logged, library, on_call, press)
+from tests.agents import test_controls
+from tests.agents.test_controls import JSON, colleague_hung_up, consult_bea, controls_logged, press
 from tests.conftest import csrf_from
 from tests.providers.twilio import kit
+
+# the fixtures: the fake provider API, Andy on a call with Maria, the hold music on disk
+api, on_call, library = test_controls.api, test_controls.on_call, test_controls.library
 
 WHY = "Wants to dispute the March invoice"
 
