@@ -91,8 +91,10 @@ def _on_call(agent: AgentProfile) -> dict | None:
     assignment = service.current_call(agent)
     if assignment is None:
         return None
+    # a softphone call lives in this page: its screen pop opens in another tab
     return {"name": service.caller_name(assignment.call),
-            "url": url_for("agents.screen", assignment_id=assignment.id)}
+            "url": url_for("agents.screen", assignment_id=assignment.id),
+            "new_tab": agent.delivery == "browser"}
 
 
 def _offered(offer) -> dict | None:

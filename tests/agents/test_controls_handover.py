@@ -52,7 +52,10 @@ def test_the_colleague_agent_gets_the_call_with_the_callers_context_and_the_note
     login("bea")
     console = client.get("/agent/presence.json").get_json()
     assert console["state"] == presence.ON_CALL
-    assert console["call"] == {"name": "Maria Lopez", "url": f"/agent/assignment/{taken.id}"}
+    assert console["call"] == {"name": "Maria Lopez", "url": f"/agent/assignment/{taken.id}",
+                               "new_tab": False}  # on her phone: no softphone to keep
+    assert f'href="/agent/assignment/{taken.id}">Open your call with Maria Lopez' in \
+        client.get("/agent/").get_data(as_text=True)  # without the script too
     page = client.get(console["call"]["url"]).get_data(as_text=True)
     assert "Maria Lopez" in page and "Calling from" in page  # the caller's screen pop
     assert f"Transferred to you by andy: “{WHY}”" in page
@@ -173,3 +176,18 @@ def test_a_drop_cut_short_gives_the_room_back_to_the_agent(client, on_call, api,
     assert answer.get_json()["state"]["label"] == "With bea · not handed over yet"
     assert "leave" not in answer.get_json()["state"]["allowed"]  # leaving would end it
     assert api.members[on_call["room"]][on_call["agent_leg"]] is True
+
+
+def test_a_drop_whose_resume_fails_leaves_the_caller_held_for_the_agent_to_resume(
+        client, on_call, api, agent):
+    bea, leg = consult_bea(client, on_call, api, agent)
+    api.fail_path = f"/Participants/{on_call['caller']}.json"  # Bea goes, then it fails
+    answer = press(client, on_call, "drop")
+    assert (answer.status_code, answer.get_json()["message"]) == (
+        502, "bea left the call, but the phone provider did not take the caller off hold: "
+             "press Resume.")
+    assert answer.get_json()["state"]["label"] == "On hold"
+    assert answer.get_json()["state"]["allowed"][0] == "resume"
+    assert api.calls[leg] == kit.ENDED and api.calls[on_call["caller"]] == kit.LIVE
+    api.fail_path = None
+    assert press(client, on_call, "resume").get_json()["state"]["label"] == "Connected"

@@ -32,6 +32,7 @@ function showCall(call) {  // the call the agent is on (one handed over to them,
   if (!call) return;
   const link = box.querySelector("a");
   if (link.getAttribute("href") !== call.url) link.href = call.url;
+  if (call.new_tab) { link.target = "_blank"; link.rel = "noopener"; }  // keep the softphone
   setNodeText(link, `Open your call with ${call.name}`);
 }
 export function applyPresence(data) {
