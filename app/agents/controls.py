@@ -23,7 +23,7 @@ from ..models import db
 from ..phone import mask
 from ..providers.port import LegChange
 from ..urls import external_url
-from . import presence, service, softphone
+from . import handover, presence, service, softphone
 from .models import AgentProfile, Assignment, QueueRouting
 
 CONSULTING, JOINED = "consulting", "joined"  # a warm transfer: talking first, then three-way
@@ -40,6 +40,11 @@ class Refused(Exception):
 
 class Failed(Exception):
     """The provider failed or the call was already gone there; nothing was changed."""
+
+
+class Partial(Failed):
+    """The provider failed midway through a control of several requests: the steps it
+    did are kept, as the call now stands there (ordered so that state is a safe one)."""
 
 
 def room_name(assignment: Assignment) -> str:
@@ -86,8 +91,9 @@ def label(assignment: Assignment) -> str:
     """The call's state in a few words, as the console shows it."""
     if over := closed(assignment):
         return over[0]
-    if assignment.consult == CONSULTING:
-        return f"On hold · talking to {assignment.colleague}"
+    if assignment.consult == CONSULTING:  # off hold: a join stopped halfway
+        return (f"On hold · talking to {assignment.colleague}" if assignment.on_hold else
+                f"With {assignment.colleague} · not handed over yet")
     if assignment.consult == JOINED:
         return f"Three-way with {assignment.colleague}" + (" · muted" if assignment.muted
                                                             else "")
@@ -117,7 +123,8 @@ def state(assignment: Assignment) -> dict:
 def panel(assignment: Assignment) -> dict:
     """What the screen pop's controls are drawn from."""
     return {"controls": state(assignment), "transfer_queues": queues(),
-            "colleagues": colleagues(assignment.agent)}
+            "colleagues": colleagues(assignment.agent),
+            "handed_from": handover.handed_from(assignment)}
 
 
 # -- running a control --------------------------------------------------------------------
@@ -358,32 +365,66 @@ def consult(assignment: Assignment, form) -> tuple[str, dict]:
         raise
     assignment.consult, assignment.colleague, assignment.colleague_leg = (
         CONSULTING, who.label, leg)
-    return f"Calling {who.label}; the caller is on hold.", {"colleague": who.label}
+    reason = form.get("reason", "").strip()[:handover.REASON_CHARS] or None
+    return f"Calling {who.label}; the caller is on hold.", {
+        "colleague": who.label, "colleague_agent": who.agent.id if who.agent else None,
+        "reason": reason}
 
 
 def join(assignment: Assignment, form) -> tuple[str, dict]:
     """Warm, then three-way: the caller back, and the room now outlives the agent (their
-    leg no longer closes it; the colleague's does), so the agent may leave."""
-    _change(assignment, assignment.agent_leg, LegChange(ends_room=False))
-    _change(assignment, assignment.colleague_leg, LegChange(ends_room=True),
-            gone=f"{assignment.colleague} has left the call: nothing was changed.")
+    leg no longer closes it; the colleague's does), so the agent may leave. Ordered so a
+    failure midway leaves a call the agent can carry on with: first the caller back
+    (three-way, the room still the agent's), then the colleague's leg to close the room,
+    last the agent's not to; until that last one the agent stays in charge (Join again,
+    Drop colleague or End)."""
     _hold_caller(assignment, False)
+    try:
+        _change(assignment, assignment.colleague_leg, LegChange(ends_room=True),
+                gone=f"{assignment.colleague} has left the call.")
+        _change(assignment, assignment.agent_leg, LegChange(ends_room=False))
+    except Failed as why:
+        raise Partial(f"The phone provider did not finish the join. The caller is back "
+                      f"with you and {assignment.colleague}; the call is still yours: press "
+                      "Join colleague again, or drop them.") from why
     assignment.consult = JOINED
     return f"{assignment.colleague} joined: you are all three on the call.", {
         "colleague": assignment.colleague}
 
 
+def half_joined(assignment: Assignment) -> bool:
+    """A join or drop stopped halfway: the caller off hold with agent and colleague, the
+    room still the agent's (no Leave). A plain consultation always has the caller held."""
+    return assignment.consult == CONSULTING and not assignment.on_hold
+
+
 def drop(assignment: Assignment, form) -> tuple[str, dict]:
-    """The colleague leaves the room and the caller is back with the agent."""
-    if assignment.consult == JOINED:  # the room is the agent's again, before they go
-        _change(assignment, assignment.agent_leg, LegChange(ends_room=True))
-        _change(assignment, assignment.colleague_leg, LegChange(ends_room=False), gone="")
-    room, leg = room_id(assignment), assignment.colleague_leg or ""
-    _ask(f"remove {leg}", lambda rest: rest.remove_leg(room, leg), gone=None)  # gone: fine
-    if assignment.on_hold:
-        _hold_caller(assignment, False)
+    """The colleague leaves the room and the caller is back with the agent. Join's steps
+    backwards: the room the agent's again first, so a failure midway leaves the agent in
+    charge (Drop again, or End), never a room that closes when the colleague goes."""
+    done = False
+    try:
+        if assignment.consult == JOINED or half_joined(assignment):
+            _change(assignment, assignment.agent_leg, LegChange(ends_room=True))
+            done, assignment.consult = True, CONSULTING
+            _change(assignment, assignment.colleague_leg, LegChange(ends_room=False),
+                    gone="")
+        room, leg = room_id(assignment), assignment.colleague_leg or ""
+        _ask(f"remove {leg}", lambda rest: rest.remove_leg(room, leg), gone=None)
+    except Failed as why:
+        if done:
+            raise Partial(f"The phone provider did not finish dropping "
+                          f"{assignment.colleague}; the call is yours again: press Drop "
+                          "colleague again.") from why
+        raise
     who = assignment.colleague
     assignment.consult = assignment.colleague = assignment.colleague_leg = None
+    if assignment.on_hold:
+        try:
+            _hold_caller(assignment, False)
+        except Failed as why:
+            raise Partial(f"{who} left the call, but the phone provider did not take the "
+                          "caller off hold: press Resume.") from why
     return f"{who} left the call; the caller is back with you.", {"colleague": who}
 
 
@@ -393,8 +434,9 @@ def leave(assignment: Assignment, form) -> tuple[str, dict]:
     _ask(f"remove {leg}", lambda rest: rest.remove_leg(room, leg), gone=None)
     assignment.status = "transferred"
     presence.start_wrap_up(assignment.agent, service.queue_of(assignment))
+    taken = handover.hand_over(assignment)
     return f"You left the caller with {assignment.colleague}. Wrap-up has started.", {
-        "colleague": assignment.colleague}
+        "colleague": assignment.colleague, "to_assignment": taken and taken.id}
 
 
 def colleague_left(assignment: Assignment, leg: str, agent: AgentProfile | None) -> None:
@@ -403,7 +445,10 @@ def colleague_left(assignment: Assignment, leg: str, agent: AgentProfile | None)
     free again: after a join they talked to the caller, so first the queue's wrap-up."""
     if agent is not None:
         if assignment.consult == JOINED and assignment.colleague_leg == leg:
-            presence.start_wrap_up(agent, service.queue_of(assignment))
+            if taken := handover.taken_over(assignment):  # their own call: ended, wrap-up
+                service.hung_up(taken)
+            else:
+                presence.start_wrap_up(agent, service.queue_of(assignment))
         else:
             presence.move(agent, presence.AVAILABLE, "consultation over",
                           allowed=(presence.ON_CALL,))

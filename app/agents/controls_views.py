@@ -45,7 +45,7 @@ def controls_stream(assignment_id: int):
 
     def state() -> dict:  # read again each tick: the previous tick ended its transaction
         profile()  # an agent on a call is still there
-        return {"state": controls.state(db.session.get(Assignment, assignment_id))}
+        return {"state": controls.state(db.session.get_one(Assignment, assignment_id))}
     return live.stream(state)
 
 
@@ -57,7 +57,8 @@ def control(assignment_id: int, action: str):
     try:
         message = controls.run(profile(), assignment, action, request.form)
     except (controls.Refused, controls.Failed) as why:
-        db.session.rollback()
+        # Partial: the steps the provider did are kept, as the call stands there now
+        (db.session.commit if isinstance(why, controls.Partial) else db.session.rollback)()
         status = 409 if isinstance(why, controls.Refused) else 502
         return answered(assignment_id, str(why), status)
     db.session.commit()

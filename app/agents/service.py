@@ -16,7 +16,7 @@ from ..menus import language_of
 from ..models import Call, db, rows_updated, utcnow
 from ..phone import mask
 from ..providers.port import QueueExit
-from . import presence
+from . import handover, presence
 from .context import agent_phrases, context, screen_pop, whisper  # noqa: F401  (the agent's view)
 from .models import AgentProfile, Assignment, Offer
 
@@ -249,6 +249,15 @@ def hung_up(assignment: Assignment) -> None:
     # after a warm transfer's join the caller stays with the colleague (controls.py)
     assignment.status = "transferred" if assignment.consult == "joined" else "ended"
     presence.start_wrap_up(assignment.agent, queue_of(assignment))
+    if assignment.status == "transferred":
+        handover.hand_over(assignment)
+
+
+def current_call(agent: AgentProfile) -> Assignment | None:
+    """The call the agent is on now, for their console (a taken-over one too)."""
+    return db.session.scalar(select(Assignment).where(
+        Assignment.agent_id == agent.id, Assignment.status == "connected")
+        .order_by(Assignment.id.desc()).limit(1))
 
 
 def caller_gone(assignment: Assignment, result: str = "hung up") -> None:

@@ -44,7 +44,8 @@ def profile() -> AgentProfile:
 @softphone_policy
 @role_required("agent")
 def console():
-    return render_template("agents/console.html", agent=profile(),
+    agent = profile()
+    return render_template("agents/console.html", agent=agent, call=_on_call(agent),
                            away_reasons=presence.AWAY_REASONS)
 
 
@@ -80,7 +81,20 @@ def presence_state(agent: AgentProfile) -> dict:
     offer = routing.open_offer(agent)
     db.session.commit()
     return dict(state=agent.status, reason=agent.status_reason,
-                wrap_up_left_s=presence.wrap_up_left_s(agent), offer=_offered(offer))
+                wrap_up_left_s=presence.wrap_up_left_s(agent), offer=_offered(offer),
+                call=_on_call(agent))
+
+
+def _on_call(agent: AgentProfile) -> dict | None:
+    """The call the agent is on, linked to its screen pop (one a colleague handed over,
+    too: it was never offered on this console)."""
+    assignment = service.current_call(agent)
+    if assignment is None:
+        return None
+    # a softphone call lives in this page: its screen pop opens in another tab
+    return {"name": service.caller_name(assignment.call),
+            "url": url_for("agents.screen", assignment_id=assignment.id),
+            "new_tab": agent.delivery == "browser"}
 
 
 def _offered(offer) -> dict | None:

@@ -53,3 +53,44 @@ def test_agent_holds_resumes_and_transfers_a_call_from_the_screen_pop(
         f"/voice/transferred?a={assignment}")
     assert page.get_by_role("button", name="Hold Maria Lopez").is_hidden()
     assert audit.violations == {}, audit.report()
+
+
+def test_a_colleague_who_takes_the_call_over_gets_its_screen_pop_and_controls(
+        page, live_server, app, agent, simulate, api):  # noqa: F811
+    call = waiting_caller(simulate)
+    api.calls[call.call_sid] = kit.LIVE
+    agent()
+    agent("bea", "+14155550177")
+    db.session.commit()
+    bea = page.context.browser.new_context(base_url=live_server).new_page()
+    sign_in(bea, "bea")  # her console is open while Andy talks to her
+    bea.wait_for_url("**/agent/")
+    assert bea.locator("#current-call").is_hidden()
+
+    sign_in(page, "andy")
+    page.click("#take-next")
+    page.wait_for_url("**/agent/assignment/*")
+    answered_over_http(live_server, app, api, int(page.url.rsplit("/", 1)[-1]),
+                       call.call_sid)
+    state_is(page, "Connected")
+    page.select_option("#consult-agent", label="bea")
+    page.fill("#consult-reason", "Disputes the March invoice")
+    page.get_by_role("button", name="Add colleague for Maria Lopez").click()
+    state_is(page, "On hold · talking to bea")
+    page.get_by_role("button", name="Join colleague to the call with Maria Lopez").click()
+    state_is(page, "Three-way with bea")
+    page.get_by_role("button", name="Leave Maria Lopez with your colleague").click()
+    state_is(page, "Transferred to bea")
+
+    link = bea.get_by_role("link", name="Open your call with Maria Lopez")
+    link.wait_for(timeout=10_000)  # pushed to her console, no reload
+    link.click()
+    bea.wait_for_url("**/agent/assignment/*")
+    assert bea.inner_text("#handed-over") == ("Transferred to you by andy: "
+                                              "“Disputes the March invoice”")
+    audit = Audit(bea)
+    audit.check("screen pop of a call taken over")
+    bea.get_by_role("button", name="Hold Maria Lopez").click()
+    state_is(bea, "On hold")
+    assert api.requests[-1][1].endswith(f"/Participants/{call.call_sid}.json")
+    assert audit.violations == {}, audit.report()

@@ -26,11 +26,21 @@ function showOffer(offer) {
   }
   setText("offer-left", `Accept within ${offer.expires_in_s} s, or the caller goes to the next agent.`);
 }
+function showCall(call) {  // the call the agent is on (one handed over to them, too)
+  const box = document.getElementById("current-call");
+  box.hidden = !call;
+  if (!call) return;
+  const link = box.querySelector("a");
+  if (link.getAttribute("href") !== call.url) link.href = call.url;
+  if (call.new_tab) { link.target = "_blank"; link.rel = "noopener"; }  // keep the softphone
+  setNodeText(link, `Open your call with ${call.name}`);
+}
 export function applyPresence(data) {
   setText("presence-state", stateText(data));  // a live region: no countdown in it
   setText("presence-left", data.wrap_up_left_s === null ? "" :
           `Wrap-up ends in ${data.wrap_up_left_s} s.`);
   showOffer(data.offer);
+  showCall(data.call);
 }
 export async function pollPresence() {
   const response = await fetch(presence.dataset.url, {credentials: "same-origin"});
