@@ -3,8 +3,9 @@
 Every waitUrl request of every caller needs it, and it changes only when an operator
 edits it, so a worker keeps what it read for CONTENT_TTL_S seconds (app/process_cache.py:
 a change this process commits clears it at once; another worker's change is heard here
-within the TTL, and a caller's next waitUrl request comes 20-45 s later anyway). Rows are kept raw: what
-depends on the caller (language, date, the daily rotation) is worked out per request.
+within the TTL, and a caller's next waitUrl request comes 20-45 s later anyway). Rows are
+kept raw: what depends on the caller (language, date, the daily rotation) is worked out
+per request.
 """
 
 from __future__ import annotations
