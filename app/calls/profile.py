@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
@@ -13,16 +14,16 @@ from sqlalchemy.orm import make_transient_to_detached
 from ..events import EventKind
 from ..menus import ROUTES, routed_version
 from ..models import Call, CallEvent, Customer, db, utcnow
-from ..selfservice.service import OPEN_LINK, OPEN_LINK_WINDOW, TextedLink, form_of, open_link_for
+from ..selfservice.service import OPEN_LINK, OPEN_LINK_WINDOW, form_of, open_link_for
 
 
 def caller_profile(customer: Customer | None, number: str = "") -> dict[str, Any]:
     return profile_of(customer, number, open_link_for(number) if number else None)
 
 
-def profile_of(customer: Customer | None, number: str,
-               link: TextedLink | None) -> dict[str, Any]:
-    """The profile of a caller whose customer and open link are already read."""
+def profile_of(customer: Customer | None, number: str, link: Any) -> dict[str, Any]:
+    """The profile of a caller whose customer and open link (its row's columns as
+    attributes, or None) are already read."""
     profile: dict[str, Any] = {"known": False}
     if customer is not None:
         profile = {"known": True, "name": customer.name, "first_name": customer.first_name,
@@ -48,7 +49,7 @@ def customer_at(number: str) -> Customer | None:
     return detached_customer(row._mapping)
 
 
-def detached_customer(values) -> Customer:
+def detached_customer(values: Mapping[Any, Any]) -> Customer:
     customer = Customer(**values)
     make_transient_to_detached(customer)
     return customer
@@ -59,7 +60,7 @@ class Arrival:
     """What a new call's first answer needs of its caller and the number they dialled."""
     customer: Customer | None
     version_id: int | None  # the menu answering the dialled number
-    link: TextedLink | None  # the caller's open texted link
+    link: Any  # the caller's open texted link (its columns as attributes), or None
 
 
 _routes = ROUTES.subquery("route")
