@@ -143,8 +143,14 @@ def version_id_for_number(dialled: str) -> int | None:
     """The published version answering a dialled number, else the default route's. One
     indexed query on every new call, not a cache: a publish in any worker counts at once,
     while the parsed menu is cached by this id (menu_by_id)."""
-    rows = dict(db.session.connection().execute(ROUTES, {"dialled": dialled}).all())
-    return rows.get(dialled) or rows.get("default")
+    return routed_version(dict(db.session.connection().execute(ROUTES, {"dialled": dialled})
+                               .all()), dialled)
+
+
+def routed_version(routes: dict, dialled: str) -> int | None:
+    """Of the published versions routed (by number), the dialled number's, else the
+    default route's."""
+    return routes.get(dialled) or routes.get("default")
 
 
 def version_for_number(dialled: str) -> MenuVersion | None:

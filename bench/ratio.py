@@ -8,16 +8,20 @@ routing, engine, database read and write, TwiML), the demo seeded, SQLite, gunic
 returns one <Gather> built with the twilio library, gunicorn 2 workers. wrk loads each
 in turn (bare, ours, bare, ours, ...) with pre-signed requests; the ratio is taken pair
 by pair and its median reported, with ours' latency and every non-2xx answer counted.
+Also the CPU each side's workers spent per request and how idle the machine was (near
+0%: the run was CPU-bound, not waiting on a lock).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlencode
@@ -62,6 +66,37 @@ def wrk(url: str, connections: int, seconds: int, bodies: Path) -> dict[str, flo
     return figures
 
 
+def cpu_s(parent: int) -> float:
+    """CPU seconds (user and system) the server's workers used so far."""
+    with open(f"/proc/{parent}/task/{parent}/children") as children:
+        workers = children.read().split()
+    total = 0
+    for pid in workers:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def machine_idle() -> tuple[float, float]:
+    """All CPU time and idle time of the machine so far, in clock ticks."""
+    with open("/proc/stat") as stat:
+        ticks = [int(n) for n in stat.readline().split()[1:]]
+    return sum(ticks), ticks[3] + ticks[4]
+
+
+def measured(url: str, server: int, connections: int, seconds: int,
+             bodies: Path) -> dict[str, float]:
+    """wrk's figures, with the workers' CPU ms per request and the machine's idle share."""
+    cpu, (ticks, idle), started = cpu_s(server), machine_idle(), time.monotonic()
+    figures = wrk(url, connections, seconds, bodies)
+    served = figures["rps"] * (time.monotonic() - started)
+    ticks_now, idle_now = machine_idle()
+    figures["cpu_ms"] = 1000 * (cpu_s(server) - cpu) / max(served, 1)
+    figures["idle"] = (idle_now - idle) / max(ticks_now - ticks, 1)
+    return figures
+
+
 def bare_server(port: int) -> subprocess.Popen:
     venv = Path(sys.executable).parent
     return subprocess.Popen([str(venv / "gunicorn"), "--bind", f"127.0.0.1:{port}",
@@ -82,13 +117,15 @@ def main() -> int:
         bodies = Path(folder) / "requests.tsv"
         bare = bare_server(bare_port)
         try:
-            with serving(sqlite_env(ours_url, folder), ours_port, threads=4):
+            with serving(sqlite_env(ours_url, folder), ours_port, threads=4) as ours_server:
                 for connections in [int(c) for c in args.connections.split(",")]:
                     pairs = []
                     for _ in range(args.rounds):
                         signed_requests(ours_url, bodies, 4000 * args.seconds)
-                        reference = wrk(bare_url, connections, args.seconds, bodies)
-                        ours = wrk(ours_url, connections, args.seconds, bodies)
+                        reference = measured(bare_url, bare.pid, connections, args.seconds,
+                                             bodies)
+                        ours = measured(ours_url, ours_server.pid, connections, args.seconds,
+                                        bodies)
                         pairs.append((reference, ours))
                         print(f"  {connections} connections: bare {reference['rps']:.0f} "
                               f"req/s, ours {ours['rps']:.0f} req/s", flush=True)
@@ -106,14 +143,16 @@ def print_table(rows, args) -> None:
 
     print(f"\n{args.rounds} rounds of {args.seconds} s each, alternating; medians\n")
     print("| connections | bare req/s | ours req/s | ours / bare | ours p50 ms | "
-          "ours p99 ms | non-2xx | socket errors |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "ours p99 ms | CPU ms/request bare, ours | machine idle | non-2xx | socket errors |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for connections, pairs in rows:
         ratio = statistics.median(o["rps"] / b["rps"] for b, o in pairs)
         non2xx = sum(p[1]["non2xx"] + p[0]["non2xx"] for p in pairs)
         errors = sum(p[1]["errors"] + p[0]["errors"] for p in pairs)
         print(f"| {connections} | {med(pairs, 0, 'rps'):.0f} | {med(pairs, 1, 'rps'):.0f} | "
               f"{ratio:.1%} | {med(pairs, 1, 'p50'):.1f} | {med(pairs, 1, 'p99'):.1f} | "
+              f"{med(pairs, 0, 'cpu_ms'):.2f}, {med(pairs, 1, 'cpu_ms'):.2f} | "
+              f"{statistics.median(p[s]['idle'] for p in pairs for s in (0, 1)):.0%} | "
               f"{non2xx:.0f} | {errors:.0f} |")
 
 

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, literal, select, true
 from sqlalchemy.orm import make_transient_to_detached
 
 from ..events import EventKind
-from ..models import Call, CallEvent, Customer, db
-from ..selfservice.service import form_of, open_link_for
+from ..menus import ROUTES, routed_version
+from ..models import Call, CallEvent, Customer, db, utcnow
+from ..selfservice.service import OPEN_LINK, OPEN_LINK_WINDOW, form_of, open_link_for
 
 
 def caller_profile(customer: Customer | None, number: str = "") -> dict[str, Any]:
+    return profile_of(customer, number, open_link_for(number) if number else None)
+
+
+def profile_of(customer: Customer | None, number: str, link: Any) -> dict[str, Any]:
+    """The profile of a caller whose customer and open link (its row's columns as
+    attributes, or None) are already read."""
     profile: dict[str, Any] = {"known": False}
     if customer is not None:
         profile = {"known": True, "name": customer.name, "first_name": customer.first_name,
                    "account": customer.account_number}
-    link = open_link_for(number) if number else None
     form = form_of(link) if link is not None else None
     if link is not None and form is not None:
         profile["open_link"] = form.title.lower()
@@ -37,9 +46,50 @@ def customer_at(number: str) -> Customer | None:
         if number else None
     if row is None:
         return None
-    customer = Customer(**row._mapping)
+    return detached_customer(row._mapping)
+
+
+def detached_customer(values: Mapping[Any, Any]) -> Customer:
+    customer = Customer(**values)
     make_transient_to_detached(customer)
     return customer
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What a new call's first answer needs of its caller and the number they dialled."""
+    customer: Customer | None
+    version_id: int | None  # the menu answering the dialled number
+    link: Any  # the caller's open texted link (its columns as attributes), or None
+
+
+_routes = ROUTES.subquery("route")
+_link = OPEN_LINK.subquery("open_link")
+# One statement for the three reads of every new call (issue 14): a one-row anchor, so a
+# caller with no customer, no route or no link still gets a row.
+ARRIVAL = (select(*(c.label(f"customer_{c.key}") for c in CUSTOMERS.c),
+                  _routes.c.number.label("route_number"), _routes.c.id.label("route_version"),
+                  *(c.label(f"link_{c.key}") for c in _link.c))
+           .select_from(select(literal(1).label("one")).subquery("arrival")
+                        .outerjoin(CUSTOMERS, CUSTOMERS.c.phone == bindparam("number"))
+                        .outerjoin(_routes, true()).outerjoin(_link, true())))
+_CUSTOMER_COLUMNS = tuple((f"customer_{c.key}", c.key) for c in CUSTOMERS.c)
+_LINK_COLUMNS = tuple((f"link_{c.key}", c.key) for c in _link.c)
+
+
+def arrival(number: str, dialled: str) -> Arrival:
+    now = utcnow()
+    rows = db.session.connection().execute(ARRIVAL, {
+        "number": number, "dialled": dialled, "since": now - OPEN_LINK_WINDOW,
+        "now": now}).mappings().all()
+    first = rows[0]  # the anchor's row is always there
+    customer = link = None
+    if number and first["customer_id"] is not None:
+        customer = detached_customer({key: first[label] for label, key in _CUSTOMER_COLUMNS})
+    if number and first["link_id"] is not None:
+        link = SimpleNamespace(**{key: first[label] for label, key in _LINK_COLUMNS})
+    routes = {row["route_number"]: row["route_version"] for row in rows}
+    return Arrival(customer, routed_version(routes, dialled), link)
 
 
 def notice_given(number: str, since: datetime) -> bool:

@@ -16,17 +16,18 @@ from ..flow.actions import Action, Enqueue, Event, Hangup, Record, Say, Transfer
 from ..flow.phrases import phrases
 from ..flow.state import CallState
 from ..lines import display_name
-from ..menus import call_language, language_of, menu_by_id, version_id_for_number
+from ..menus import call_language, language_of, menu_by_id
 from ..models import Call, db, utcnow
 from ..phone import mask
 from .effects import Effects, SmsLinks, run_turn
-from .profile import caller_profile, customer_at
+from .profile import arrival, caller_profile, customer_at, profile_of
 
 # The voice edge reads these through this module along with its own functions.
 __all__ = ["advance", "call_language", "caller_profile", "end_call", "find_call",
            "language_of", "load_call", "open_call", "opening_profile", "record_event",
            "reloaded", "voicemail_for"]
 log = logging.getLogger(__name__)
+ARRIVED = "_holdline_arrival"  # on a new call: what open_call read of its caller
 
 
 def find_call(call_sid: str) -> Call | None:
@@ -48,14 +49,20 @@ def open_call(call_sid: str, from_number: str, to_number: str) -> Call:
     if call is not None:
         return call
     log.info("call %s from %s opened", call_sid, mask(from_number))
-    customer = customer_at(from_number)
-    return call_rows.new(call_sid=call_sid, from_number=from_number, to_number=to_number,
-                         customer=customer, customer_id=customer.id if customer else None,
-                         menu_version_id=version_id_for_number(to_number))
+    arrived = arrival(from_number, to_number)
+    call = call_rows.new(call_sid=call_sid, from_number=from_number, to_number=to_number,
+                         customer=arrived.customer,
+                         customer_id=arrived.customer.id if arrived.customer else None,
+                         menu_version_id=arrived.version_id)
+    setattr(call, ARRIVED, arrived)
+    return call
 
 
 def opening_profile(call: Call) -> dict[str, Any]:
     """What the engine may know of the caller at the call's first answer."""
+    arrived = getattr(call, ARRIVED, None) if call.id is None else None
+    if arrived is not None:  # read with the call's opening
+        return profile_of(arrived.customer, call.from_number, arrived.link)
     customer = call.customer if call.id is None else customer_at(call.from_number)
     return caller_profile(customer, call.from_number)
 

@@ -14,19 +14,29 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 
 from ..flow.actions import HoursChecked
 from ..lines import menu_queue_key, queue_names
 from ..menus import menu_by_id, menu_of_call
 from ..models import Call, MenuVersion, db, utcnow
+from ..process_cache import ProcessCache
 from . import rules
 from .models import QueueHours
 
 log = logging.getLogger(__name__)
+
+# Every hold request and hours node asks; operators change hours rarely (a save here
+# clears it at once, another worker's is heard within the TTL).
+HOURS_TTL_S = 5.0
+STORED = ProcessCache("holdline.queue_hours", (QueueHours,), "QUEUE_HOURS_TTL_S", HOURS_TTL_S)
+_hours = cast(Table, QueueHours.__table__)
+STORED_HOURS = select(_hours.c.weekly, _hours.c.special).where(
+    _hours.c.queue == bindparam("queue"))
 
 
 @dataclass(frozen=True)
@@ -56,15 +66,26 @@ def stored_row(queue: str) -> QueueHours | None:
     return db.session.scalar(select(QueueHours).where(QueueHours.queue == queue))
 
 
-def hours_for(queue: str) -> rules.Hours:
-    row = stored_row(queue)
+def stored_hours(queue: str) -> rules.Hours | None:
+    """The queue's saved hours (read and checked), or None when it has none: from this
+    process's copy when fresh. Unreadable saved hours count as open."""
+    return STORED.get(queue, lambda: read_stored(queue))
+
+
+def read_stored(queue: str) -> rules.Hours | None:
+    row = db.session.connection().execute(STORED_HOURS, {"queue": queue}).first()
     if row is None:
-        return default_for(queue) or rules.ALWAYS
+        return None
     try:
         return rules.from_stored(row.weekly, row.special)
     except (rules.HoursError, KeyError, TypeError, ValueError, AttributeError) as exc:
         log.error("stored hours of queue %s unreadable, taken as open: %s", queue, exc)
         return rules.ALWAYS
+
+
+def hours_for(queue: str) -> rules.Hours:
+    stored = stored_hours(queue)
+    return stored if stored is not None else default_for(queue) or rules.ALWAYS
 
 
 def zone(name: str | None) -> ZoneInfo:

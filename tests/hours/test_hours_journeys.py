@@ -5,6 +5,7 @@ hours never stop a caller reaching hold or a person."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from time import sleep
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -103,3 +104,20 @@ def test_broken_stored_hours_of_one_queue_leave_the_caller_a_way_to_a_person(app
     assert not hours.status("general").open  # the other queue's hours still apply
     row = db.session.scalar(select(QueueHours).where(QueueHours.queue == DESK))
     assert row.weekly == [["Mon 08:00-17:00"]]
+
+
+def test_hours_another_worker_saves_are_heard_within_the_ttl(app, simulate):
+    """Each worker keeps a queue's hours a few seconds (issue 14: read on every hold
+    request); a save elsewhere reaches this worker's callers once they expire."""
+    app.config["QUEUE_HOURS_TTL_S"] = 0.5
+    route_clinic()
+    hours.save(DESK, "00:00-24:00", "", "test")
+    db.session.commit()
+    assert "Connecting you to the front desk." in simulate([], dialled=CLINIC_NUMBER).ivr_text
+    with db.engine.begin() as elsewhere:  # not this process's session: no event clears it
+        elsewhere.execute(QueueHours.__table__.update().values(weekly=[[]] * 7))
+    assert "Connecting you" in simulate([], dialled=CLINIC_NUMBER).ivr_text  # kept copy
+    sleep(0.6)
+    t = simulate([], dialled=CLINIC_NUMBER)
+    assert "The clinic is closed." in t.ivr_text
+    assert "front desk" not in t.ivr_text
