@@ -21,7 +21,7 @@ LAYERS = {
              "app.hold.kinds", "app.providers.port", "app.hours.rules", "app.hours.spoken"),
     "foundation": ("app.config", "app.models", "app.ids", "app.urls", "app.instance",
                    "app.event_log", "app.call_rows", "app.system_tools", "app.apology",
-                   "app.headers",
+                   "app.headers", "app.process_cache",
                    "app.lookups", "app.migrate", "app.auth.models", "app.agents.models",
                    "app.hold.models", "app.selfservice.models", "app.hours.models",
                    "app.providers"),  # the adapters: provider words in, neutral ones out
