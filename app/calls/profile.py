@@ -12,24 +12,28 @@ from sqlalchemy import Table, bindparam, literal, select, true
 from sqlalchemy.orm import make_transient_to_detached
 
 from ..events import EventKind
+from ..flow.nodes.sms_link import may_text
 from ..menus import ROUTES, routed_version
 from ..models import Call, CallEvent, Customer, db, utcnow
 from ..selfservice.service import OPEN_LINK, OPEN_LINK_WINDOW, form_of, open_link_for
 
 
-def caller_profile(customer: Customer | None, number: str = "") -> dict[str, Any]:
-    return profile_of(customer, number, open_link_for(number) if number else None)
+def caller_profile(customer: Customer | None, number: str = "",
+                   line: str | None = None) -> dict[str, Any]:
+    return profile_of(customer, number, open_link_for(number) if number else None, line)
 
 
-def profile_of(customer: Customer | None, number: str, link: Any) -> dict[str, Any]:
+def profile_of(customer: Customer | None, number: str, link: Any,
+               line: str | None = None) -> dict[str, Any]:
     """The profile of a caller whose customer and open link (its row's columns as
-    attributes, or None) are already read."""
+    attributes, or None) are already read. A link to another line's form is not this
+    call's business: the dental clinic does not greet a caller with the utility's link."""
     profile: dict[str, Any] = {"known": False}
     if customer is not None:
         profile = {"known": True, "name": customer.name, "first_name": customer.first_name,
                    "account": customer.account_number}
     form = form_of(link) if link is not None else None
-    if link is not None and form is not None:
+    if link is not None and form is not None and (line is None or may_text(line, form.line)):
         profile["open_link"] = form.title.lower()
         profile["open_link_unheard"] = not notice_given(number, link.created_at)
     return profile

@@ -60,11 +60,12 @@ def open_call(call_sid: str, from_number: str, to_number: str) -> Call:
 
 def opening_profile(call: Call) -> dict[str, Any]:
     """What the engine may know of the caller at the call's first answer."""
+    line = menu_by_id(call.menu_version_id).name if call.menu_version_id else None
     arrived = getattr(call, ARRIVED, None) if call.id is None else None
     if arrived is not None:  # read with the call's opening
-        return profile_of(arrived.customer, call.from_number, arrived.link)
+        return profile_of(arrived.customer, call.from_number, arrived.link, line)
     customer = call.customer if call.id is None else customer_at(call.from_number)
-    return caller_profile(customer, call.from_number)
+    return caller_profile(customer, call.from_number, line)
 
 
 def reloaded(call: Call) -> Call:

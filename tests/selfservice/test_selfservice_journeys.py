@@ -108,6 +108,17 @@ def test_returning_caller_is_greeted_with_the_link_and_reaches_a_person(simulate
     assert (call.queue, call.handoff_reason) == ("general", "self-service could not help")
 
 
+def test_another_lines_link_is_not_its_business(simulate):
+    """A caller texted the utility's start-service link who then calls the dental clinic
+    is not greeted with it there; calling the utility again, they are."""
+    start_service(simulate)
+    clinic = simulate([], caller=CALLER, dialled="+15005550011")
+    assert "Brightsmile Dental" in clinic.ivr_text
+    assert "We texted you a link" not in clinic.ivr_text
+    utility = simulate([], caller=CALLER)
+    assert "We texted you a link to start service earlier" in utility.ivr_text
+
+
 def test_texts_are_rate_limited_per_number(simulate):
     for _ in range(3):
         start_service(simulate)
