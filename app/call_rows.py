@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .models import Call, db, utcnow
 
@@ -90,6 +91,8 @@ def write(session: Session, call: Call) -> None:
         key = session.connection().execute(INSERT, now).inserted_primary_key
         assert key is not None  # an INSERT of one row always has it
         call.id = key[0]
+        for column in now.keys() - call.__dict__.keys():  # written as NULL: say so, or
+            set_committed_value(call, column, None)  # detaching would expire (unreadable)
         make_transient_to_detached(call)
     elif changed := {key: value for key, value in now.items() if written[key] != value}:
         session.connection().execute(UPDATE, {"row_id": call.id, **changed})

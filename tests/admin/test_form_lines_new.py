@@ -10,6 +10,7 @@ import yaml
 from sqlalchemy import select
 
 from app import menus
+from app.flow import embedding
 from app.flow.validate import parse_menu
 from app.models import Call, MenuVersion, Message, db
 from app.selfservice.forms import forms
@@ -145,3 +146,27 @@ def test_a_published_menu_texting_another_lines_form_hands_the_caller_to_a_perso
         "csrf_token": csrf(operator, "/admin/"), "script": "press: 1"}).get_data(as_text=True)
     assert "Sorry, I couldn&#39;t send the text message right now." in panel
     assert "would have texted" not in panel  # the operator's test call fails as the call did
+
+
+def test_a_menu_that_texts_on_the_first_turn_sends_the_text(operator, simulate):
+    """Greeting, then the text, with no question between: the call's row is written before
+    the link's in the first webhook, and the call goes on (it answered "something went
+    wrong" before). The embedder is warmed first, as every gunicorn worker does at start."""
+    embedding.shared()
+    assert save_menu(operator, harbour_menu(), 0).status_code == 303
+    assert create_form(operator, line=HARBOUR).status_code == 303
+    first = yaml.safe_load(harbour_menu(texts="welcome_pack"))
+    first["start"] = "hello"
+    del first["nodes"]["greeting"]  # no question before the text
+    first["nodes"]["hello"] = {"type": "say", "prompt": "Hello.", "next": "text"}
+    assert save_menu(operator, yaml.safe_dump(first), 1).status_code == 303
+    assert operator.post(f"/admin/menus/{HARBOUR}/versions/2/publish",
+                         data={"csrf_token": csrf(operator, "/admin/")}).status_code == 303
+    assert operator.post("/admin/numbers", data={"csrf_token": csrf(operator, "/admin/"),
+                                                 "number": NUMBER, "menu": HARBOUR}
+                         ).status_code == 303
+
+    t = simulate([], dialled=NUMBER, caller=CALLER)
+    assert t.said()[:3] == ["Hello.", "I've texted you the form.", "Goodbye."]
+    [text] = db.session.scalars(select(Message).where(Message.to_number == CALLER)).all()
+    assert text.body.startswith("Harbour Dental: Get your welcome pack: https://")
