@@ -7,7 +7,6 @@ happens at each type of node is that type's declaration (flow/node_types.py, flo
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,7 +71,7 @@ def step(menu: Menu, state: CallState, event: Event,
          embedder: embedding.Embedder | None = None) -> Step:
     """Advance one call by one event; speech is matched by meaning with `embedder`
     (default: the process's shared model)."""
-    turn = _Turn(menu, copy.deepcopy(state), embedder or embedding.shared())
+    turn = _Turn(menu, state.copy(), embedder or embedding.shared())
     turn.handle(event)
     turn.state.turn += 1
     return Step(turn.actions, turn.state, turn.trace)

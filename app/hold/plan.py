@@ -7,7 +7,6 @@ before. Nothing repeats, updates are honest and sparse, and the caller picks.
 
 from __future__ import annotations
 
-import copy
 import math
 import re
 from collections.abc import Callable
@@ -235,7 +234,7 @@ def answer(state: HoldState, wait: Wait, catalog: Catalog, purpose: str,
 
 class _Hold:
     def __init__(self, state: HoldState, wait: Wait, catalog: Catalog) -> None:
-        self.state, self.wait, self.catalog = copy.deepcopy(state), wait, catalog
+        self.state, self.wait, self.catalog = state.copy(), wait, catalog
         self.step = HoldStep(state=self.state)
         self.p = phrases(catalog.language)
 
