@@ -157,7 +157,12 @@ def run(agent: AgentProfile, assignment: Assignment | None, action: str,
         raise Refused(over[1])
     if action not in allowed(assignment):
         raise Refused(why_not(assignment, action))
-    done, detail = CONTROLS[action](assignment, form)
+    try:
+        done, detail = CONTROLS[action](assignment, form)
+    except Partial as why:  # its steps are kept, so the call's log says what was done
+        event_log.record_event(assignment.call, "agent_control", action=action,
+                               agent=agent.id, assignment=assignment.id, partial=str(why))
+        raise
     event_log.record_event(assignment.call, "agent_control", action=action,
                            agent=agent.id, assignment=assignment.id, **detail)
     return done

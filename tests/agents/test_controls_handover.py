@@ -143,6 +143,10 @@ def test_a_join_cut_short_leaves_the_caller_with_the_agent_still_in_charge(
         state["allowed"])
     assert api.members[on_call["room"]][on_call["agent_leg"]] is True  # his room still
     assert db.session.get(Assignment, on_call["assignment"].id).on_hold is False
+    # the call's log keeps the join cut short, and why, as it keeps its kept steps
+    last = controls_logged(on_call["assignment"].call_id)[-1]
+    assert last["action"] == "join" and last["partial"].startswith(
+        "The phone provider did not finish the join")
 
     api.fail_path = None  # dropping her now must not close the room on the caller
     api.requests.clear()
