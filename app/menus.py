@@ -101,6 +101,17 @@ def published(menu: Menu) -> MenuVersion | None:
         MenuVersion.menu_id == menu.id, MenuVersion.status == "published"))
 
 
+def published_queues() -> dict[str, set[str]]:
+    """Each line's queues as its published menu names them (their keys on this server)."""
+    found: dict[str, set[str]] = {}
+    for version_id in db.session.scalars(select(MenuVersion.id).where(
+            MenuVersion.status == "published")):
+        menu = menu_by_id(version_id)  # parsed once per process, as the call path reads it
+        found.setdefault(menu.name, set()).update(
+            lines.menu_queue_key(menu, queue) for _, queue in lines.queue_names(menu))
+    return found
+
+
 def line_problems(menu_def: MenuDef) -> list[MenuError]:
     """How this line's queues would clash with the other lines' on this server."""
     return lines.queue_problems(menu_def, other_lines(menu_def.name))

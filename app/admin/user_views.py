@@ -8,6 +8,7 @@ from flask import abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..agents.models import AgentProfile
 from ..auth import ROLES, accounts, audit, role_required
 from ..auth.models import User
 from ..models import db
@@ -25,7 +26,9 @@ def posted_lines() -> list[str]:
 
 def render_users(problems=(), posted=None, editing: int | None = None, status: int = 200):
     users = db.session.scalars(select(User).order_by(User.username)).all()
+    answers = dict(db.session.execute(select(AgentProfile.user_id, AgentProfile.skills)).all())
     return render_template("admin/users.html", users=users, roles=ROLES, lines=known_lines(),
+                           answers=answers,
                            problems=problems, posted=posted or {}, editing=editing,
                            min_password=accounts.MIN_PASSWORD), status
 

@@ -7,8 +7,10 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select
 
+from .. import menus
 from ..agents.models import AgentProfile
 from ..models import db
 from . import ROLES
@@ -71,16 +73,27 @@ def new_account_problems(username: str, role: str, lines: Collection[str], passw
     return problems
 
 
+def answered_queues(lines: Collection[str]) -> list[str]:
+    """The queues an agent of these lines answers: the server's default queue (where a
+    caller lands when anything breaks) and every queue their lines' published menus name;
+    no line chosen is every line."""
+    by_line = menus.published_queues()
+    chosen = lines or by_line.keys()
+    return sorted({current_app.config["DEFAULT_QUEUE"],
+                   *(queue for line in chosen for queue in by_line.get(line, ()))})
+
+
 def create(username: str, role: str, lines: list[str], password: str,
            known: Collection[str], phone: str = "") -> User:
-    """A new account; an agent gets the profile the console rings (general queue)."""
+    """A new account; an agent gets the profile the console rings, answering the queues
+    of their lines."""
     if problems := new_account_problems(username, role, lines, password, known, phone):
         raise AccountError(problems)
     user = User(username=username, role=role, lines=sorted(lines))
     user.set_password(password)
     db.session.add(user)
     if role == "agent":
-        db.session.add(AgentProfile(user=user, phone=phone, skills=["general"]))
+        db.session.add(AgentProfile(user=user, phone=phone, skills=answered_queues(lines)))
     return user
 
 
@@ -97,12 +110,18 @@ def change_rights(user: User, role: str, lines: list[str], known: Collection[str
                                         "account with its phone"))
     if problems:
         raise AccountError(problems)
+    if role == "agent" and sorted(lines) != sorted(user.lines or []) and (
+            profile := agent_profile(user)) is not None:
+        profile.skills = answered_queues(lines)  # other lines: their queues instead
     user.role, user.lines = role, sorted(lines)
 
 
+def agent_profile(user: User) -> AgentProfile | None:
+    return db.session.scalar(select(AgentProfile).where(AgentProfile.user_id == user.id))
+
+
 def has_profile(user: User) -> bool:
-    return db.session.scalar(select(AgentProfile.id).where(AgentProfile.user_id == user.id)) \
-        is not None
+    return agent_profile(user) is not None
 
 
 def set_active(user: User, active: bool, by: User) -> None:

@@ -21,8 +21,7 @@ from flask import current_app
 from sqlalchemy import Table, bindparam, select
 
 from ..flow.actions import HoursChecked
-from ..lines import menu_queue_key, queue_names
-from ..menus import menu_by_id, menu_of_call
+from ..menus import menu_by_id, menu_of_call, published_queues
 from ..models import Call, MenuVersion, db, utcnow
 from ..process_cache import ProcessCache
 from . import rules
@@ -178,10 +177,8 @@ def known_queues() -> list[str]:
     """Queues the published menus name (by their keys on this server: a line's own queue
     is `line.queue`), those with stored hours, and the default's."""
     names = set(db.session.scalars(select(QueueHours.queue)))
-    for version_id in db.session.scalars(select(MenuVersion.id).where(
-            MenuVersion.status == "published")):
-        menu = menu_by_id(version_id)
-        names |= {menu_queue_key(menu, queue) for _, queue in queue_names(menu)}
+    for queues in published_queues().values():
+        names |= queues
     try:
         names |= set(read_default(current_app.config.get("QUEUE_HOURS", ""))) - {"*"}
     except rules.HoursError:

@@ -7,9 +7,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.agents.models import AgentProfile
+from app.agents import presence
+from app.agents.models import AgentProfile, Offer
 from app.auth.models import AuditEntry, User
+from app.demo.northwind import DENTAL_NUMBER
 from app.models import db
+from app.simulator import say
 from tests.conftest import add_user, csrf_from
 
 CLINIC, NORTHWIND = "brightsmile-dental", "northwind-main"
@@ -124,6 +127,36 @@ def test_a_new_agent_gets_the_phone_the_console_rings(admin):
          phone="+1 555 010 2000")
     profile = db.session.scalar(select(AgentProfile).join(User).where(User.username == "agnes"))
     assert profile.phone == "+15550102000"
+
+
+def test_an_agent_made_for_the_clinic_is_offered_its_callers(admin, simulate):
+    """An agent's queues come from their lines (the console had no other way to get
+    them): the clinic's own queues and the default one, not Northwind's."""
+    post(admin, "/admin/users", username="dora", role="agent", lines=[CLINIC],
+         password="a-long-password", phone="+15550102001")
+    dora = db.session.scalar(select(AgentProfile).join(User).where(User.username == "dora"))
+    assert {"general", f"{CLINIC}.front_desk"} <= set(dora.skills)
+    assert not [queue for queue in dora.skills if queue.startswith(NORTHWIND)]
+    presence.move(dora, presence.AVAILABLE)
+    db.session.commit()
+    t = simulate([say("representative")], dialled=DENTAL_NUMBER, wait_loops=2,
+                 stay_on_line=True)  # joining the queue routes at once
+    offer = db.session.scalar(select(Offer).where(Offer.agent_id == dora.id))
+    assert offer is not None and offer.call.call_sid == t.call_sid
+
+
+def test_an_agent_moved_to_other_lines_answers_their_queues_instead(admin):
+    post(admin, "/admin/users", username="dora", role="agent", lines=[CLINIC],
+         password="a-long-password", phone="+15550102001")
+    dora = user("dora")
+    answer = post(admin, f"/admin/users/{dora.id}", role="agent", lines=[NORTHWIND])
+    assert answer.status_code == 303
+    skills = db.session.scalar(select(AgentProfile.skills).where(
+        AgentProfile.user_id == dora.id))
+    assert {"general", f"{NORTHWIND}.billing"} <= set(skills)
+    assert not [queue for queue in skills if queue.startswith(CLINIC)]
+    shown = f'answers: <span class="shown-queues">{", ".join(skills)}</span>'
+    assert shown in admin.get("/admin/users").get_data(as_text=True)
 
 
 BAD_NEW_USERS = [  # (changed fields, the field named, what is said)
