@@ -20,6 +20,12 @@ def account(user_id: int) -> User:
     return db.session.get(User, user_id) or abort(404)
 
 
+def answered(user: User) -> dict:
+    """An agent's queues, for the audit: saving their lines changes them too."""
+    profile = accounts.agent_profile(user)
+    return {"queues": list(profile.skills or [])} if profile is not None else {}
+
+
 def posted_lines() -> list[str]:
     return sorted({line.strip() for line in request.form.getlist("lines") if line.strip()})
 
@@ -50,7 +56,8 @@ def create_user():
                                known=known_lines())
     except accounts.AccountError as exc:
         return render_users(exc.problems, form, status=422)
-    audit("user.create", user.username, role=user.role, lines=user.lines)
+    db.session.flush()  # the agent's profile, to read its queues
+    audit("user.create", user.username, role=user.role, lines=user.lines, **answered(user))
     return done(f"Created {user.username} ({user.role}).", "admin.users")
 
 
@@ -58,14 +65,15 @@ def create_user():
 @role_required("admin")
 def change_user(user_id: int):
     user = account(user_id)
-    before = {"role": user.role, "lines": list(user.lines or [])}
+    before = {"role": user.role, "lines": list(user.lines or []), **answered(user)}
     role, lines = request.form.get("role", ""), posted_lines()
     try:
         accounts.change_rights(user, role, lines, known_lines(), current_user)
     except accounts.AccountError as exc:
         db.session.rollback()
         return render_users(exc.problems, {"role": role, "lines": lines}, user_id, 422)
-    audit("user.rights", user.username, before=before, role=user.role, lines=user.lines)
+    audit("user.rights", user.username, before=before, role=user.role, lines=user.lines,
+          **answered(user))
     return done(f"Saved {user.username}: {user.role}, "
                 f"{', '.join(user.lines) or 'every line'}. It applies from their next page.",
                 "admin.users")

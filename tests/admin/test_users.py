@@ -155,6 +155,9 @@ def test_an_agent_moved_to_other_lines_answers_their_queues_instead(admin):
         AgentProfile.user_id == dora.id))
     assert {"general", f"{NORTHWIND}.billing"} <= set(skills)
     assert not [queue for queue in skills if queue.startswith(CLINIC)]
+    entry = last_audit()  # what the agent answers changed with their lines: audited
+    assert entry.action == "user.rights" and entry.detail["queues"] == skills
+    assert f"{CLINIC}.front_desk" in entry.detail["before"]["queues"]
     shown = f'answers: <span class="shown-queues">{", ".join(skills)}</span>'
     assert shown in admin.get("/admin/users").get_data(as_text=True)
 
