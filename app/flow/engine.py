@@ -56,6 +56,12 @@ APOLOGY = N_("Sorry, something went wrong on our side.")
 GLOBAL_WORDS = {"person": N_("agent, representative, operator, human, person"),
                 "repeat": N_("repeat, say that again"), "main_menu": N_("main menu, start over"),
                 "back": N_("go back, previous menu")}
+# Asking to talk to whoever follows ("can I speak to the manager", "put me through to
+# reception") asks for a person, unless what follows is one of the menu's options.
+# {whom} marks where the one asked for goes ("{whom} 바꿔 주세요" in Korean).
+TALK_TO = N_("talk to {whom}, talk with {whom}, speak to {whom}, speak with {whom}, "
+             "chat with {whom}, put me through to {whom}, connect me to {whom}, "
+             "connect me with {whom}, transfer me to {whom}")
 OPEN_LINK_NOTICE = N_("We texted you a link to {form} earlier. If you need help with it, "
                       "say agent or press 0.")
 
@@ -238,11 +244,21 @@ class _Turn:
             # caller wants, each word nearly exact; a near miss of the whole utterance
             # ("operater") is enough only for the navigation words. At a number question
             # such a near miss asks for the digits again instead of handing the call off.
-            if name == "person" and intents.asks_for_person(event.speech, said):
+            if name == "person" and (intents.asks_for_person(event.speech, said)
+                                     or self.asks_to_talk(event)):
                 return name
             if name != "person" and intents.says_whole(event.speech, said):
                 return name
         return None
+
+    def asks_to_talk(self, event: Input) -> bool:
+        """Heard surely enough to end self-service (see TALK_TO)."""
+        if intents.unsure_recognition(event.confidence):
+            return False
+        node = self.menu.nodes[self.here]
+        options = [p for o in getattr(node, "options", []) for p in [*o.phrases, o.label]]
+        return intents.asks_to_talk(event.speech or "", phrases(self.language()).listed(TALK_TO),
+                                    options)
 
     def run_global(self, command: str, node: Node) -> None:
         if command == "person":

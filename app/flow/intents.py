@@ -404,6 +404,47 @@ def asks_for_person(utterance: str, phrases: Sequence[str]) -> bool:
     return any(mentions(utterance, [p]) for p in phrases if p not in doers)
 
 
+def unsure_recognition(confidence: float | None) -> bool:
+    """The recogniser doubts its own words: not enough to act on alone."""
+    return confidence is not None and confidence < 0.35
+
+
+# Whom a caller may ask to talk to without asking for a person: the IVR itself.
+_NOT_A_PERSON = frozenset("you yourself it this".split())
+
+
+def asks_to_talk(utterance: str, talk_phrases: Sequence[str],
+                 option_phrases: Sequence[str]) -> bool:
+    """True when the caller asks to talk to someone ("can I speak to the manager", "put me
+    through to reception") who is not one of the menu's options ("transfer me to
+    billing" is the billing option's to answer). Each phrase marks with {whom} where the
+    one asked for goes."""
+    said = _words(utterance)
+    for phrase in talk_phrases:
+        before, _, after = phrase.partition("{whom}")
+        whom = _whom(said, _words(before), _words(after))
+        if whom and whom[0] not in _NOT_A_PERSON:
+            return not mentions(" ".join(whom), option_phrases)
+    return False
+
+
+def _whom(said: tuple[str, ...], before: tuple[str, ...],
+          after: tuple[str, ...]) -> tuple[str, ...]:
+    """The words between `before` and `after` in what was said (the rest of the sentence
+    when nothing comes after); () when the phrase is not there."""
+    starts = range(len(said) - len(before) + 1) if before else range(1)
+    for i in starts:
+        if said[i:i + len(before)] != before:
+            continue
+        rest = said[i + len(before):]
+        if not after:
+            return rest
+        for j in range(1, len(rest) - len(after) + 1):
+            if rest[j:j + len(after)] == after:
+                return rest[:j]
+    return ()
+
+
 def named_as_doers(utterance: str, phrases: Sequence[str]) -> list[str]:
     """The phrases the caller names as someone who does something: no request to talk."""
     return [p for p in phrases if _names_a_doer(utterance, p)]

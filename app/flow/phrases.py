@@ -81,6 +81,11 @@ class Phrases:
         said = self.tn(message, message, clock_hour(time), time=time, **params)
         return said.replace("..", ".")  # "8:00 a.m." may end the sentence
 
+    def listed(self, english: str) -> list[str]:
+        """A catalogued comma-separated list: the English entries, then this language's."""
+        said = f"{english},{self._t.gettext(english)}" if self.language[:2] != "en" else english
+        return list(dict.fromkeys(w.strip() for w in said.split(",") if w.strip()))
+
     def words(self, english: str) -> frozenset[str]:
         """A catalogued word list (yes words, no words): English plus this language's."""
         said = f"{english} {self._t.gettext(english)}".lower().replace(",", " ")

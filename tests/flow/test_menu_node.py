@@ -146,6 +146,39 @@ def test_someone_who_does_something_is_no_request_for_a_person():
     assert result.state.node == "n0" and not result.state.handoff_reason
 
 
+def talk_menu(language: str):
+    return menu_of({"main": {"type": "menu", "prompt": "Main.", "options": options(
+        "billing", "outage")}, "n0": hangup("B."), "n1": {**hangup("O."), "type": "say",
+                                                          "next": "ask"},
+        "ask": {"type": "collect", "prompt": "Your account number?", "variable": "account",
+                "max_length": 6, "next": "n0"}}, language=language)
+
+
+@pytest.mark.parametrize("language, speech", [
+    ("en-US", "can I speak to the manager"),
+    ("en-US", "um put me through to reception please"),
+    ("en-US", "I'd like to talk with whoever is on today"),
+    ("es-US", "quiero hablar con el gerente"),
+    ("ko-KR", "매니저 바꿔 주세요"),
+])
+def test_asking_to_talk_to_someone_the_menu_does_not_offer_reaches_a_person(language, speech):
+    result = said_at_main(talk_menu(language), speech)
+    assert result.state.node == "agent" and result.state.handoff_reason == "asked for a person"
+
+
+def test_asking_to_talk_to_someone_works_at_a_question_for_a_number_too():
+    result = step(talk_menu("en-US"), CallState(node="ask"),
+                  Input(speech="can I talk to your supervisor", confidence=0.9))
+    assert result.state.node == "agent"
+
+
+@pytest.mark.parametrize("speech", ["transfer me to billing", "can I talk to you about an outage",
+                                    "I want to talk about my billing"])
+def test_asking_to_talk_about_an_option_or_to_the_menu_itself_is_that_option(speech):
+    result = said_at_main(talk_menu("en-US"), speech)
+    assert result.state.node in ("n0", "ask") and not result.state.handoff_reason  # n1 asks
+
+
 def test_a_menu_without_a_person_command_still_matches_words():
     menu = menu_of({"main": {"type": "menu", "prompt": "Main.", "options": options(
         "alpha", "zulu")}, "n0": hangup("A."), "n1": hangup("Z.")},

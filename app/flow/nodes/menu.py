@@ -94,7 +94,7 @@ def match_speech(turn: Turn, node: MenuNode, speech: str) -> intents.Match:
 
 
 def accepted(turn: Turn, match: intents.Match, event: Input) -> bool:
-    unsure_asr = event.confidence is not None and event.confidence < 0.35
+    unsure_asr = intents.unsure_recognition(event.confidence)
     clear_winner = match.score - match.runner_up >= intents.CLEAR_MARGIN
     return match.score >= turn.settings.accept_threshold and clear_winner and not unsure_asr
 
