@@ -9,8 +9,8 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, literal, select, true
-from sqlalchemy.orm import make_transient_to_detached
 
+from .. import call_rows
 from ..events import EventKind
 from ..flow.nodes.sms_link import may_text
 from ..menus import ROUTES, routed_version
@@ -54,14 +54,14 @@ def customer_at(number: str) -> Customer | None:
 
 
 def detached_customer(values: Mapping[Any, Any]) -> Customer:
-    customer = Customer(**values)
-    make_transient_to_detached(customer)
-    return customer
+    return call_rows.as_loaded(Customer, values)
 
 
 @dataclass(frozen=True)
 class Arrival:
-    """What a new call's first answer needs of its caller and the number they dialled."""
+    """What a new call's first answer needs of its caller and the number they dialled,
+    and the call's row when it is not new after all (a retried first request)."""
+    call: Call | None
     customer: Customer | None
     version_id: int | None  # the menu answering the dialled number
     link: Any  # the caller's open texted link (its columns as attributes), or None
@@ -69,31 +69,37 @@ class Arrival:
 
 _routes = ROUTES.subquery("route")
 _link = OPEN_LINK.subquery("open_link")
-# One statement for the three reads of every new call (issue 14): a one-row anchor, so a
-# caller with no customer, no route or no link still gets a row.
-ARRIVAL = (select(*(c.label(f"customer_{c.key}") for c in CUSTOMERS.c),
+# One statement for the four reads of every new call (issue 14): a one-row anchor, so a
+# call with no row yet, no customer, no route or no link still gets a row.
+ARRIVAL = (select(*(c.label(f"call_{c.key}") for c in call_rows.CALL.c),
+                  *(c.label(f"customer_{c.key}") for c in CUSTOMERS.c),
                   _routes.c.number.label("route_number"), _routes.c.id.label("route_version"),
                   *(c.label(f"link_{c.key}") for c in _link.c))
            .select_from(select(literal(1).label("one")).subquery("arrival")
+                        .outerjoin(call_rows.CALL, call_rows.CALL.c.call_sid == bindparam("sid"))
                         .outerjoin(CUSTOMERS, CUSTOMERS.c.phone == bindparam("number"))
                         .outerjoin(_routes, true()).outerjoin(_link, true())))
+_CALL_COLUMNS = tuple((f"call_{c.key}", c.key) for c in call_rows.CALL.c)
 _CUSTOMER_COLUMNS = tuple((f"customer_{c.key}", c.key) for c in CUSTOMERS.c)
 _LINK_COLUMNS = tuple((f"link_{c.key}", c.key) for c in _link.c)
 
 
-def arrival(number: str, dialled: str) -> Arrival:
+def arrival(call_sid: str, number: str, dialled: str) -> Arrival:
     now = utcnow()
     rows = db.session.connection().execute(ARRIVAL, {
-        "number": number, "dialled": dialled, "since": now - OPEN_LINK_WINDOW,
-        "now": now}).mappings().all()
+        "sid": call_sid, "number": number, "dialled": dialled,
+        "since": now - OPEN_LINK_WINDOW, "now": now}).mappings().all()
     first = rows[0]  # the anchor's row is always there
+    if first["call_id"] is not None:
+        call = call_rows.detached({key: first[label] for label, key in _CALL_COLUMNS})
+        return Arrival(call, None, call.menu_version_id, None)
     customer = link = None
     if number and first["customer_id"] is not None:
         customer = detached_customer({key: first[label] for label, key in _CUSTOMER_COLUMNS})
     if number and first["link_id"] is not None:
         link = SimpleNamespace(**{key: first[label] for label, key in _LINK_COLUMNS})
     routes = {row["route_number"]: row["route_version"] for row in rows}
-    return Arrival(customer, routed_version(routes, dialled), link)
+    return Arrival(None, customer, routed_version(routes, dialled), link)
 
 
 def notice_given(number: str, since: datetime) -> bool:

@@ -45,13 +45,12 @@ def open_call(call_sid: str, from_number: str, to_number: str) -> Call:
     """The call's row, found; or made on first sight and inserted only at commit, with its
     first answer: one INSERT, no flush before (a concurrent first request: see
     voice.views.committed)."""
-    call = load_call(call_sid)
-    if call is not None:
-        return call
+    arrived = arrival(call_sid, from_number, to_number)  # one statement, with the call's row
+    if arrived.call is not None:
+        return arrived.call
     # DEBUG, not INFO: the call's row and events record it; a line per call cost 7% of a
     # loaded worker's CPU (lock and write to stderr; README, Benchmarks)
     log.debug("call %s from %s opened", call_sid, mask(from_number))
-    arrived = arrival(from_number, to_number)
     call = call_rows.new(call_sid=call_sid, from_number=from_number, to_number=to_number,
                          customer=arrived.customer,
                          customer_id=arrived.customer.id if arrived.customer else None,

@@ -279,6 +279,16 @@ def content_words(text: str) -> tuple[str, ...]:
                  and w not in STOPWORDS and not w.isdigit())
 
 
+# Words of money, which the word vectors hardly relate ("owe" and "bill": cosine 0.02):
+# every business has an option for it, and callers name it in a dozen ways. Two words of
+# it are as near as CONCEPT_COSINE (English, like the model).
+MONEY = frozenset("""bill bills billing billed pay paying paid payment payments price prices
+    pricing priced cost costs costing fee fees owe owed owing invoice
+    invoices receipt receipts refund refunds quote quotes expensive cheap cheaper cheapest
+    afford money rates overcharged statement""".split())
+CONCEPT_COSINE = 0.6
+
+
 # A caller's answer has fewer; bounds the time of a long one (0.1 ms a new word).
 MAX_SAID_WORDS = 12
 
@@ -290,10 +300,14 @@ def word_scores(utterance: str, texts: Sequence[Sequence[str]],
     weight on words that tell the options apart measured no better.)"""
     embedder = getattr(embedder, "words", embedder)  # a word model of its own, if given
     said = tuple(dict.fromkeys(content_words(utterance)))[:MAX_SAID_WORDS]
-    matrix, starts = _option_words(embedder, tuple(map(tuple, texts)))
+    matrix, starts, option_money = _option_words(embedder, tuple(map(tuple, texts)))
     if not said or matrix is None:
         return [0.0] * len(texts)
     cosines = _word_vectors(embedder, said) @ matrix.T  # (said, all options' words)
+    money = np.array([w in MONEY for w in said])
+    if money.any() and option_money.any():
+        both = np.ix_(money, option_money)
+        cosines[both] = np.maximum(cosines[both], CONCEPT_COSINE)
     per_option = np.maximum.reduceat(cosines, starts, axis=1).clip(0.0, 1.0)
     scores: list[float] = per_option.mean(axis=0).tolist()
     return scores
@@ -301,18 +315,19 @@ def word_scores(utterance: str, texts: Sequence[Sequence[str]],
 
 @lru_cache(maxsize=4096)
 def _option_words(embedder: Embedder, texts: tuple[tuple[str, ...], ...]
-                  ) -> tuple[np.ndarray | None, list[int]]:
-    """All options' distinct content words as rows, and where each option's rows start
-    (an option with no content word gets one zero row)."""
+                  ) -> tuple[np.ndarray | None, list[int], np.ndarray]:
+    """All options' distinct content words as rows, where each option's rows start (an
+    option with no content word gets one zero row), and which rows are words of money."""
     rows: list[str] = []
     starts: list[int] = []
     for option in texts:
         starts.append(len(rows))
         words = list(dict.fromkeys(w for t in option for w in content_words(t)))
         rows += words or [""]
+    money = np.array([w in MONEY for w in rows])
     if not any(rows):
-        return None, []
-    return _word_vectors(embedder, tuple(rows)), starts
+        return None, [], money
+    return _word_vectors(embedder, tuple(rows)), starts, money
 
 
 def _word_vectors(embedder: Embedder, words: tuple[str, ...]) -> np.ndarray:

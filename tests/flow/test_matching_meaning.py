@@ -203,6 +203,21 @@ def test_a_callers_word_lands_on_the_option_with_a_word_of_like_meaning(real):
     assert scores[0] > scores[1] + 0.1
 
 
+@pytest.mark.parametrize("said", ["how much do I owe", "what would a filling cost",
+                                  "I need a receipt", "is it cheaper online"])
+def test_a_word_of_money_lands_on_the_option_that_names_money(said, real):
+    # The word vectors hardly relate these ("owe" and "bill": cosine 0.02)
+    options = [["bill", "insurance"], ["toothache", "broken tooth"], ["opening hours"]]
+    scores = intents.word_scores(said, options, real)
+    assert scores[0] >= intents.CONCEPT_COSINE / len(intents.content_words(said))
+    assert scores[0] > max(scores[1:]) + 0.1
+
+
+def test_electric_charging_is_no_word_of_money(real):
+    scores = intents.word_scores("my battery won't charge", [["prices"], ["battery"]], real)
+    assert scores[1] > scores[0]
+
+
 def test_an_option_with_no_content_word_scores_nothing_word_by_word(real):
     scores = intents.word_scores("electricity", [["power"], ["the"]], real)
     assert scores[1] == 0.0 < scores[0]
