@@ -214,7 +214,8 @@ def test_a_word_of_money_lands_on_the_option_that_names_money(said, real):
 
 
 def test_electric_charging_is_no_word_of_money(real):
-    scores = intents.word_scores("my battery won't charge", [["prices"], ["battery"]], real)
+    # "charge" alone carries it: were it a word of money, "prices" would get 0.6 and win
+    scores = intents.word_scores("it won't charge", [["prices"], ["battery"]], real)
     assert scores[1] > scores[0]
 
 
