@@ -50,7 +50,7 @@ Loaded = TypeVar("Loaded")
 
 def as_loaded(model: type[Loaded], values: Mapping[Any, Any]) -> Loaded:
     """An object of a row just read (every column), detached, made as the ORM makes a
-    loaded one (no constructor, no attribute events: a third of the cost of reading it)."""
+    loaded one (no constructor, no attribute events)."""
     instance = model.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
     instance.__dict__.update(values)
     make_transient_to_detached(instance)  # as if loaded: attaching it later means no INSERT
